@@ -13,7 +13,19 @@ import io.berth.server.rpc.VersionRpc;
 import io.berth.server.runtime.NetworkReadiness;
 import io.berth.server.runtime.PodCidr;
 import io.berth.server.runtime.RuntimeReadiness;
+import io.berth.server.rpc.ListPodSandboxRpc;
+import io.berth.server.rpc.PodSandboxStatusRpc;
+import io.berth.server.rpc.RemovePodSandboxRpc;
+import io.berth.server.rpc.RunPodSandboxRpc;
+import io.berth.server.rpc.StopPodSandboxRpc;
+import io.berth.server.sandbox.PodNetwork;
+import io.berth.server.sandbox.SandboxCreator;
+import io.berth.server.sandbox.SandboxMembers;
+import io.berth.server.sandbox.SandboxRecovery;
+import io.berth.server.sandbox.SandboxStore;
+import io.berth.server.sandbox.SandboxTeardown;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.logging.Logger;
 
 /** The composition root: builds every collaborator once, binds the RPCs, and owns the server's lifetime. */
@@ -33,7 +45,7 @@ public final class Daemon {
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
         try {
-            RpcTable table = bindRpcs(config, new RpcTable(RpcObserver.debugLog()));
+            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()));
             UnixSocketServer server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
@@ -47,15 +59,34 @@ public final class Daemon {
     }
 
     /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, RpcTable table) {
+    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table) throws IOException {
         PodCidr podCidr = new PodCidr();
+        SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
+        SandboxRecovery.reconcile(sandboxes);
+        PodNetwork network = PodNetwork.NONE;
+        SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, NO_CONTAINERS);
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
                         NetworkReadiness.noPlugin(), podCidr))
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
-                .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr));
+                .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
+                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(),
+                        new RunPodSandboxRpc(new SandboxCreator(config, sandboxes, network, clock)))
+                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
+                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
+                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes));
     }
+
+    /** Until containers exist (CreateContainer is not built yet), a sandbox has none to stop or remove. */
+    private static final SandboxMembers NO_CONTAINERS = new SandboxMembers() {
+        @Override
+        public void stopAll(String sandboxId) {}
+
+        @Override
+        public void removeAll(String sandboxId) {}
+    };
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {

@@ -1,0 +1,47 @@
+package io.berth.server.rpc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.PodSandboxStatusRequest;
+import io.berth.cri.v1.PodSandboxStatusResponse;
+import io.berth.server.grpc.UnaryRpc;
+import io.berth.server.sandbox.SandboxMetadata;
+import io.berth.server.sandbox.SandboxStore;
+import io.berth.server.sandbox.SandboxViews;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** PodSandboxStatus: answered from memory; verbose adds berth's own facts about the pod. */
+public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusRequest, PodSandboxStatusResponse> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SandboxStore store;
+    private final Clock clock;
+
+    public PodSandboxStatusRpc(SandboxStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    @Override
+    public PodSandboxStatusResponse call(PodSandboxStatusRequest request) throws Exception {
+        SandboxStore.Sandbox s = store.resolve(Require.idOrPrefix(request.getPodSandboxId(), "pod_sandbox_id"));
+        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder()
+                .setStatus(SandboxViews.status(s))
+                .setTimestamp(clock.millis() * 1_000_000L);
+        if (request.getVerbose()) {
+            SandboxMetadata m = s.metadata();
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("name", m.name());
+            info.put("runtimeHandler", m.runtimeHandler());
+            info.put("stateDir", m.stateDir());
+            info.put("netns", m.hostNetwork() ? "host" : m.paths().netns().toString());
+            info.put("ipcns", m.hostIpc() ? "host" : m.paths().ipcns().toString());
+            info.put("hostPid", m.hostPid());
+            info.put("ips", s.status().ips());
+            out.putInfo("info", JSON.writeValueAsString(info));
+        }
+        return out.build();
+    }
+}

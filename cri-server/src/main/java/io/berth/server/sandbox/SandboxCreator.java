@@ -1,0 +1,146 @@
+package io.berth.server.sandbox;
+
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NotFoundException;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.NamespaceMode;
+import io.berth.cri.v1.NamespaceOption;
+import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.cri.v1.RunPodSandboxRequest;
+import io.berth.linux.Namespaces;
+import io.berth.linux.Tmpfs;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.runtime.Rollback;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * Makes a sandbox: state dir, pinned namespaces, /dev/shm, the shared /etc files, the network. Every step
+ * registers its undo, so a failure at any point leaves no mount, namespace, dir or record behind.
+ */
+public final class SandboxCreator {
+    private static final Logger LOG = Logger.getLogger(SandboxCreator.class.getName());
+    private static final long SHM_BYTES = 64L * 1024 * 1024;
+    private static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?",
+            Pattern.CASE_INSENSITIVE);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final BerthConfig config;
+    private final SandboxStore store;
+    private final PodNetwork network;
+    private final Clock clock;
+
+    public SandboxCreator(BerthConfig config, SandboxStore store, PodNetwork network, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.network = network;
+        this.clock = clock;
+    }
+
+    /** Runs the sandbox and returns its id; a retry of a sandbox that exists returns the existing id. */
+    public String run(RunPodSandboxRequest request) throws Exception {
+        Require.present(request.hasConfig(), "config");
+        PodSandboxConfig pod = request.getConfig();
+        Require.present(pod.hasMetadata(), "config.metadata");
+        Require.nonEmpty(pod.getMetadata().getName(), "config.metadata.name");
+        Require.nonEmpty(pod.getMetadata().getUid(), "config.metadata.uid");
+        Require.nonEmpty(pod.getMetadata().getNamespace(), "config.metadata.namespace");
+        String handler = handler(request.getRuntimeHandler());
+        String name = SandboxMetadata.reservedName(pod.getMetadata());
+
+        String existing = store.names().idOf(name).orElse(null);
+        if (existing != null) {
+            // kubelet retries RunPodSandbox after a timeout; the first attempt's sandbox is the answer.
+            LOG.info("RunPodSandbox for " + name + " again: returning existing sandbox " + existing);
+            return existing;
+        }
+        NamespaceOption ns = pod.getLinux().getSecurityContext().getNamespaceOptions();
+        boolean hostNetwork = ns.getNetwork() == NamespaceMode.NODE;
+        boolean hostIpc = ns.getIpc() == NamespaceMode.NODE;
+        boolean hostPid = ns.getPid() == NamespaceMode.NODE;
+        if (ns.getPid() == NamespaceMode.TARGET) {
+            throw new InvalidArgumentException("config.linux.security_context.namespace_options.pid: TARGET is"
+                    + " only valid for containers, not for a pod sandbox");
+        }
+        Sysctls.validate(pod.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
+        String hostname = hostname(pod, hostNetwork);
+
+        String id = newId();
+        store.names().reserve(name, id);
+        SandboxPaths paths = SandboxPaths.of(config.state(), id);
+        SandboxMetadata meta = new SandboxMetadata(id, name, pod.toByteArray(), handler,
+                clock.millis() * 1_000_000L, paths.dir().toString(), hostNetwork, hostIpc, hostPid);
+        try (Rollback undo = new Rollback("RunPodSandbox " + name)) {
+            undo.add(() -> store.names().release(name, id));
+            Files.createDirectories(paths.dir().resolve("ns"));
+            undo.add(() -> deleteTree(paths.dir()));
+            if (!hostNetwork) {
+                Namespaces.createPinned(Namespaces.Kind.NET, paths.netns(), null);
+                undo.add(() -> Namespaces.removePinned(paths.netns()));
+                Namespaces.createPinned(Namespaces.Kind.UTS, paths.utsns(), hostname);
+                undo.add(() -> Namespaces.removePinned(paths.utsns()));
+            }
+            if (!hostIpc) {
+                Namespaces.createPinned(Namespaces.Kind.IPC, paths.ipcns(), null);
+                undo.add(() -> Namespaces.removePinned(paths.ipcns()));
+                Files.createDirectories(paths.shm());
+                Tmpfs.mount(paths.shm(), SHM_BYTES, 01777);
+                undo.add(() -> Tmpfs.unmount(paths.shm()));
+            }
+            SandboxFiles.write(paths, hostname, pod.getDnsConfig(), hostNetwork);
+            SandboxStatus status = SandboxStatus.created();
+            if (!hostNetwork) {
+                undo.add(() -> network.tearDown(meta));
+                status = status.withNetwork(network.setUp(meta));
+            }
+            store.add(meta, status);
+            undo.commit();
+        }
+        LOG.info("sandbox " + id + " (" + name + ") is ready");
+        return id;
+    }
+
+    private String handler(String requested) {
+        String handler = requested.isEmpty() ? config.defaultRuntime() : requested;
+        if (!config.runtimes().containsKey(handler)) {
+            throw new NotFoundException("runtime handler '" + Require.printable(requested) + "' is not configured;"
+                    + " configured handlers: " + String.join(", ", config.runtimes().keySet()));
+        }
+        return handler;
+    }
+
+    private static String hostname(PodSandboxConfig pod, boolean hostNetwork) throws IOException {
+        if (hostNetwork) {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        }
+        String hostname = pod.getHostname().isEmpty() ? pod.getMetadata().getName() : pod.getHostname();
+        if (!HOSTNAME.matcher(hostname).matches()) {
+            throw new InvalidArgumentException("config.hostname '" + Require.printable(hostname)
+                    + "' is not a valid host name (letters, digits, '-', '.', at most 63 characters)");
+        }
+        return hostname;
+    }
+
+    static String newId() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

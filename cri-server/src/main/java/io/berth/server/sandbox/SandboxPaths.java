@@ -1,0 +1,41 @@
+package io.berth.server.sandbox;
+
+import java.nio.file.Path;
+
+/**
+ * Where one sandbox keeps its runtime files under the state dir. Everything here is gone after a reboot,
+ * which is what recovery expects of namespaces and /dev/shm.
+ */
+public record SandboxPaths(Path dir) {
+    public static SandboxPaths of(Path stateRoot, String id) {
+        return new SandboxPaths(stateRoot.resolve("sandboxes").resolve(id));
+    }
+
+    public Path netns() {
+        return dir.resolve("ns/net");
+    }
+
+    public Path ipcns() {
+        return dir.resolve("ns/ipc");
+    }
+
+    public Path utsns() {
+        return dir.resolve("ns/uts");
+    }
+
+    public Path shm() {
+        return dir.resolve("shm");
+    }
+
+    public Path hosts() {
+        return dir.resolve("hosts");
+    }
+
+    public Path resolvConf() {
+        return dir.resolve("resolv.conf");
+    }
+
+    public Path hostname() {
+        return dir.resolve("hostname");
+    }
+}
