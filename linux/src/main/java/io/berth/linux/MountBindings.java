@@ -1,0 +1,21 @@
+package io.berth.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+
+/**
+ * Raw mount(2) and umount2(2), bound with JNA direct mapping. Paths are passed as NUL-terminated bytes
+ * (see {@link NativePaths}) so that a file name reaches the kernel exactly as Java NIO would spell it.
+ */
+final class MountBindings {
+    static {
+        Native.register(MountBindings.class, "c");
+    }
+
+    private MountBindings() {}
+
+    static native int mount(byte[] source, byte[] target, byte[] fstype, long flags, byte[] data)
+            throws LastErrorException;
+
+    static native int umount2(byte[] target, int flags) throws LastErrorException;
+}

@@ -1,0 +1,176 @@
+package io.berth.snapshotter;
+
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.io.AtomicFiles;
+import io.berth.common.json.VersionedJson;
+import io.berth.linux.ErrnoException;
+import io.berth.linux.MountTable;
+import io.berth.linux.Mounts;
+import io.berth.snapshotter.fs.TreeDeleter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The on-disk layout of a snapshotter root, and the only code that changes it:
+ *
+ * <pre>
+ *   &lt;root&gt;/driver            which implementation owns the root
+ *   &lt;root&gt;/next-id           the next snapshot id; ids are never reused
+ *   &lt;root&gt;/&lt;id&gt;/record.json  the snapshot's {@link StoredSnapshot}
+ *   &lt;root&gt;/&lt;id&gt;/fs/         its contents (for overlay: its upper dir)
+ *   &lt;root&gt;/.staging-&lt;id&gt;/    a snapshot being created
+ *   &lt;root&gt;/.removing-&lt;id&gt;/   a snapshot being deleted
+ * </pre>
+ *
+ * Ids are short decimal numbers so that overlay's {@code lowerdir=} option, which lists one path per
+ * layer and must fit in one page, holds a hundred layers and more. A snapshot appears all at once: it is
+ * built and its record written in a staging dir which is then renamed to its id. A crash leaves at most
+ * staging or removing dirs, which {@link #open} deletes.
+ */
+final class SnapshotStore {
+    private static final Logger LOG = Logger.getLogger(SnapshotStore.class.getName());
+    static final String STAGING = ".staging-";
+    static final String REMOVING = ".removing-";
+    static final String PROBE = ".probe-";
+
+    private final Path root;
+    private long nextId;
+
+    private SnapshotStore(Path root, long nextId) {
+        this.root = root;
+        this.nextId = nextId;
+    }
+
+    /** Opens (creating if needed) the root for {@code driver}, removing what a crash left behind. */
+    static SnapshotStore open(Path root, String driver) throws IOException {
+        Files.createDirectories(root);
+        Path driverFile = root.resolve("driver");
+        if (Files.exists(driverFile)) {
+            String owner = Files.readString(driverFile, StandardCharsets.UTF_8).trim();
+            if (!owner.equals(driver)) {
+                throw new FailedPreconditionException("snapshot root " + root + " belongs to the '" + owner
+                        + "' snapshotter, not '" + driver + "'; use another root or the same snapshotter");
+            }
+        } else {
+            AtomicFiles.write(driverFile, (driver + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        removeLeftovers(root);
+        Path counter = root.resolve("next-id");
+        long next = Files.exists(counter) ? Long.parseLong(Files.readString(counter).trim()) : 1;
+        SnapshotStore store = new SnapshotStore(root, next);
+        for (StoredSnapshot s : store.loadAll()) {
+            store.nextId = Math.max(store.nextId, s.id() + 1);
+        }
+        return store;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path dir(long id) {
+        return root.resolve(Long.toString(id));
+    }
+
+    Path fs(long id) {
+        return dir(id).resolve("fs");
+    }
+
+    Path work(long id) {
+        return dir(id).resolve("work");
+    }
+
+    /** Reserves a fresh id; persisted first so that a crash never hands the same id out twice. */
+    synchronized long allocateId() throws IOException {
+        long id = nextId++;
+        AtomicFiles.write(root.resolve("next-id"), Long.toString(nextId).getBytes(StandardCharsets.UTF_8));
+        return id;
+    }
+
+    /** An empty staging dir for snapshot {@code id}; fill it, then {@link #publish} it. */
+    Path stage(long id) throws IOException {
+        return Files.createDirectory(root.resolve(STAGING + id));
+    }
+
+    /** Writes the record into the staging dir and renames it into place: the snapshot now exists. */
+    void publish(Path staging, StoredSnapshot record) throws IOException {
+        VersionedJson.write(staging.resolve("record.json"), StoredSnapshot.VERSION, record);
+        Files.move(staging, dir(record.id()), StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.fsyncDir(root);
+    }
+
+    void discardStaging(Path staging) {
+        try {
+            TreeDeleter.delete(staging);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot delete " + staging + "; it will be removed on next open", e);
+        }
+    }
+
+    /** Replaces the record of an existing snapshot; atomic, so a crash keeps the old or the new one. */
+    void rewrite(StoredSnapshot record) throws IOException {
+        VersionedJson.write(dir(record.id()).resolve("record.json"), StoredSnapshot.VERSION, record);
+    }
+
+    /**
+     * Makes the snapshot disappear at once (one rename), then deletes its files. Returns the renamed dir
+     * so a caller may delete it outside its lock; {@link #deleteRemoved} does that.
+     */
+    Path unpublish(long id) throws IOException {
+        Path doomed = root.resolve(REMOVING + id);
+        Files.move(dir(id), doomed, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.fsyncDir(root);
+        return doomed;
+    }
+
+    void deleteRemoved(Path doomed) throws IOException {
+        TreeDeleter.delete(doomed);
+    }
+
+    List<StoredSnapshot> loadAll() throws IOException {
+        List<StoredSnapshot> all = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> isId(p.getFileName().toString()))) {
+            for (Path dir : entries) {
+                Path record = dir.resolve("record.json");
+                StoredSnapshot s = VersionedJson.read(record, StoredSnapshot.class, StoredSnapshot.VERSION);
+                if (s.id() != Long.parseLong(dir.getFileName().toString())) {
+                    throw new IOException(record + " names snapshot id " + s.id() + " but lives in " + dir);
+                }
+                all.add(s);
+            }
+        }
+        return all;
+    }
+
+    private static boolean isId(String name) {
+        return !name.isEmpty() && name.length() < 19 && name.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    private static void removeLeftovers(Path root) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(STAGING) || n.startsWith(REMOVING) || n.startsWith(PROBE);
+        })) {
+            for (Path leftover : entries) {
+                // A probe or an applier may have died with a mount under it; detach those first.
+                for (Path mounted : MountTable.mountPointsUnder(leftover)) {
+                    try {
+                        Mounts.unmount(mounted, Mounts.MNT_DETACH);
+                    } catch (ErrnoException e) {
+                        throw new IOException("cannot unmount leftover " + mounted + ": " + e.getMessage(), e);
+                    }
+                }
+                LOG.info("removing " + leftover + ", left by an interrupted create or remove");
+                TreeDeleter.delete(leftover);
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.berth.snapshotter.apply;
+
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.linux.ErrnoException;
+import io.berth.linux.FileCalls;
+import io.berth.snapshotter.fs.TreeDeleter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Writes the entries of one layer into a directory that shows the whole image so far (a native snapshot,
+ * or an overlay mounted with its lowers), so that a whiteout is a plain deletion and a symlink of an
+ * earlier layer is there to be resolved. Every path goes through {@link RootedResolver}; the last
+ * component of an entry is never followed, but replaced.
+ */
+final class LayerExtractor {
+    private static final Logger LOG = Logger.getLogger(LayerExtractor.class.getName());
+    static final String WHITEOUT = ".wh.";
+    static final String OPAQUE = ".wh..wh..opq";
+    private static final int MAX_XATTR_VALUE = 64 * 1024;
+    private static final long MAX_ID = 0xFFFF_FFFEL; // 0xFFFFFFFF is chown's "leave unchanged"
+    private static final long MAX_DEV = 0xFFFF_FFFFL;
+
+    private final RootedResolver resolver;
+    private final Path root;
+    /** Paths (relative to the root, resolved) this layer wrote; a whiteout or opaque dir spares them. */
+    private final Set<Path> written = new HashSet<>();
+    /** Their ancestors: deleting these would delete something this layer wrote. */
+    private final Set<Path> writtenAncestors = new HashSet<>();
+    /** Directory times are set last: creating children changes them. */
+    private final List<Map.Entry<Path, Instant>> dirTimes = new ArrayList<>();
+
+    LayerExtractor(Path root) {
+        this.root = root;
+        this.resolver = new RootedResolver(root);
+    }
+
+    void extract(TarReader tar) throws IOException {
+        for (TarHeader h = tar.next(); h != null; h = tar.next()) {
+            try {
+                entry(h, tar);
+            } catch (ErrnoException e) {
+                throw new InvalidArgumentException("cannot apply layer entry '" + h.name() + "': " + e.getMessage(), e);
+            }
+        }
+        for (int i = dirTimes.size() - 1; i >= 0; i--) {
+            FileCalls.setTimesNoFollow(dirTimes.get(i).getKey(), dirTimes.get(i).getValue(), dirTimes.get(i).getValue());
+        }
+    }
+
+    private void entry(TarHeader h, TarReader tar) throws IOException {
+        String name = h.name();
+        List<String> parts = RootedResolver.components(name, name);
+        if (parts.isEmpty()) {
+            if (!h.isDirectory()) {
+                throw new UnsafeLayerException(name, "it would replace the root with a non-directory");
+            }
+            applyMetadata(root, h);
+            dirTimes.add(Map.entry(root, h.mtime()));
+            return;
+        }
+        String base = parts.get(parts.size() - 1);
+        List<String> parentParts = parts.subList(0, parts.size() - 1);
+        if (base.startsWith(WHITEOUT)) {
+            whiteout(name, base, parentParts);
+            return;
+        }
+        Path parent = resolver.resolveDir(parentParts, name, true);
+        Path target = parent.resolve(base);
+        Path linkSource = h.type() == TarHeader.HARDLINK ? hardlinkSource(h) : null;
+        BasicFileAttributes existing = RootedResolver.lstat(target);
+        if (existing != null && !(existing.isDirectory() && h.isDirectory())) {
+            // Replace, never write through: what is there may be a link planted to redirect this write.
+            TreeDeleter.deleteUnchecked(target);
+        }
+        if (h.type() == TarHeader.HARDLINK) {
+            if (linkSource.equals(target)) {
+                throw new InvalidArgumentException("layer entry '" + name + "' is a hardlink to itself");
+            }
+            Files.createLink(target, linkSource);
+            markWritten(target);
+            return; // a hardlink shares its source's inode and metadata
+        }
+        create(h, tar, target, existing != null && existing.isDirectory() && h.isDirectory());
+        applyMetadata(target, h);
+        markWritten(target);
+        if (h.isDirectory()) {
+            dirTimes.add(Map.entry(target, h.mtime()));
+        } else {
+            FileCalls.setTimesNoFollow(target, h.mtime(), h.mtime());
+        }
+    }
+
+    private void create(TarHeader h, TarReader tar, Path target, boolean dirExists) throws IOException {
+        if (h.isDirectory()) {
+            if (!dirExists) {
+                Files.createDirectory(target);
+            }
+        } else if (h.isRegular()) {
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                tar.content().transferTo(out);
+            }
+        } else if (h.type() == TarHeader.SYMLINK) {
+            if (h.linkName().isEmpty() || h.linkName().indexOf('\0') >= 0) {
+                throw new InvalidArgumentException("layer entry '" + h.name() + "' is a symlink with no valid target");
+            }
+            // The target is stored, not followed: whoever later resolves it does so inside the root.
+            Files.createSymbolicLink(target, Path.of(h.linkName()));
+        } else if (h.type() == TarHeader.CHAR_DEVICE || h.type() == TarHeader.BLOCK_DEVICE) {
+            if (h.devMajor() < 0 || h.devMajor() > MAX_DEV || h.devMinor() < 0 || h.devMinor() > MAX_DEV) {
+                throw new InvalidArgumentException("layer entry '" + h.name() + "' has invalid device numbers");
+            }
+            int type = h.type() == TarHeader.CHAR_DEVICE ? FileCalls.S_IFCHR : FileCalls.S_IFBLK;
+            FileCalls.mknod(target, type | (h.mode() & 0777), FileCalls.makedev(h.devMajor(), h.devMinor()));
+        } else if (h.type() == TarHeader.FIFO) {
+            FileCalls.mknod(target, FileCalls.S_IFIFO | (h.mode() & 0777), 0);
+        } else {
+            throw new InvalidArgumentException("layer entry '" + h.name() + "' has tar type '" + h.type()
+                    + "', which image layers do not use");
+        }
+    }
+
+    private Path hardlinkSource(TarHeader h) throws IOException {
+        List<String> parts = RootedResolver.components(h.linkName(), h.name());
+        if (parts.isEmpty()) {
+            throw new UnsafeLayerException(h.name(), "it is a hardlink to the root directory");
+        }
+        Path dir = resolver.resolveDir(parts.subList(0, parts.size() - 1), h.name(), false);
+        Path source = dir == null ? null : dir.resolve(parts.get(parts.size() - 1));
+        BasicFileAttributes attrs = source == null ? null : RootedResolver.lstat(source);
+        if (attrs == null) {
+            throw new InvalidArgumentException("layer entry '" + h.name() + "' is a hardlink to '" + h.linkName()
+                    + "', which does not exist in the layer or below it");
+        }
+        if (attrs.isDirectory()) {
+            throw new UnsafeLayerException(h.name(), "it is a hardlink to a directory");
+        }
+        return source;
+    }
+
+    /** OCI whiteouts: {@code .wh.<name>} deletes name; {@code .wh..wh..opq} hides the dir's lower content. */
+    private void whiteout(String entry, String base, List<String> parentParts) throws IOException {
+        Path dir = resolver.resolveDir(parentParts, entry, false);
+        if (base.equals(OPAQUE)) {
+            if (dir != null) {
+                deleteChildrenNotWritten(dir);
+            }
+            return;
+        }
+        if (base.startsWith(WHITEOUT + WHITEOUT)) {
+            return; // other ".wh..wh." names are AUFS bookkeeping (plnk, aufs): not content
+        }
+        String victim = base.substring(WHITEOUT.length());
+        if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+            throw new UnsafeLayerException(entry, "it is a whiteout of '" + victim + "'");
+        }
+        if (dir != null) {
+            deleteNotWritten(dir.resolve(victim));
+        }
+    }
+
+    /** Whiteouts apply to lower layers only: what this layer wrote stays, even below a whited-out dir. */
+    private void deleteNotWritten(Path p) throws IOException {
+        Path rel = root.relativize(p);
+        BasicFileAttributes attrs = RootedResolver.lstat(p);
+        if (attrs == null || written.contains(rel) && !attrs.isDirectory()) {
+            return;
+        }
+        if (!written.contains(rel) && !writtenAncestors.contains(rel)) {
+            TreeDeleter.deleteUnchecked(p);
+        } else if (attrs.isDirectory()) {
+            deleteChildrenNotWritten(p);
+        }
+    }
+
+    private void deleteChildrenNotWritten(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(children::add);
+        }
+        for (Path child : children) {
+            deleteNotWritten(child);
+        }
+    }
+
+    private void markWritten(Path target) {
+        Path rel = root.relativize(target);
+        written.add(rel);
+        for (Path p = rel.getParent(); p != null; p = p.getParent()) {
+            writtenAncestors.add(p);
+        }
+    }
+
+    private void applyMetadata(Path target, TarHeader h) throws IOException {
+        if (h.uid() < 0 || h.uid() > MAX_ID || h.gid() < 0 || h.gid() > MAX_ID) {
+            throw new InvalidArgumentException("layer entry '" + h.name() + "' has owner " + h.uid() + ":" + h.gid()
+                    + ", outside the range of ids");
+        }
+        FileCalls.lchown(target, (int) h.uid(), (int) h.gid());
+        boolean link = h.type() == TarHeader.SYMLINK;
+        if (!link) {
+            // After chown, which clears setuid and setgid.
+            FileCalls.chmodNoFollow(target, h.mode());
+        }
+        for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+            if (XattrPolicy.allowed(x.getKey(), link) && x.getValue().length <= MAX_XATTR_VALUE) {
+                FileCalls.setXattr(target, x.getKey(), x.getValue());
+            } else {
+                LOG.fine(() -> "skipping xattr " + x.getKey() + " of layer entry " + h.name());
+            }
+        }
+    }
+}
