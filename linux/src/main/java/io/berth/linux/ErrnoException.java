@@ -32,6 +32,7 @@ public class ErrnoException extends IOException {
     public static final int ELOOP = 40;
     public static final int ENOTEMPTY = 39;
     public static final int ENOSYS = 38;
+    public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
     public static final int ECONNREFUSED = 111;
 
@@ -43,7 +44,7 @@ public class ErrnoException extends IOException {
             Map.entry(EXDEV, "EXDEV"), Map.entry(ENODEV, "ENODEV"), Map.entry(ENOTDIR, "ENOTDIR"),
             Map.entry(EISDIR, "EISDIR"), Map.entry(EINVAL, "EINVAL"), Map.entry(ENOSPC, "ENOSPC"),
             Map.entry(EROFS, "EROFS"), Map.entry(ELOOP, "ELOOP"), Map.entry(ENOTEMPTY, "ENOTEMPTY"),
-            Map.entry(ENOSYS, "ENOSYS"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
+            Map.entry(ENOSYS, "ENOSYS"), Map.entry(ENODATA, "ENODATA"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
             Map.entry(ECONNREFUSED, "ECONNREFUSED"));
 
     private final int errno;

@@ -16,9 +16,6 @@ public final class FileCalls {
     public static final int S_IFIFO = 0010000;
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
-
-    /** No such attribute; not in {@link ErrnoException}'s table, which another module owns. */
-    public static final int ENODATA = 61;
     private static final int ERANGE = 34;
 
     private FileCalls() {}
@@ -101,7 +98,7 @@ public final class FileCalls {
                 long got = FileBindings.lgetxattr(p, n, value, value.length);
                 return Optional.of(got == size ? value : java.util.Arrays.copyOf(value, (int) got));
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == ENODATA) {
+                if (e.getErrorCode() == ErrnoException.ENODATA) {
                     return Optional.empty();
                 }
                 if (e.getErrorCode() != ERANGE) { // ERANGE: it grew between the two calls; ask again

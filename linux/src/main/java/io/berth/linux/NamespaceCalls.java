@@ -24,9 +24,4 @@ final class NamespaceCalls {
     static native long syscall(long number) throws LastErrorException;
 
     static native int sethostname(byte[] name, long len) throws LastErrorException;
-
-    static native int mount(String source, String target, String fstype, long flags, String data)
-            throws LastErrorException;
-
-    static native int umount2(String target, int flags) throws LastErrorException;
 }

@@ -30,8 +30,6 @@ public final class Namespaces {
         }
     }
 
-    private static final long MS_BIND = 4096;
-    private static final int MNT_DETACH = 2;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
 
@@ -63,11 +61,7 @@ public final class Namespaces {
                 }
                 long tid = NamespaceCalls.syscall(NamespaceCalls.SYS_GETTID);
                 String source = "/proc/self/task/" + tid + "/ns/" + kind.procName;
-                try {
-                    NamespaceCalls.mount(source, target.toString(), null, MS_BIND, null);
-                } catch (LastErrorException e) {
-                    throw new ErrnoException("mount(" + source + " -> " + target + ", MS_BIND)", e.getErrorCode());
-                }
+                Mounts.mount(source, target, null, Mounts.MS_BIND, null);
                 return null;
             });
         } catch (IOException | RuntimeException e) {
@@ -82,10 +76,11 @@ public final class Namespaces {
             return;
         }
         try {
-            NamespaceCalls.umount2(target.toString(), MNT_DETACH);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != ErrnoException.EINVAL && e.getErrorCode() != ErrnoException.ENOENT) {
-                throw new ErrnoException("umount2(" + target + ")", e.getErrorCode());
+            Mounts.unmount(target, Mounts.MNT_DETACH);
+        } catch (ErrnoException e) {
+            // EINVAL: not a mount point any more (a half-made pin, or a second removal).
+            if (e.errno() != ErrnoException.EINVAL && e.errno() != ErrnoException.ENOENT) {
+                throw e;
             }
         }
         Files.deleteIfExists(target);

@@ -97,7 +97,7 @@ class FileCallsTest {
         assertThat(FileCalls.listXattrs(file)).doesNotContain("user.colour");
         assertThatThrownBy(() -> FileCalls.removeXattr(file, "user.colour"))
                 .isInstanceOf(ErrnoException.class)
-                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(FileCalls.ENODATA));
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(ErrnoException.ENODATA));
     }
 
     @Test

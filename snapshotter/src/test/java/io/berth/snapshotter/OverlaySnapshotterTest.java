@@ -54,7 +54,8 @@ class OverlaySnapshotterTest extends SnapshotterConformanceTest {
     void aChainOfMoreThanAHundredLayersMountsWithOptionsThatFitInOnePage() throws Exception {
         // A root as short as a real one (/var/lib/berth/snapshots is 24 characters); JUnit's temp dirs
         // are longer than any configured root would be.
-        Path shortRoot = Files.createTempDirectory(Path.of("/tmp"), "bs");
+        // createTempDirectory's random suffix varies in length, so the name is fixed and made unique by pid.
+        Path shortRoot = Files.createDirectory(Path.of("/tmp/bs-" + ProcessHandle.current().pid()));
         assertThat(shortRoot.toString().length()).isLessThanOrEqualTo(26);
         snapshotter.close();
         root = shortRoot;

@@ -29,7 +29,8 @@ public record BerthConfig(
         Objects.requireNonNull(root);
         Objects.requireNonNull(state);
         Objects.requireNonNull(socket);
-        runtimes = Map.copyOf(runtimes);
+        // Insertion order is the config file's order, which Status lists handlers in.
+        runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
             throw new ConfigException("default_runtime '" + defaultRuntime + "' has no [runtimes."
                     + defaultRuntime + "] section and is not a built-in handler");

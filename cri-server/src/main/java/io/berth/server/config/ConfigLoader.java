@@ -46,8 +46,11 @@ public final class ConfigLoader {
         try {
             raw = MAPPER.readValue(toml, ConfigFile.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException("config " + source + where(e.getLocation()) + ": unknown key '"
-                    + keyPath(e) + "'", e);
+            String where = where(e.getLocation());
+            if (where.isEmpty()) {
+                where = lineOfKey(toml, e.getPropertyName());
+            }
+            throw new ConfigException("config " + source + where + ": unknown key '" + keyPath(e) + "'", e);
         } catch (JsonMappingException e) {
             throw new ConfigException("config " + source + where(e.getLocation()) + ": key '" + keyPath(e)
                     + "' has the wrong type: " + e.getOriginalMessage().split("\n")[0], e);
@@ -104,6 +107,19 @@ public final class ConfigLoader {
 
     private static String where(JsonLocation loc) {
         return loc == null || loc.getLineNr() < 1 ? "" : " line " + loc.getLineNr();
+    }
+
+    /** The TOML reader does not keep positions for keys it binds later; find the key's line by hand. */
+    private static String lineOfKey(String toml, String key) {
+        String[] lines = toml.split("\n", -1);
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "\\s*\"?" + java.util.regex.Pattern.quote(key) + "\"?\\s*=.*");
+        for (int i = 0; i < lines.length; i++) {
+            if (p.matcher(lines[i]).matches()) {
+                return " line " + (i + 1);
+            }
+        }
+        return "";
     }
 
     private static String keyPath(JsonMappingException e) {
