@@ -1,0 +1,82 @@
+package io.berth.server;
+
+import io.berth.linux.Posix;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.config.ConfigException;
+import io.berth.server.config.ConfigLoader;
+import io.berth.server.log.Logging;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import sun.misc.Signal;
+
+/** berthd's entry point: flags, config, start, and a graceful stop on SIGTERM or SIGINT. */
+public final class Berthd {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    private Berthd() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli;
+        try {
+            cli = CommandLine.parse(args);
+        } catch (CommandLine.UsageException e) {
+            err.println("berthd: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        if (cli.help()) {
+            out.print(CommandLine.USAGE);
+            return EXIT_OK;
+        }
+        if (cli.version()) {
+            out.println("berthd " + BuildInfo.version());
+            return EXIT_OK;
+        }
+        BerthConfig config;
+        try {
+            config = effectiveConfig(cli);
+        } catch (ConfigException e) {
+            err.println("berthd: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        Logging.configure(config.logLevel());
+        // Everything berthd creates is root's alone unless a file's mode is set on purpose (the socket).
+        Posix.umask(0077);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
+        Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config);
+        } catch (IOException | RuntimeException e) {
+            Logger.getLogger(Berthd.class.getName()).log(Level.FINE, "startup failed", e);
+            err.println("berthd: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        try {
+            stopRequested.await();
+            daemon.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            err.println("berthd: stopping: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        return EXIT_OK;
+    }
+
+    static BerthConfig effectiveConfig(CommandLine cli) {
+        BerthConfig base = cli.config().map(ConfigLoader::load).orElseGet(ConfigLoader::defaults);
+        BerthConfig withPaths = base.withPaths(cli.root().orElse(base.root()), cli.state().orElse(base.state()),
+                cli.socket().orElse(base.socket()));
+        return cli.logLevel().map(withPaths::withLogLevel).orElse(withPaths);
+    }
+}

@@ -1,0 +1,53 @@
+package io.berth.server.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The effective daemon configuration: file values over defaults, command-line flags over both. Immutable;
+ * the pod CIDR that kubelet sends later lives in runtime state, not here.
+ */
+public record BerthConfig(
+        Path root,
+        Path state,
+        Path socket,
+        String logLevel,
+        int shutdownGraceSeconds,
+        CgroupDriver cgroupDriver,
+        String defaultRuntime,
+        Map<String, RuntimeHandlerConfig> runtimes) {
+
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
+    public static final Path DEFAULT_STATE = Path.of("/run/berth");
+    public static final Path DEFAULT_SOCKET = Path.of("/run/berth/berth.sock");
+    public static final String DEFAULT_LOG_LEVEL = "info";
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+    public static final String DEFAULT_RUNTIME = "runc";
+
+    public BerthConfig {
+        Objects.requireNonNull(root);
+        Objects.requireNonNull(state);
+        Objects.requireNonNull(socket);
+        runtimes = Map.copyOf(runtimes);
+        if (!runtimes.containsKey(defaultRuntime)) {
+            throw new ConfigException("default_runtime '" + defaultRuntime + "' has no [runtimes."
+                    + defaultRuntime + "] section and is not a built-in handler");
+        }
+    }
+
+    /** The handler used when a pod names none. */
+    public RuntimeHandlerConfig defaultHandler() {
+        return runtimes.get(defaultRuntime);
+    }
+
+    public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
+        return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
+                defaultRuntime, runtimes);
+    }
+
+    public BerthConfig withLogLevel(String level) {
+        return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
+                cgroupDriver, defaultRuntime, runtimes);
+    }
+}

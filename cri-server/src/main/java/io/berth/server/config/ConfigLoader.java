@@ -1,0 +1,114 @@
+package io.berth.server.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Reads config.toml (optional) into a {@link BerthConfig}, filling every missing key with its default. */
+public final class ConfigLoader {
+    private static final TomlMapper MAPPER = TomlMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private ConfigLoader() {}
+
+    /** The configuration with every key at its default, as when no file is given. */
+    public static BerthConfig defaults() {
+        return resolve(new ConfigFile(), "defaults");
+    }
+
+    /** Loads the file; a file that does not exist is an error here, since the operator named it. */
+    public static BerthConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config " + file + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString());
+    }
+
+    static BerthConfig parse(String toml, String source) {
+        ConfigFile raw;
+        try {
+            raw = MAPPER.readValue(toml, ConfigFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException("config " + source + where(e.getLocation()) + ": unknown key '"
+                    + keyPath(e) + "'", e);
+        } catch (JsonMappingException e) {
+            throw new ConfigException("config " + source + where(e.getLocation()) + ": key '" + keyPath(e)
+                    + "' has the wrong type: " + e.getOriginalMessage().split("\n")[0], e);
+        } catch (JacksonException e) {
+            throw new ConfigException("config " + source + where(e.getLocation()) + ": not valid TOML: "
+                    + e.getOriginalMessage().split("\n")[0], e);
+        }
+        return resolve(raw == null ? new ConfigFile() : raw, "config " + source);
+    }
+
+    private static BerthConfig resolve(ConfigFile raw, String where) {
+        Map<String, RuntimeHandlerConfig> runtimes = new LinkedHashMap<>();
+        // runc is always there under its own name, so a config that only changes the root still runs pods.
+        runtimes.put(BerthConfig.DEFAULT_RUNTIME, new RuntimeHandlerConfig(BerthConfig.DEFAULT_RUNTIME, "runc"));
+        if (raw.runtimes != null) {
+            raw.runtimes.forEach((name, section) -> {
+                String binary = section == null || section.binary == null ? name : section.binary;
+                if (binary.isBlank()) {
+                    throw new ConfigException(where + ": runtimes." + name + ".binary must not be empty");
+                }
+                runtimes.put(name, new RuntimeHandlerConfig(name, binary));
+            });
+        }
+        int grace = raw.shutdownGraceSeconds == null
+                ? BerthConfig.DEFAULT_SHUTDOWN_GRACE_SECONDS : raw.shutdownGraceSeconds;
+        if (grace < 0 || grace > 3600) {
+            throw new ConfigException(where + ": shutdown_grace_seconds must be between 0 and 3600, not " + grace);
+        }
+        return new BerthConfig(
+                path(raw.root, BerthConfig.DEFAULT_ROOT, "root", where),
+                path(raw.state, BerthConfig.DEFAULT_STATE, "state", where),
+                path(raw.socket, BerthConfig.DEFAULT_SOCKET, "socket", where),
+                LogLevels.check(orDefault(raw.logLevel, BerthConfig.DEFAULT_LOG_LEVEL), where),
+                grace,
+                raw.cgroupDriver == null ? CgroupDriver.CGROUPFS : CgroupDriver.parse(raw.cgroupDriver, where),
+                orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
+                runtimes);
+    }
+
+    private static Path path(String value, Path fallback, String key, String where) {
+        if (value == null) {
+            return fallback;
+        }
+        Path p = Path.of(value);
+        if (!p.isAbsolute()) {
+            throw new ConfigException(where + ": " + key + " must be an absolute path, not '" + value + "'");
+        }
+        return p.normalize();
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static String where(JsonLocation loc) {
+        return loc == null || loc.getLineNr() < 1 ? "" : " line " + loc.getLineNr();
+    }
+
+    private static String keyPath(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

@@ -1,0 +1,86 @@
+package io.berth.server.grpc;
+
+import io.berth.linux.Posix;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** The CRI gRPC server on a unix socket, over Netty's epoll domain-socket transport. */
+public final class UnixSocketServer {
+    /** kubelet runs as root; group access lets an operator grant crictl to a group without opening it to all. */
+    private static final int SOCKET_MODE = 0660;
+
+    private final Path socket;
+    private final Server server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+
+    private UnixSocketServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers) {
+        this.socket = socket;
+        this.server = server;
+        this.boss = boss;
+        this.workers = workers;
+    }
+
+    /**
+     * Binds and starts serving. {@code customizer} lets tests and later features (interceptors, limits)
+     * adjust the builder without this class knowing about them.
+     */
+    public static UnixSocketServer start(Path socket, List<ServerServiceDefinition> services,
+            Consumer<NettyServerBuilder> customizer) throws IOException {
+        Files.createDirectories(socket.toAbsolutePath().getParent());
+        SocketFiles.clearStale(socket);
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                // Image pulls with many layers and big verbose infos exceed gRPC's 4 MiB default.
+                .maxInboundMessageSize(16 * 1024 * 1024);
+        services.forEach(builder::addService);
+        customizer.accept(builder);
+        Server server = builder.build();
+        try {
+            server.start();
+            Posix.chmod(socket.toString(), SOCKET_MODE);
+        } catch (IOException | RuntimeException e) {
+            server.shutdownNow();
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("cannot serve on " + socket + ": " + e.getMessage(), e);
+        }
+        return new UnixSocketServer(socket, server, boss, workers);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Stops taking calls, gives in-flight ones up to {@code graceSeconds}, then cancels the rest. */
+    public void stop(int graceSeconds) throws InterruptedException {
+        server.shutdown();
+        if (!server.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // Nothing to do: the next start treats a leftover socket as stale.
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.berth.server.rpc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.cri.v1.RuntimeCondition;
+import io.berth.cri.v1.RuntimeFeatures;
+import io.berth.cri.v1.RuntimeHandler;
+import io.berth.cri.v1.RuntimeHandlerFeatures;
+import io.berth.cri.v1.RuntimeStatus;
+import io.berth.cri.v1.StatusRequest;
+import io.berth.cri.v1.StatusResponse;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.config.RuntimeHandlerConfig;
+import io.berth.server.grpc.UnaryRpc;
+import io.berth.server.runtime.Condition;
+import io.berth.server.runtime.NetworkReadiness;
+import io.berth.server.runtime.PodCidr;
+import io.berth.server.runtime.RuntimeReadiness;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Status: the two conditions kubelet gates on, the handlers, and with verbose the effective config. */
+public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BerthConfig config;
+    private final RuntimeReadiness runtime;
+    private final NetworkReadiness network;
+    private final PodCidr podCidr;
+
+    public StatusRpc(BerthConfig config, RuntimeReadiness runtime, NetworkReadiness network, PodCidr podCidr) {
+        this.config = config;
+        this.runtime = runtime;
+        this.network = network;
+        this.podCidr = podCidr;
+    }
+
+    @Override
+    public StatusResponse call(StatusRequest request) throws JsonProcessingException {
+        StatusResponse.Builder out = StatusResponse.newBuilder()
+                .setStatus(RuntimeStatus.newBuilder()
+                        .addConditions(condition("RuntimeReady", runtime.check()))
+                        .addConditions(condition("NetworkReady", network.check())))
+                // Neither is built yet; claiming them would make kubelet send fields berth ignores.
+                .setFeatures(RuntimeFeatures.newBuilder()
+                        .setSupplementalGroupsPolicy(false)
+                        .setUserNamespacesHostNetwork(false));
+        // The empty name is the default handler, as kubelet expects to find it.
+        out.addRuntimeHandlers(handler(""));
+        for (RuntimeHandlerConfig h : config.runtimes().values()) {
+            out.addRuntimeHandlers(handler(h.name()));
+        }
+        if (request.getVerbose()) {
+            out.putInfo("config", JSON.writeValueAsString(effectiveConfig()));
+        }
+        return out.build();
+    }
+
+    private static RuntimeCondition condition(String type, Condition c) {
+        return RuntimeCondition.newBuilder()
+                .setType(type)
+                .setStatus(c.ready())
+                .setReason(c.reason())
+                .setMessage(c.message())
+                .build();
+    }
+
+    private static RuntimeHandler handler(String name) {
+        return RuntimeHandler.newBuilder()
+                .setName(name)
+                .setFeatures(RuntimeHandlerFeatures.newBuilder()
+                        .setRecursiveReadOnlyMounts(false)
+                        .setUserNamespaces(false))
+                .build();
+    }
+
+    private Map<String, Object> effectiveConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("root", config.root().toString());
+        m.put("state", config.state().toString());
+        m.put("socket", config.socket().toString());
+        m.put("log_level", config.logLevel());
+        m.put("shutdown_grace_seconds", config.shutdownGraceSeconds());
+        m.put("cgroup_driver", config.cgroupDriver().configName());
+        m.put("default_runtime", config.defaultRuntime());
+        Map<String, Object> runtimes = new LinkedHashMap<>();
+        config.runtimes().forEach((name, h) -> runtimes.put(name, Map.of("binary", h.binary())));
+        m.put("runtimes", runtimes);
+        m.put("pod_cidr", String.join(",", podCidr.current()));
+        return m;
+    }
+}
