@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The packaged berthd running as a real process, with its own root, state dir and socket inside one temp dir.
@@ -110,8 +111,18 @@ public final class BerthdProcess implements ManagedDaemon {
 
     /** SIGTERM and wait for the exit (SIGKILL if it does not come in time). Returns the exit code. */
     public int stop() {
+        return stopWith("TERM");
+    }
+
+    /**
+     * Sends {@code signal} (TERM or INT: both mean a graceful stop) and waits for the exit, falling back to SIGKILL
+     * if it does not come in time. Returns the exit code.
+     */
+    public int stopWith(String signal) {
         closeClient();
-        return process.terminate(STOP_TIMEOUT);
+        process.signal(signal);
+        OptionalInt exit = process.awaitExit(STOP_TIMEOUT);
+        return exit.isPresent() ? exit.getAsInt() : process.kill9();
     }
 
     /** SIGKILL: the daemon gets no chance to clean up, like a crash or the OOM killer. Returns the exit code. */

@@ -29,6 +29,7 @@ public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, 
     private final List<ManagedDaemon> running = new ArrayList<>();
     private boolean inTest;
     private CriClient sharedClient;
+    private BerthdProcess sharedBerthd;
 
     /** Starts a berthd owned by the current scope. */
     public BerthdProcess startBerthd(BerthdOptions options) {
@@ -65,7 +66,8 @@ public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, 
                 sharedClient = CriClient.connect(external.get());
                 classScoped.push(sharedClient);
             } else {
-                sharedClient = startBerthd().client();
+                sharedBerthd = startBerthd();
+                sharedClient = sharedBerthd.client();
             }
         }
         return sharedClient;
@@ -74,6 +76,11 @@ public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, 
     /** True when the shared endpoint is a berthd this suite started, so berth-only expectations apply. */
     public boolean sharedEndpointIsOwnBerthd() {
         return E2eSettings.externalEndpoint().isEmpty();
+    }
+
+    /** The berthd behind {@link #sharedEndpoint()}, unless the suite points at an external endpoint. */
+    public Optional<BerthdProcess> sharedBerthd() {
+        return Optional.ofNullable(sharedBerthd);
     }
 
     private void own(ManagedDaemon daemon) {
@@ -109,6 +116,7 @@ public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         sharedClient = null;
+        sharedBerthd = null;
         closeAll(classScoped);
     }
 
