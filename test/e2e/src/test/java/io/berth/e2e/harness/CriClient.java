@@ -4,6 +4,7 @@ import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -27,6 +28,8 @@ public final class CriClient implements AutoCloseable {
                 .channelType(EpollDomainSocketChannel.class)
                 .eventLoopGroup(eventLoop)
                 .usePlaintext()
+                // gRPC asks every channel for TCP keepalive; a null value withdraws it, as unix sockets have none.
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 // kubelet allows 16 MiB messages; large list answers must not be cut off by the client.
                 .maxInboundMessageSize(16 * 1024 * 1024)
                 .build();
