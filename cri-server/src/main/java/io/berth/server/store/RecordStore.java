@@ -1,0 +1,173 @@
+package io.berth.server.store;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.common.error.AlreadyExistsException;
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NotFoundException;
+import io.berth.common.io.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
+
+/**
+ * Objects of one kind (sandboxes, containers, images) kept in memory and on disk, one versioned JSON file
+ * per id. Each object is immutable metadata written once plus a status that only changes through
+ * {@link #update}, which persists before it publishes: a reader never sees a status that a crash would lose.
+ *
+ * @param <M> metadata, fixed at creation
+ * @param <S> status, replaced as a whole on every change
+ */
+public final class RecordStore<M, S> {
+    private static final Logger LOG = Logger.getLogger(RecordStore.class.getName());
+    /** Bumped when the on-disk shape changes incompatibly; older files are then migrated or refused. */
+    static final int FORMAT_VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .findAndRegisterModules()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final String kind;
+    private final Path dir;
+    private final JavaType metadataType;
+    private final JavaType statusType;
+    private final ConcurrentMap<String, Record<M, S>> records = new ConcurrentHashMap<>();
+
+    /** Opens the store, loading every record found in {@code dir}. Unreadable files are logged and skipped. */
+    public RecordStore(String kind, Path dir, Class<M> metadataType, Class<S> statusType) throws IOException {
+        this.kind = kind;
+        this.dir = dir;
+        this.metadataType = JSON.constructType(metadataType);
+        this.statusType = JSON.constructType(statusType);
+        Files.createDirectories(dir);
+        load();
+    }
+
+    private void load() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path f : files) {
+                String id = f.getFileName().toString().replaceFirst("\\.json$", "");
+                try {
+                    JsonNode node = JSON.readTree(f.toFile());
+                    int version = node.path("version").asInt(-1);
+                    if (version != FORMAT_VERSION) {
+                        LOG.warning(kind + " record " + f + " has format version " + version + ", expected "
+                                + FORMAT_VERSION + "; skipped");
+                        continue;
+                    }
+                    M meta = JSON.convertValue(node.get("metadata"), metadataType);
+                    S status = JSON.convertValue(node.get("status"), statusType);
+                    records.put(id, new Record<>(id, meta, status));
+                } catch (IOException | IllegalArgumentException e) {
+                    LOG.warning(kind + " record " + f + " cannot be read and is skipped: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Adds a new object; its record is on disk before it is visible. */
+    public synchronized Record<M, S> create(String id, M metadata, S status) {
+        if (records.containsKey(id)) {
+            throw new AlreadyExistsException(kind + " " + id + " already exists");
+        }
+        Record<M, S> r = new Record<>(id, metadata, status);
+        persist(r);
+        records.put(id, r);
+        return r;
+    }
+
+    /** Replaces the status through {@code change}; persisted, then published. Returns the new record. */
+    public synchronized Record<M, S> update(String id, UnaryOperator<S> change) {
+        Record<M, S> old = get(id);
+        Record<M, S> next = new Record<>(id, old.metadata(), change.apply(old.status()));
+        persist(next);
+        records.put(id, next);
+        return next;
+    }
+
+    /** Removes the object; removing one that is not there is not an error (callers retry deletes). */
+    public synchronized void delete(String id) {
+        try {
+            Files.deleteIfExists(file(id));
+            AtomicFiles.fsyncDir(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + kind + " record " + file(id), e);
+        }
+        records.remove(id);
+    }
+
+    public Record<M, S> get(String id) {
+        Record<M, S> r = records.get(id);
+        if (r == null) {
+            throw new NotFoundException(kind + " " + id + " not found");
+        }
+        return r;
+    }
+
+    public Optional<Record<M, S>> find(String id) {
+        return Optional.ofNullable(records.get(id));
+    }
+
+    /**
+     * The one object whose id is or starts with {@code idOrPrefix}, as crictl users type short ids.
+     * No match is NOT_FOUND; several are INVALID_ARGUMENT, because a longer prefix would fix it.
+     */
+    public Record<M, S> resolve(String idOrPrefix) {
+        Record<M, S> exact = records.get(idOrPrefix);
+        if (exact != null) {
+            return exact;
+        }
+        List<Record<M, S>> matches = new ArrayList<>();
+        for (Record<M, S> r : records.values()) {
+            if (r.id().startsWith(idOrPrefix)) {
+                matches.add(r);
+            }
+        }
+        if (matches.isEmpty()) {
+            throw new NotFoundException(kind + " " + idOrPrefix + " not found");
+        }
+        if (matches.size() > 1) {
+            throw new InvalidArgumentException(kind + " id prefix " + idOrPrefix + " matches " + matches.size()
+                    + " objects; give more of the id");
+        }
+        return matches.get(0);
+    }
+
+    public Collection<Record<M, S>> list() {
+        return List.copyOf(records.values());
+    }
+
+    private void persist(Record<M, S> r) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("version", FORMAT_VERSION);
+        node.set("metadata", JSON.valueToTree(r.metadata()));
+        node.set("status", JSON.valueToTree(r.status()));
+        try {
+            AtomicFiles.write(file(r.id()), JSON.writeValueAsBytes(node));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + kind + " record " + file(r.id()), e);
+        }
+    }
+
+    private Path file(String id) {
+        if (!id.matches("[A-Za-z0-9_.:-]+") || id.startsWith(".")) {
+            throw new InvalidArgumentException(kind + " id '" + id + "' cannot name a record file");
+        }
+        return dir.resolve(id + ".json");
+    }
+
+    /** An immutable snapshot of one object: id, metadata, status at the time it was read. */
+    public record Record<M, S>(String id, M metadata, S status) {}
+}

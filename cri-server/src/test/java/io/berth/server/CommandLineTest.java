@@ -1,0 +1,66 @@
+package io.berth.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.server.config.BerthConfig;
+import io.berth.server.config.CgroupDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void flagsTakeValuesInBothSpellings() throws Exception {
+        CommandLine cli = CommandLine.parse("--root", "/r", "--state=/s", "--socket", "/s/x.sock", "--log-level=warn");
+        assertThat(cli.root()).contains(Path.of("/r"));
+        assertThat(cli.state()).contains(Path.of("/s"));
+        assertThat(cli.socket()).contains(Path.of("/s/x.sock"));
+        assertThat(cli.logLevel()).contains("warn");
+        assertThat(cli.help()).isFalse();
+    }
+
+    @Test
+    void unknownFlagsAndMissingValuesAreUsageErrors() {
+        assertThatThrownBy(() -> CommandLine.parse("--rooot", "/r"))
+                .isInstanceOf(CommandLine.UsageException.class)
+                .hasMessage("unknown flag --rooot (see berthd --help)");
+        assertThatThrownBy(() -> CommandLine.parse("--root"))
+                .hasMessage("flag --root needs a value");
+        assertThatThrownBy(() -> CommandLine.parse("--socket="))
+                .hasMessage("flag --socket needs a non-empty value");
+    }
+
+    @Test
+    void flagsOverrideTheConfigFile() throws Exception {
+        Path f = dir.resolve("c.toml");
+        Files.writeString(f, "root = \"/from/file\"\ncgroup_driver = \"systemd\"\nlog_level = \"error\"\n");
+        BerthConfig c = Berthd.effectiveConfig(CommandLine.parse("--config", f.toString(), "--root", "/from/flag",
+                "--log-level", "debug"));
+        assertThat(c.root()).isEqualTo(Path.of("/from/flag"));
+        assertThat(c.logLevel()).isEqualTo("debug");
+        assertThat(c.cgroupDriver()).isEqualTo(CgroupDriver.SYSTEMD);
+        assertThat(c.state()).isEqualTo(BerthConfig.DEFAULT_STATE);
+    }
+
+    @Test
+    void exitCodesSayWhatWentWrong() {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        assertThat(Berthd.run(new String[] {"--nope"}, new java.io.PrintStream(out), new java.io.PrintStream(err)))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("berthd: unknown flag --nope (see berthd --help)\n");
+        err.reset();
+        assertThat(Berthd.run(new String[] {"--config", dir.resolve("none.toml").toString()},
+                new java.io.PrintStream(out), new java.io.PrintStream(err))).isEqualTo(1);
+        assertThat(err.toString()).startsWith("berthd: config ").contains("no such file");
+        assertThat(Berthd.run(new String[] {"--version"}, new java.io.PrintStream(out), new java.io.PrintStream(err)))
+                .isZero();
+        assertThat(out.toString()).startsWith("berthd " + BuildInfo.version());
+        assertThat(BuildInfo.version()).doesNotContain("${").isNotEqualTo("unknown");
+    }
+}

@@ -1,0 +1,106 @@
+package io.berth.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void anEmptyFileGivesEveryDefault() {
+        BerthConfig c = ConfigLoader.parse("", "empty.toml");
+        assertThat(c).isEqualTo(ConfigLoader.defaults());
+        assertThat(c.root()).isEqualTo(Path.of("/var/lib/berth"));
+        assertThat(c.state()).isEqualTo(Path.of("/run/berth"));
+        assertThat(c.socket()).isEqualTo(Path.of("/run/berth/berth.sock"));
+        assertThat(c.logLevel()).isEqualTo("info");
+        assertThat(c.shutdownGraceSeconds()).isEqualTo(10);
+        assertThat(c.cgroupDriver()).isEqualTo(CgroupDriver.CGROUPFS);
+        assertThat(c.defaultHandler()).isEqualTo(new RuntimeHandlerConfig("runc", "runc"));
+    }
+
+    @Test
+    void everyKeyIsRead() throws Exception {
+        Path f = dir.resolve("config.toml");
+        Files.writeString(f, String.join("\n",
+                "root = \"/srv/berth\"",
+                "state = \"/run/b2\"",
+                "socket = \"/run/b2/cri.sock\"",
+                "log_level = \"debug\"",
+                "shutdown_grace_seconds = 3",
+                "cgroup_driver = \"systemd\"",
+                "default_runtime = \"crun\"",
+                "",
+                "[runtimes.crun]",
+                "binary = \"/usr/bin/crun\"",
+                "",
+                "[runtimes.kata]",
+                ""));
+        BerthConfig c = ConfigLoader.load(f);
+        assertThat(c.root()).isEqualTo(Path.of("/srv/berth"));
+        assertThat(c.state()).isEqualTo(Path.of("/run/b2"));
+        assertThat(c.socket()).isEqualTo(Path.of("/run/b2/cri.sock"));
+        assertThat(c.logLevel()).isEqualTo("debug");
+        assertThat(c.shutdownGraceSeconds()).isEqualTo(3);
+        assertThat(c.cgroupDriver()).isEqualTo(CgroupDriver.SYSTEMD);
+        assertThat(c.defaultHandler()).isEqualTo(new RuntimeHandlerConfig("crun", "/usr/bin/crun"));
+        assertThat(c.runtimes()).containsKeys("runc", "crun", "kata");
+        assertThat(c.runtimes().get("kata").binary()).isEqualTo("kata");
+    }
+
+    @Test
+    void brokenTomlNamesTheFileAndLine() {
+        assertThatThrownBy(() -> ConfigLoader.parse("root = \"/a\"\nstate = = \"x\"\n", "/etc/berth/config.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config /etc/berth/config.toml line 2: not valid TOML");
+    }
+
+    @Test
+    void anUnknownKeyIsAnErrorWithItsName() {
+        assertThatThrownBy(() -> ConfigLoader.parse("root = \"/a\"\nsokcet = \"/x\"\n", "c.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("c.toml")
+                .hasMessageContaining("unknown key 'sokcet'");
+    }
+
+    @Test
+    void anUnknownKeyInsideASectionNamesThePath() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[runtimes.crun]\npath = \"/x\"\n", "c.toml"))
+                .hasMessageContaining("unknown key 'runtimes.crun.path'");
+    }
+
+    @Test
+    void aWrongTypeNamesTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("shutdown_grace_seconds = \"soon\"\n", "c.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("key 'shutdown_grace_seconds' has the wrong type");
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("cgroup_driver = \"cgroupv3\"", "c.toml"))
+                .hasMessage("config c.toml: cgroup_driver 'cgroupv3' is not one of cgroupfs, systemd");
+        assertThatThrownBy(() -> ConfigLoader.parse("log_level = \"loud\"", "c.toml"))
+                .hasMessageContaining("log level 'loud' is not one of debug, info, warn, error");
+        assertThatThrownBy(() -> ConfigLoader.parse("root = \"relative/dir\"", "c.toml"))
+                .hasMessageContaining("root must be an absolute path");
+        assertThatThrownBy(() -> ConfigLoader.parse("shutdown_grace_seconds = -1", "c.toml"))
+                .hasMessageContaining("shutdown_grace_seconds must be between 0 and 3600");
+        assertThatThrownBy(() -> ConfigLoader.parse("default_runtime = \"kata\"", "c.toml"))
+                .hasMessageContaining("default_runtime 'kata' has no [runtimes.kata] section");
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        Path missing = dir.resolve("nope.toml");
+        assertThatThrownBy(() -> ConfigLoader.load(missing))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config " + missing + ": no such file");
+    }
+}

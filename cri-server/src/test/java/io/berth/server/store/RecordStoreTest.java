@@ -1,0 +1,103 @@
+package io.berth.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.common.error.AlreadyExistsException;
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordStoreTest {
+    record Meta(String name, Map<String, String> labels) {}
+
+    record State(String phase, long exitCode) {}
+
+    @TempDir
+    Path dir;
+
+    private RecordStore<Meta, State> open() throws Exception {
+        return new RecordStore<>("pod", dir, Meta.class, State.class);
+    }
+
+    @Test
+    void recordsSurviveReopening() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("abc1", new Meta("web", Map.of("app", "x")), new State("created", 0));
+        store.update("abc1", s -> new State("exited", 3));
+        RecordStore.Record<Meta, State> back = open().get("abc1");
+        assertThat(back.metadata()).isEqualTo(new Meta("web", Map.of("app", "x")));
+        assertThat(back.status()).isEqualTo(new State("exited", 3));
+    }
+
+    @Test
+    void createIsOnceAndMissingIsNotFound() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("abc1", new Meta("web", Map.of()), new State("created", 0));
+        assertThatThrownBy(() -> store.create("abc1", new Meta("web", Map.of()), new State("created", 0)))
+                .isInstanceOf(AlreadyExistsException.class).hasMessage("pod abc1 already exists");
+        assertThatThrownBy(() -> store.get("ffff")).isInstanceOf(NotFoundException.class).hasMessage("pod ffff not found");
+        assertThatThrownBy(() -> store.update("ffff", s -> s)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void deleteIsIdempotentAndRemovesTheFile() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("abc1", new Meta("web", Map.of()), new State("created", 0));
+        store.delete("abc1");
+        store.delete("abc1");
+        assertThat(store.find("abc1")).isEmpty();
+        assertThat(open().list()).isEmpty();
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void prefixesResolveToOneObjectOrSayWhy() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("abc111", new Meta("a", Map.of()), new State("created", 0));
+        store.create("abc222", new Meta("b", Map.of()), new State("created", 0));
+        assertThat(store.resolve("abc1").id()).isEqualTo("abc111");
+        assertThat(store.resolve("abc222").id()).isEqualTo("abc222");
+        assertThatThrownBy(() -> store.resolve("abc")).isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("matches 2 objects");
+        assertThatThrownBy(() -> store.resolve("f")).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void aCorruptOrForeignFileIsSkippedNotFatal() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("good", new Meta("a", Map.of()), new State("created", 0));
+        Files.writeString(dir.resolve("torn.json"), "{\"version\":1,\"metad");
+        Files.writeString(dir.resolve("future.json"), "{\"version\":99,\"metadata\":{},\"status\":{}}");
+        assertThat(open().list()).extracting(RecordStore.Record::id).containsExactly("good");
+    }
+
+    @Test
+    void idsThatWouldEscapeTheDirAreRefused() throws Exception {
+        RecordStore<Meta, State> store = open();
+        for (String bad : List.of("../x", "a/b", ".hidden")) {
+            assertThatThrownBy(() -> store.create(bad, new Meta("a", Map.of()), new State("c", 0)))
+                    .isInstanceOf(InvalidArgumentException.class);
+        }
+    }
+
+    @Test
+    void aNameIsReservedOnce() {
+        NameIndex names = new NameIndex("sandbox");
+        names.reserve("web_default_uid_0", "id1");
+        names.reserve("web_default_uid_0", "id1");
+        assertThatThrownBy(() -> names.reserve("web_default_uid_0", "id2"))
+                .isInstanceOf(AlreadyExistsException.class).hasMessageContaining("reserved for id1");
+        names.release("web_default_uid_0", "id2");
+        assertThat(names.idOf("web_default_uid_0")).contains("id1");
+        names.release("web_default_uid_0", "id1");
+        assertThat(names.idOf("web_default_uid_0")).isEmpty();
+    }
+}
