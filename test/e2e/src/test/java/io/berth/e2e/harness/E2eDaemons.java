@@ -3,7 +3,6 @@ package io.berth.e2e.harness;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -19,10 +18,9 @@ import java.util.Optional;
  * <pre>{@code @RegisterExtension static final E2eDaemons daemons = new E2eDaemons();}</pre>
  * What a test method starts is closed after that method; what {@code @BeforeAll} starts, after the class. When a
  * test fails, the logs of all daemons still open are printed, because a CRI failure is usually explained there.
- * Skips the class unless it runs as root.
  */
-public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, AfterTestExecutionCallback,
-        AfterEachCallback, AfterAllCallback {
+public final class E2eDaemons implements BeforeEachCallback, AfterTestExecutionCallback, AfterEachCallback,
+        AfterAllCallback {
 
     private final Deque<AutoCloseable> classScoped = new ArrayDeque<>();
     private final Deque<AutoCloseable> testScoped = new ArrayDeque<>();
@@ -90,11 +88,6 @@ public final class E2eDaemons implements BeforeAllCallback, BeforeEachCallback, 
 
     private Deque<AutoCloseable> scope() {
         return inTest ? testScoped : classScoped;
-    }
-
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        E2eSettings.assumeRoot();
     }
 
     @Override
