@@ -1,5 +1,6 @@
 package io.berth.e2e.foundation;
 
+import com.google.protobuf.Struct;
 import io.berth.cri.v1.CgroupDriver;
 import io.berth.cri.v1.NetworkConfig;
 import io.berth.cri.v1.RuntimeConfig;
@@ -12,6 +13,7 @@ import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.CriClient;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
+import io.berth.e2e.harness.ScratchDir;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +50,30 @@ class RuntimeConfigE2eTest {
         assertThat(berthd.client().runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance())
                 .getLinux().getCgroupDriver()).isEqualTo(CgroupDriver.SYSTEMD);
         assertThat(stringField(verboseConfig(berthd.client()), "cgroup_driver")).isEqualTo("systemd");
+    }
+
+    @Test
+    void everyDocumentedKeyIsAcceptedAndFlagsOverrideTheFile() throws Exception {
+        ScratchDir elsewhere = daemons.scratchDir("berthd-config-");
+        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig("""
+                root = "%1$s/root"
+                state = "%1$s/state"
+                socket = "%1$s/berth.sock"
+                log_level = "debug"
+                shutdown_grace_seconds = 3
+                cgroup_driver = "systemd"
+                default_runtime = "runc"
+                [runtimes.runc]
+                binary = "runc"
+                """.formatted(elsewhere.path())));
+
+        Struct config = verboseConfig(berthd.client());
+
+        assertThat(stringField(config, "root")).isEqualTo(berthd.root().toString());
+        assertThat(stringField(config, "state")).isEqualTo(berthd.state().toString());
+        assertThat(stringField(config, "socket")).isEqualTo(berthd.socket().toString());
+        assertThat(elsewhere.resolve("berth.sock")).doesNotExist();
+        assertThat(stringField(config, "cgroup_driver")).as("a key no flag overrides").isEqualTo("systemd");
     }
 
     @Test
