@@ -1,5 +1,7 @@
 package io.berth.e2e.foundation;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import io.berth.cri.v1.CgroupDriver;
@@ -15,6 +17,10 @@ import io.berth.e2e.harness.E2eDaemons;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static io.berth.e2e.harness.BasicCriCalls.NETWORK_READY;
 import static io.berth.e2e.harness.BasicCriCalls.RUNTIME_READY;
@@ -59,6 +65,18 @@ class CriApiE2eTest {
         assertThat(version.getRuntimeVersion()).isEqualTo(buildVersion);
         assertThat(version.getRuntimeApiVersion()).isEqualTo("v1");
         assertThat(version.getVersion()).isEqualTo("0.1.0");
+    }
+
+    @Test
+    void concurrentCallsAreAllAnswered() throws Exception {
+        // kubelet, crictl and monitoring agents call at once; one slow or serialised handler shows up here.
+        List<ListenableFuture<VersionResponse>> calls = IntStream.range(0, 64)
+                .mapToObj(i -> client.runtimeAsync().withDeadlineAfter(30, TimeUnit.SECONDS).version(BasicCriCalls.VERSION))
+                .toList();
+
+        List<VersionResponse> answers = Futures.allAsList(calls).get(60, TimeUnit.SECONDS);
+
+        assertThat(answers).hasSize(64).allSatisfy(answer -> assertThat(answer).isEqualTo(answers.get(0)));
     }
 
     @Test
