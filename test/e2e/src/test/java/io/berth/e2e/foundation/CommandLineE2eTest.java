@@ -7,7 +7,6 @@ import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -87,8 +86,6 @@ class CommandLineE2eTest {
     }
 
     @Test
-    @Disabled("berthd bug, reported to the lead: an unknown config key names the file and the key but not the line"
-            + " (\"berthd: config FILE: unknown key 'no_such_key'\"); the contract says config errors name the line")
     void anUnknownConfigKeyNamesTheLine() {
         Path config = writeConfigWithUnknownKeyOnLine2();
 
