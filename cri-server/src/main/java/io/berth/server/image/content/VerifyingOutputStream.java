@@ -1,7 +1,6 @@
 package io.berth.server.image.content;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
@@ -11,12 +10,14 @@ import java.security.MessageDigest;
  * source that offers more than the expected size is stopped at the first extra byte rather than being
  * allowed to fill the disk.
  */
-final class VerifyingOutputStream extends OutputStream {
+final class VerifyingOutputStream extends BlobSink {
     private final FileChannel file;
-    private final MessageDigest hasher;
+    private MessageDigest hasher;
     private final Digest expected;
     private final long expectedSize;
     private long written;
+    /** The outcome of the last verify(), kept because finishing a hash resets the hasher. */
+    private Boolean hashMatched;
 
     VerifyingOutputStream(FileChannel file, Digest expected, long expectedSize) {
         this.file = file;
@@ -32,10 +33,14 @@ final class VerifyingOutputStream extends OutputStream {
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (length == 0) {
+            return;
+        }
         if (written + length > expectedSize) {
             throw new BlobVerificationException("blob " + expected + " is larger than its declared size of "
                     + expectedSize + " bytes; refusing the extra data");
         }
+        hashMatched = null;
         hasher.update(bytes, offset, length);
         ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
         while (buffer.hasRemaining()) {
@@ -44,17 +49,30 @@ final class VerifyingOutputStream extends OutputStream {
         written += length;
     }
 
-    long written() {
+    @Override
+    public long written() {
         return written;
     }
 
-    /** Throws unless exactly the expected bytes were written. */
-    void verify() {
+    @Override
+    public void restart() throws IOException {
+        file.truncate(0);
+        file.position(0);
+        hasher = expected.newHasher();
+        hashMatched = null;
+        written = 0;
+    }
+
+    @Override
+    public void verify() {
         if (written != expectedSize) {
             throw new BlobVerificationException("blob " + expected + " is incomplete: got " + written + " of "
                     + expectedSize + " bytes");
         }
-        if (!expected.matches(hasher)) {
+        if (hashMatched == null) {
+            hashMatched = expected.matches(hasher);
+        }
+        if (!hashMatched) {
             throw new BlobVerificationException("blob content does not match its digest " + expected
                     + " (" + written + " bytes received): the source sent different or corrupted data");
         }

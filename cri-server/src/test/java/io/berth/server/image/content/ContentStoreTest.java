@@ -93,6 +93,20 @@ class ContentStoreTest {
     }
 
     @Test
+    void sourceCanRestartAfterAPartialAttempt() throws IOException {
+        ContentStore store = ContentStore.open(root);
+
+        BlobInfo info = store.ingest(HELLO_DIGEST, HELLO.length, sink -> {
+            sink.write("garbage from a broken mirror".getBytes(UTF_8), 0, 7);
+            sink.restart();
+            sink.write(HELLO);
+        });
+
+        assertThat(info.size()).isEqualTo(HELLO.length);
+        assertThat(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex())).hasBinaryContent(HELLO);
+    }
+
+    @Test
     void openRemovesInterruptedDownloads() throws IOException {
         ContentStore.open(root);
         Files.write(root.resolve("content/ingest/sha256-abc-partial"), HELLO);
