@@ -10,7 +10,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +59,7 @@ public record HostsFile(List<RegistryHost> mirrors, Optional<RegistryHost> serve
             if (!hosts.isObject()) {
                 throw invalid(source, "'host' must be a table of [host.\"<url>\"] sections");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = hosts.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
+            for (Map.Entry<String, JsonNode> entry : hosts.properties()) {
                 if (!entry.getValue().isObject()) {
                     throw invalid(source, "host \"" + entry.getKey() + "\" must be a table");
                 }
@@ -100,7 +98,7 @@ public record HostsFile(List<RegistryHost> mirrors, Optional<RegistryHost> serve
             if (!header.isObject()) {
                 throw invalid(source, "'header' must be a table");
             }
-            header.fields().forEachRemaining(e -> headers.put(e.getKey(), strings(e.getValue(), source, "header " + e.getKey())));
+            header.properties().forEach(e -> headers.put(e.getKey(), strings(e.getValue(), source, "header " + e.getKey())));
         }
         return new RegistryHost(url, capabilities, skipVerify, caFiles, headers, overridePath, mirror);
     }

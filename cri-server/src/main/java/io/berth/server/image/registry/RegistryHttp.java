@@ -1,6 +1,5 @@
 package io.berth.server.image.registry;
 
-import io.berth.common.error.BerthException;
 import io.berth.common.error.DeadlineExceededException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.PermissionDeniedException;
@@ -154,9 +153,5 @@ final class RegistryHttp {
     static String describe(IOException e) {
         String message = e.getMessage();
         return e.getClass().getSimpleName() + (message == null ? "" : " " + Require.printable(message));
-    }
-
-    static BerthException unchecked(IOException e, String what) {
-        return new UnavailableException(what + ": " + describe(e), e);
     }
 }
