@@ -1,0 +1,201 @@
+package io.berth.server.image.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.common.error.BerthException;
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.ResourceExhaustedException;
+import io.berth.common.error.UnavailableException;
+import io.berth.server.image.content.BlobInfo;
+import io.berth.server.image.content.BlobVerificationException;
+import io.berth.server.image.content.ContentStore;
+import io.berth.server.image.content.Digest;
+import io.berth.server.image.hosts.Capability;
+import io.berth.server.image.hosts.HostsConfig;
+import io.berth.server.image.hosts.RegistryHost;
+import io.berth.server.image.reference.ImageReference;
+import io.berth.server.image.registry.ResolvedImage.FetchedManifest;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Pulls from registries that speak the OCI distribution spec: resolves a reference to the manifest for a
+ * platform and downloads blobs into the content store. Each request goes to the hosts config's mirrors in
+ * order (those with the needed capability), then the upstream; the first host that succeeds wins.
+ * Thread-safe; one instance serves the whole daemon so that HTTP connections and tokens are shared.
+ */
+public final class RegistryClient {
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
+
+    private final HostsConfig hostsConfig;
+    private final RegistrySettings settings;
+    private final RegistryHttp http;
+
+    public RegistryClient(HostsConfig hostsConfig, RegistrySettings settings) {
+        this.hostsConfig = hostsConfig;
+        this.settings = settings;
+        HttpClients clients = new HttpClients(settings.connectTimeout());
+        this.http = new RegistryHttp(clients, new RegistryAuthenticator(clients, hostsConfig, settings), settings);
+    }
+
+    /**
+     * Resolves {@code reference} (by tag or digest) to the image manifest for {@code platform}, choosing
+     * from an index or manifest list when the reference names one.
+     */
+    public ResolvedImage resolve(ImageReference reference, RegistryCredentials credentials, Platform platform) {
+        // A digest proves what it names, so pull-only mirrors may serve it; a tag must come from a host trusted to resolve.
+        Capability needed = reference.digest() != null ? Capability.PULL : Capability.RESOLVE;
+        RepositoryAccess access = new RepositoryAccess(reference.toString(), reference.repository(), credentials);
+        return onEachHost(reference, needed, host -> resolveOn(host, reference, access, platform));
+    }
+
+    /**
+     * Downloads {@code blob} into {@code store} (verified there); returns at once if it is already stored,
+     * and joins a download of the same blob that is already running.
+     */
+    public BlobInfo fetchBlob(ImageReference reference, RegistryCredentials credentials, Descriptor blob,
+            ContentStore store, DownloadProgress progress) {
+        RepositoryAccess access = new RepositoryAccess(reference.toString(), reference.repository(), credentials);
+        String what = "blob " + blob.digest() + " of image " + reference;
+        return store.ingest(blob.digest(), blob.size(), sink -> onEachHost(reference, Capability.PULL, host -> {
+            URI uri = endpoint(host, reference, "blobs", blob.digest().toString());
+            try (RegistryResponse response = http.get(host, uri, null, access, what)) {
+                sink.restart();
+                OptionalLong announced = response.contentLength();
+                if (announced.isPresent() && announced.getAsLong() != blob.size()) {
+                    throw new BlobVerificationException("registry " + host.authority() + " announced "
+                            + announced.getAsLong() + " bytes for " + what + " but the manifest says " + blob.size());
+                }
+                byte[] buffer = new byte[COPY_BUFFER_BYTES];
+                for (int n; (n = response.body().read(buffer)) >= 0; ) {
+                    sink.write(buffer, 0, n);
+                    progress.onBytes(blob, sink.written());
+                }
+            } catch (IOException e) {
+                throw new UnavailableException("download of " + what + " from " + host.authority() + " broke off after "
+                        + sink.written() + " of " + blob.size() + " bytes: " + RegistryHttp.describe(e), e);
+            }
+            sink.verify();
+            return null;
+        }));
+    }
+
+    private ResolvedImage resolveOn(RegistryHost host, ImageReference reference, RepositoryAccess access,
+            Platform platform) {
+        String image = reference.toString();
+        FetchedManifest top = fetchManifest(host, reference, reference.manifestReference(),
+                Optional.ofNullable(reference.digest()), access, "image " + image);
+        JsonNode document = ManifestParser.readTree(top.bytes(), image);
+        if (MediaTypes.isIndex(top.mediaType())) {
+            Descriptor chosen = ManifestSelector.select(ManifestParser.parseIndex(document, image), platform, image);
+            checkSmall(chosen.size(), "manifest " + chosen.digest() + " of image " + image);
+            FetchedManifest manifest = fetchManifest(host, reference, chosen.digest().toString(),
+                    Optional.of(chosen.digest()), access, "manifest " + chosen.digest() + " (" + platform + ") of image " + image);
+            JsonNode manifestDocument = ManifestParser.readTree(manifest.bytes(), image);
+            if (!MediaTypes.isImageManifest(manifest.mediaType())) {
+                throw new FailedPreconditionException("image " + image + ": the index entry for " + platform
+                        + " is a " + manifest.mediaType() + ", not an image manifest");
+            }
+            ImageManifest parsed = ManifestParser.parseManifest(manifestDocument, manifest.mediaType(), image);
+            checkSmall(parsed.config().size(), "config of image " + image);
+            return new ResolvedImage(reference, top.digest(), Optional.of(top), manifest.digest(), manifest.bytes(),
+                    parsed, host.authority());
+        }
+        if (MediaTypes.isImageManifest(top.mediaType())) {
+            ImageManifest parsed = ManifestParser.parseManifest(document, top.mediaType(), image);
+            checkSmall(parsed.config().size(), "config of image " + image);
+            return new ResolvedImage(reference, top.digest(), Optional.empty(), top.digest(), top.bytes(), parsed,
+                    host.authority());
+        }
+        throw new FailedPreconditionException("image " + image + " has manifest type '" + top.mediaType()
+                + "', which berth cannot run (expected an OCI or Docker schema2 image manifest or index)");
+    }
+
+    private FetchedManifest fetchManifest(RegistryHost host, ImageReference reference, String manifestReference,
+            Optional<Digest> expected, RepositoryAccess access, String what) {
+        URI uri = endpoint(host, reference, "manifests", manifestReference);
+        byte[] bytes;
+        String contentType;
+        String announcedDigest;
+        try (RegistryResponse response = http.get(host, uri, MediaTypes.MANIFEST_ACCEPT, access, what)) {
+            OptionalLong length = response.contentLength();
+            if (length.isPresent()) {
+                checkSmall(length.getAsLong(), what);
+            }
+            long max = settings.maxManifestBytes();
+            bytes = response.body().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            checkSmall(bytes.length, what);
+            contentType = response.headers().firstValue("Content-Type").orElse("");
+            announcedDigest = response.headers().firstValue("Docker-Content-Digest").orElse("");
+        } catch (IOException e) {
+            throw new UnavailableException("reading " + what + " from registry " + host.authority() + " failed: "
+                    + RegistryHttp.describe(e), e);
+        }
+        String mediaType = ManifestParser.mediaTypeOf(contentType, ManifestParser.readTree(bytes, access.image()),
+                access.image());
+        Digest digest = expected.orElseGet(() -> digestOf(bytes, announcedDigest));
+        if (!digest.matches(bytes)) {
+            throw new BlobVerificationException("registry " + host.authority() + " sent " + what + " that does not"
+                    + " match its digest " + digest);
+        }
+        return new FetchedManifest(digest, mediaType, bytes);
+    }
+
+    /** The digest of a manifest fetched by tag; the one the registry announces, when it names one, must agree. */
+    private static Digest digestOf(byte[] bytes, String announced) {
+        if (!announced.isEmpty()) {
+            try {
+                return Digest.parse(announced.trim());
+            } catch (BerthException e) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring unusable Docker-Content-Digest header: " + e.getMessage());
+            }
+        }
+        return Digest.sha256Of(bytes);
+    }
+
+    private void checkSmall(long size, String what) {
+        if (size > settings.maxManifestBytes()) {
+            throw new ResourceExhaustedException(what + " is " + size + " bytes, more than the "
+                    + settings.maxManifestBytes() + " bytes allowed for manifests and configs; refusing it");
+        }
+    }
+
+    private static URI endpoint(RegistryHost host, ImageReference reference, String kind, String id) {
+        // Mirrors learn which registry is meant from ns=, as containerd sends it.
+        String query = host.mirror() ? "?ns=" + reference.domain() : "";
+        return URI.create(host.apiRoot() + "/" + reference.repository() + "/" + kind + "/" + id + query);
+    }
+
+    @FunctionalInterface
+    private interface HostAttempt<T> {
+        T attempt(RegistryHost host);
+    }
+
+    /** Runs {@code attempt} on each capable host in order until one succeeds; the last failure is thrown. */
+    private <T> T onEachHost(ImageReference reference, Capability needed, HostAttempt<T> attempt) {
+        List<RegistryHost> hosts = hostsConfig.hostsFor(reference.domain()).stream().filter(h -> h.can(needed)).toList();
+        if (hosts.isEmpty()) {
+            throw new FailedPreconditionException("no registry host for " + reference.domain() + " has the '"
+                    + needed.name().toLowerCase(java.util.Locale.ROOT) + "' capability; check its hosts.toml");
+        }
+        BerthException last = null;
+        for (RegistryHost host : hosts) {
+            try {
+                return attempt.attempt(host);
+            } catch (BerthException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+                if (host != hosts.get(hosts.size() - 1)) {
+                    LOG.log(System.Logger.Level.WARNING, "registry host " + host.authority() + " failed for "
+                            + reference + ", trying the next one: " + e.getMessage());
+                }
+            }
+        }
+        throw last;
+    }
+}

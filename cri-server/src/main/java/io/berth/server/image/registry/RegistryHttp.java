@@ -1,0 +1,157 @@
+package io.berth.server.image.registry;
+
+import io.berth.common.error.DeadlineExceededException;
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.PermissionDeniedException;
+import io.berth.common.error.UnavailableException;
+import io.berth.common.validate.Require;
+import io.berth.server.image.hosts.RegistryHost;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Sends one GET to a registry host: authorization (retrying once after a 401 challenge), redirects
+ * (followed here, not by the JDK client, so that credentials and configured headers never leave the
+ * registry's host and an https request is never downgraded to http), stall-guarded bodies, and typed
+ * errors for every unsuccessful status.
+ */
+final class RegistryHttp {
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+
+    private final HttpClients clients;
+    private final RegistryAuthenticator authenticator;
+    private final RegistrySettings settings;
+
+    RegistryHttp(HttpClients clients, RegistryAuthenticator authenticator, RegistrySettings settings) {
+        this.clients = clients;
+        this.authenticator = authenticator;
+        this.settings = settings;
+    }
+
+    /** A 2xx response for {@code uri}, or the typed error for what went wrong; {@code what} names it in messages. */
+    RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what) {
+        Optional<String> authorization = authenticator.cachedAuthorization(host, access);
+        RegistryResponse response = exchange(host, uri, accept, authorization, what);
+        if (response.status() == 401) {
+            List<AuthChallenge> challenges =
+                    AuthChallenge.parse(response.headers().allValues("WWW-Authenticate"));
+            String body = RegistryErrors.excerpt(response.body());
+            if (challenges.isEmpty()) {
+                throw new PermissionDeniedException("registry " + host.authority() + " refused access to " + what
+                        + " (HTTP 401" + (body.isEmpty() ? "" : ": " + body) + ") without saying how to authenticate");
+            }
+            Optional<String> retry = authenticator.authorize(host, challenges, access, what);
+            if (retry.isEmpty() || retry.equals(authorization)) {
+                throw RegistryErrors.forStatus(401, java.io.InputStream.nullInputStream(), what, host.authority());
+            }
+            response = exchange(host, uri, accept, retry, what);
+        }
+        if (response.status() / 100 != 2) {
+            throw RegistryErrors.forStatus(response.status(), response.body(), what, host.authority());
+        }
+        return response;
+    }
+
+    private RegistryResponse exchange(RegistryHost host, URI start, String accept, Optional<String> authorization,
+            String what) {
+        URI current = start;
+        for (int hop = 0; ; hop++) {
+            boolean onRegistry = sameOrigin(current, host.url());
+            HttpClient client = onRegistry ? clients.forHost(host) : clients.system();
+            HttpRequest request = request(host, current, accept, onRegistry ? authorization : Optional.empty(),
+                    onRegistry);
+            HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> response;
+            try {
+                response = client.send(request, HttpResponse.BodyHandlers.ofPublisher());
+            } catch (HttpTimeoutException e) {
+                throw new DeadlineExceededException("registry " + current.getRawAuthority() + " did not answer the"
+                        + " request for " + what + " within " + StallGuardedBody.describe(settings.stallTimeout()), e);
+            } catch (IOException e) {
+                throw new UnavailableException("cannot reach registry " + current.getRawAuthority() + " for " + what
+                        + ": " + describe(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UnavailableException("interrupted while requesting " + what, e);
+            }
+            StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(),
+                    what + " from " + current.getRawAuthority());
+            response.body().subscribe(body);
+            if (!REDIRECTS.contains(response.statusCode())) {
+                return new RegistryResponse(response.statusCode(), response.headers(), body, current);
+            }
+            body.close();
+            if (hop >= settings.maxRedirects()) {
+                throw new UnavailableException("registry " + host.authority() + " redirected the request for " + what
+                        + " more than " + settings.maxRedirects() + " times");
+            }
+            current = redirectTarget(current, response.headers().firstValue("Location"), what);
+        }
+    }
+
+    private HttpRequest request(RegistryHost host, URI uri, String accept, Optional<String> authorization,
+            boolean onRegistry) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(settings.stallTimeout());
+        if ("http".equals(uri.getScheme())) {
+            // Plain-http h2c upgrades confuse some registries and proxies; TLS negotiates h2 by ALPN instead.
+            builder.version(HttpClient.Version.HTTP_1_1);
+        }
+        if (accept != null) {
+            builder.header("Accept", accept);
+        }
+        try {
+            if (onRegistry) {
+                for (Map.Entry<String, List<String>> header : host.headers().entrySet()) {
+                    for (String value : header.getValue()) {
+                        builder.header(header.getKey(), value);
+                    }
+                }
+            }
+            authorization.ifPresent(value -> builder.header("Authorization", value));
+        } catch (IllegalArgumentException e) {
+            throw new FailedPreconditionException("cannot send the configured headers to registry " + host.authority()
+                    + ": " + e.getMessage() + " (check 'header' in its hosts.toml)", e);
+        }
+        return builder.build();
+    }
+
+    private static URI redirectTarget(URI from, Optional<String> location, String what) {
+        if (location.isEmpty() || location.get().isBlank()) {
+            throw new UnavailableException("registry " + from.getRawAuthority() + " redirected the request for " + what
+                    + " without a Location");
+        }
+        URI target;
+        try {
+            target = from.resolve(location.get().trim());
+        } catch (IllegalArgumentException e) {
+            throw new UnavailableException("registry " + from.getRawAuthority() + " redirected the request for " + what
+                    + " to an invalid location '" + Require.printable(location.get()) + "'");
+        }
+        String scheme = target.getScheme();
+        if (!"https".equals(scheme) && !"http".equals(scheme) || target.getHost() == null) {
+            throw new UnavailableException("registry " + from.getRawAuthority() + " redirected the request for " + what
+                    + " to an unsupported location '" + Require.printable(location.get()) + "'");
+        }
+        if ("https".equals(from.getScheme()) && "http".equals(scheme)) {
+            throw new UnavailableException("registry " + from.getRawAuthority() + " redirected the request for " + what
+                    + " from https to plain http (" + target.getRawAuthority() + "); refusing the downgrade");
+        }
+        return target;
+    }
+
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getRawAuthority().equalsIgnoreCase(b.getRawAuthority());
+    }
+
+    static String describe(IOException e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : " " + Require.printable(message));
+    }
+}

@@ -1,0 +1,140 @@
+package io.berth.server.image.registry;
+
+import io.berth.common.error.DeadlineExceededException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Flow;
+
+/**
+ * An HTTP response body as an InputStream whose reads give up when the server sends nothing for the stall
+ * timeout. The JDK client's own timeout ends when headers arrive, and its InputStream body blocks forever
+ * on a silent server; subscribing to the body publisher and polling with a timeout needs no watchdog
+ * thread and no interrupts. One chunk is requested at a time, so a slow reader holds back the server.
+ */
+final class StallGuardedBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
+    private static final Object END = new Object();
+
+    private final BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
+    private final Duration stallTimeout;
+    private final String what;
+    private volatile Flow.Subscription subscription;
+    private Iterator<ByteBuffer> currentChunk;
+    private ByteBuffer current;
+    private boolean ended;
+    private volatile boolean closed;
+
+    StallGuardedBody(Duration stallTimeout, String what) {
+        this.stallTimeout = stallTimeout;
+        this.what = what;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (closed) {
+            s.cancel();
+        } else {
+            s.request(1);
+        }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+        chunks.add(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        chunks.add(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+        chunks.add(END);
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (length == 0) {
+            return 0;
+        }
+        if (!fill()) {
+            return -1;
+        }
+        int n = Math.min(length, current.remaining());
+        current.get(buffer, offset, n);
+        return n;
+    }
+
+    /** Makes {@code current} hold unread bytes; false at the end of the body. */
+    private boolean fill() throws IOException {
+        while (current == null || !current.hasRemaining()) {
+            if (closed) {
+                throw new IOException(what + ": body already closed");
+            }
+            if (currentChunk != null && currentChunk.hasNext()) {
+                current = currentChunk.next();
+                continue;
+            }
+            if (ended) {
+                return false;
+            }
+            Object next;
+            try {
+                next = chunks.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new InterruptedIOException(what + ": interrupted");
+            }
+            if (next == null) {
+                close();
+                throw new DeadlineExceededException(what + " stalled: no data for " + describe(stallTimeout)
+                        + "; the download was cancelled");
+            }
+            if (next == END) {
+                ended = true;
+            } else if (next instanceof Throwable failure) {
+                ended = true;
+                throw new IOException(what + ": " + failure.getMessage(), failure);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<ByteBuffer> buffers = (List<ByteBuffer>) next;
+                currentChunk = buffers.iterator();
+                subscription.request(1);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Flow.Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,237 @@
+package io.berth.server.image.content;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.berth.common.error.NotFoundException;
+import io.berth.common.error.ResourceExhaustedException;
+import io.berth.common.error.UnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContentStoreTest {
+    private static final byte[] HELLO = "hello, layer".getBytes(UTF_8);
+    private static final Digest HELLO_DIGEST = Digest.sha256Of(HELLO);
+
+    @TempDir
+    Path root;
+
+    @Test
+    void commitsVerifiedBlobUnderItsDigest() throws IOException {
+        ContentStore store = ContentStore.open(root);
+
+        BlobInfo info = store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+
+        assertThat(info).isEqualTo(new BlobInfo(HELLO_DIGEST, HELLO.length));
+        assertThat(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex())).hasBinaryContent(HELLO);
+        assertThat(store.info(HELLO_DIGEST)).contains(info);
+        try (InputStream in = store.read(HELLO_DIGEST)) {
+            assertThat(in.readAllBytes()).isEqualTo(HELLO);
+        }
+        assertThat(store.list()).containsExactly(info);
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void wrongContentLeavesNothingBehind() throws IOException {
+        ContentStore store = ContentStore.open(root);
+        byte[] other = "hello, LAYER".getBytes(UTF_8);
+
+        assertThatThrownBy(() -> store.ingest(HELLO_DIGEST, other.length, out -> out.write(other)))
+                .isInstanceOf(BlobVerificationException.class)
+                .hasMessageContaining("does not match its digest " + HELLO_DIGEST);
+
+        assertThat(blobFiles()).isEmpty();
+        assertThat(ingestFiles()).isEmpty();
+        assertThat(store.info(HELLO_DIGEST)).isEmpty();
+    }
+
+    @Test
+    void refusesShortAndOverlongContent() throws IOException {
+        ContentStore store = ContentStore.open(root);
+
+        assertThatThrownBy(() -> store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO, 0, 3)))
+                .isInstanceOf(BlobVerificationException.class)
+                .hasMessageContaining("incomplete: got 3 of " + HELLO.length);
+        AtomicInteger extraWrites = new AtomicInteger();
+        assertThatThrownBy(() -> store.ingest(HELLO_DIGEST, HELLO.length, out -> {
+            out.write(HELLO);
+            extraWrites.incrementAndGet();
+            out.write(0);
+            extraWrites.incrementAndGet();
+        })).isInstanceOf(BlobVerificationException.class).hasMessageContaining("larger than its declared size");
+
+        assertThat(extraWrites).hasValue(1);
+        assertThat(blobFiles()).isEmpty();
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void failingSourceLeavesNothingBehind() throws IOException {
+        ContentStore store = ContentStore.open(root);
+
+        assertThatThrownBy(() -> store.ingest(HELLO_DIGEST, HELLO.length, out -> {
+            out.write(HELLO, 0, 4);
+            throw new IOException("connection reset");
+        })).isInstanceOf(UnavailableException.class).hasMessageContaining("connection reset");
+
+        assertThat(blobFiles()).isEmpty();
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void sourceCanRestartAfterAPartialAttempt() throws IOException {
+        ContentStore store = ContentStore.open(root);
+
+        BlobInfo info = store.ingest(HELLO_DIGEST, HELLO.length, sink -> {
+            sink.write("garbage from a broken mirror".getBytes(UTF_8), 0, 7);
+            sink.restart();
+            sink.write(HELLO);
+        });
+
+        assertThat(info.size()).isEqualTo(HELLO.length);
+        assertThat(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex())).hasBinaryContent(HELLO);
+    }
+
+    @Test
+    void openRemovesInterruptedDownloads() throws IOException {
+        ContentStore.open(root);
+        Files.write(root.resolve("content/ingest/sha256-abc-partial"), HELLO);
+
+        ContentStore.open(root);
+
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void existingBlobIsNotWrittenAgain() throws IOException {
+        ContentStore store = ContentStore.open(root);
+        store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+
+        BlobInfo again = store.ingest(HELLO_DIGEST, HELLO.length, out -> {
+            throw new AssertionError("the source must not be asked again");
+        });
+
+        assertThat(again.size()).isEqualTo(HELLO.length);
+        assertThatThrownBy(() -> store.ingest(HELLO_DIGEST, 99, out -> out.write(HELLO)))
+                .isInstanceOf(BlobVerificationException.class)
+                .hasMessageContaining("declares 99");
+    }
+
+    @Test
+    void concurrentWritersOfOneDigestShareOneWrite() throws Exception {
+        ContentStore store = ContentStore.open(root);
+        AtomicInteger sourceCalls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        BlobSource slowSource = out -> {
+            sourceCalls.incrementAndGet();
+            out.write(HELLO, 0, 5);
+            awaitLatch(release);
+            out.write(HELLO, 5, HELLO.length - 5);
+        };
+        List<BlobInfo> results = new CopyOnWriteArrayList<>();
+        Thread first = new Thread(() -> results.add(store.ingest(HELLO_DIGEST, HELLO.length, slowSource)));
+        first.start();
+        await().until(() -> sourceCalls.get() == 1);
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread waiter = new Thread(() -> results.add(store.ingest(HELLO_DIGEST, HELLO.length, slowSource)));
+            waiter.start();
+            waiters.add(waiter);
+        }
+        await().until(() -> waiters.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+
+        release.countDown();
+        first.join(10_000);
+        for (Thread waiter : waiters) {
+            waiter.join(10_000);
+        }
+
+        assertThat(sourceCalls).hasValue(1);
+        assertThat(results).hasSize(5).containsOnly(new BlobInfo(HELLO_DIGEST, HELLO.length));
+    }
+
+    @Test
+    void waitersShareAFailureAndALaterWriteSucceeds() throws Exception {
+        ContentStore store = ContentStore.open(root);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger sourceCalls = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        BlobSource failing = out -> {
+            sourceCalls.incrementAndGet();
+            awaitLatch(release);
+            throw new IOException("registry went away");
+        };
+        Runnable attempt = () -> {
+            try {
+                store.ingest(HELLO_DIGEST, HELLO.length, failing);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        };
+        Thread first = new Thread(attempt);
+        first.start();
+        await().until(() -> sourceCalls.get() == 1);
+        Thread waiter = new Thread(attempt);
+        waiter.start();
+        await().until(() -> waiter.getState() == Thread.State.WAITING);
+
+        release.countDown();
+        first.join(10_000);
+        waiter.join(10_000);
+
+        assertThat(sourceCalls).hasValue(1);
+        assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e).hasMessageContaining("registry went away"));
+        assertThat(store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO)).size()).isEqualTo(HELLO.length);
+    }
+
+    @Test
+    void readAllRefusesBlobsAboveTheCapAndDeleteRemoves() throws IOException {
+        ContentStore store = ContentStore.open(root);
+        store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+
+        assertThat(store.readAll(HELLO_DIGEST, 1024)).isEqualTo(HELLO);
+        assertThatThrownBy(() -> store.readAll(HELLO_DIGEST, 4)).isInstanceOf(ResourceExhaustedException.class);
+        assertThat(store.delete(HELLO_DIGEST)).isTrue();
+        assertThat(store.delete(HELLO_DIGEST)).isFalse();
+        assertThatThrownBy(() -> store.read(HELLO_DIGEST)).isInstanceOf(NotFoundException.class);
+        assertThat(store.list()).isEmpty();
+    }
+
+    private static void awaitLatch(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IOException("test latch never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private List<Path> ingestFiles() throws IOException {
+        try (Stream<Path> files = Files.list(root.resolve("content/ingest"))) {
+            return files.toList();
+        }
+    }
+
+    private List<Path> blobFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(root.resolve("content/blobs"))) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
+}
