@@ -38,7 +38,7 @@ final class FdCalls {
 
     static native int close(int fd) throws LastErrorException;
 
-    // Direct buffers only; JNA passes their base address. Blocking calls take no Java arrays.
+    // Direct buffers only; JNA passes the address at their position. Blocking calls take no Java arrays.
     static native long read(int fd, ByteBuffer buf, long count) throws LastErrorException;
 
     static native long write(int fd, ByteBuffer buf, long count) throws LastErrorException;

@@ -75,6 +75,7 @@ public final class FileDescriptors {
         requireDirect(buf);
         while (true) {
             try {
+                buf.clear(); // JNA passes the address at the buffer's position
                 int n = (int) FdCalls.read(fd, buf, buf.capacity());
                 buf.clear().limit(n);
                 return n;
@@ -93,7 +94,7 @@ public final class FileDescriptors {
         int done = 0;
         while (done < total) {
             try {
-                // JNA passes the base address, so write from a slice starting at what is left.
+                // A slice starting at what is left, so the address JNA passes is that of the rest.
                 ByteBuffer rest = buf.duplicate().position(done).slice();
                 done += (int) FdCalls.write(fd, rest, total - done);
             } catch (LastErrorException e) {

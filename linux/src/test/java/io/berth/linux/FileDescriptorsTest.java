@@ -28,6 +28,25 @@ class FileDescriptorsTest {
     }
 
     @Test
+    void aReusedBufferGetsTheNextBytesAtItsStartWhereverItsPositionWas() throws Exception {
+        FileDescriptors.Pipe pipe = FileDescriptors.pipe();
+        try {
+            ByteBuffer in = ByteBuffer.allocateDirect(64);
+            FileDescriptors.writeFully(pipe.writeEnd(), ByteBuffer.allocateDirect(3).put(new byte[] {1, 2, 3}).flip());
+            FileDescriptors.read(pipe.readEnd(), in);
+            in.get(); // consumed partly, as a reader does
+            FileDescriptors.writeFully(pipe.writeEnd(), ByteBuffer.allocateDirect(2).put(new byte[] {7, 8}).flip());
+
+            assertThat(FileDescriptors.read(pipe.readEnd(), in)).isEqualTo(2);
+            assertThat(in.position()).isZero();
+            assertThat(new byte[] {in.get(0), in.get(1)}).containsExactly(7, 8);
+        } finally {
+            FileDescriptors.close(pipe.readEnd());
+            FileDescriptors.close(pipe.writeEnd());
+        }
+    }
+
+    @Test
     void descriptorsAreCloseOnExec() throws Exception {
         FileDescriptors.Pipe pipe = FileDescriptors.pipe();
         try {
