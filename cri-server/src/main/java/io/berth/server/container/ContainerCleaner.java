@@ -1,15 +1,11 @@
 package io.berth.server.container;
 
+import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
-import io.berth.linux.MountTable;
-import io.berth.linux.Mounts;
 import io.berth.server.config.BerthConfig;
-import io.berth.server.sandbox.SandboxCreator;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -43,16 +39,13 @@ public final class ContainerCleaner {
         if (!shimDeleted) {
             runtimeFor(m).forceDelete(c.id());
         }
-        List<Path> mounts = MountTable.mountPointsUnder(m.runPath());
-        for (Path mount : mounts.stream().sorted(Comparator.comparing(Path::getNameCount).reversed()).toList()) {
-            Mounts.unmount(mount, Mounts.MNT_DETACH);
-        }
+        ContainerCreator.unmountAllUnder(m.runPath());
         try {
             snapshotter.remove(m.snapshotKey());
         } catch (NotFoundException alreadyGone) {
             // A second removal, or a create that failed before the snapshot existed.
         }
-        SandboxCreator.deleteTree(m.runPath());
+        TreeDeleter.delete(m.runPath());
     }
 
     RuntimeCli runtimeFor(ContainerMetadata m) {

@@ -1,5 +1,6 @@
 package io.berth.server.container;
 
+import io.berth.linux.TreeDeleter;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.validate.Require;
@@ -36,6 +37,7 @@ import java.util.logging.Logger;
 public final class ContainerCreator {
     private static final Logger LOG = Logger.getLogger(ContainerCreator.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int RUN_DIR_ID_CHARS = 16;
 
     private final BerthConfig config;
     private final ContainerStore containers;
@@ -82,13 +84,15 @@ public final class ContainerCreator {
         String id = newId();
         String name = ContainerMetadata.reservedName(c.getMetadata(), pod.getMetadata());
         containers.names().reserve(name, id);
-        Path runDir = config.state().resolve("containers").resolve(id);
+        Path runDir = runDirFor(id);
         Path bundle = runDir.resolve("bundle");
         String snapshotKey = "container-" + id;
         try (Rollback undo = new Rollback("CreateContainer " + name)) {
             undo.add(() -> containers.names().release(name, id));
             Files.createDirectories(bundle.resolve("rootfs"));
-            undo.add(() -> io.berth.server.sandbox.SandboxCreator.deleteTree(runDir));
+            undo.add(() -> TreeDeleter.delete(runDir));
+            // A shim that failed after mounting the rootfs leaves the mount; take it off before the dir goes.
+            undo.add(() -> unmountAllUnder(runDir));
             List<Mount> mounts = snapshotter.prepare(snapshotKey, image.topSnapshotKey());
             undo.add(() -> snapshotter.remove(snapshotKey));
 
@@ -151,6 +155,26 @@ public final class ContainerCreator {
                     + " namespace cannot be joined");
         }
         return target.status().pid();
+    }
+
+    /**
+     * Run dirs are named by a prefix of the id: the shim's socket lives inside, and a unix socket path
+     * must fit in 108 bytes even under a long state dir.
+     */
+    private Path runDirFor(String id) {
+        Path dir = config.state().resolve("containers").resolve(id.substring(0, RUN_DIR_ID_CHARS));
+        if (Files.exists(dir)) {
+            throw new io.berth.common.error.InternalException("run dir " + dir + " already exists; refusing to reuse"
+                    + " it for container " + id);
+        }
+        return dir;
+    }
+
+    static void unmountAllUnder(Path dir) throws Exception {
+        for (Path m : io.berth.linux.MountTable.mountPointsUnder(dir).stream()
+                .sorted(java.util.Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
+            io.berth.linux.Mounts.unmount(m, io.berth.linux.Mounts.MNT_DETACH);
+        }
     }
 
     /** kubelet's log_path is relative to the pod's log directory and must stay inside it. */
