@@ -2,6 +2,7 @@ package io.berth.server.container;
 
 import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
+import io.berth.linux.Posix;
 import io.berth.server.config.BerthConfig;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Snapshotter;
@@ -26,6 +27,9 @@ public final class ContainerCleaner {
 
     public void clean(ContainerStore.Container c, ShimClient shim) throws Exception {
         ContainerMetadata m = c.metadata();
+        if (shim == null) {
+            shim = reconnect(m);
+        }
         boolean shimDeleted = false;
         if (shim != null) {
             try {
@@ -34,6 +38,10 @@ public final class ContainerCleaner {
             } catch (RuntimeException e) {
                 LOG.info("shim of container " + c.id() + " could not delete it (" + e.getMessage()
                         + "); cleaning up without it");
+                // berthd started this shim; with its run dir about to go it must not linger.
+                if (shim.isAlive() && shim.shimPid() > 0) {
+                    Posix.kill(shim.shimPid(), Posix.SIGKILL);
+                }
             }
         }
         if (!shimDeleted) {
@@ -46,6 +54,14 @@ public final class ContainerCleaner {
             // A second removal, or a create that failed before the snapshot existed.
         }
         TreeDeleter.delete(m.runPath());
+    }
+
+    private static ShimClient reconnect(ContainerMetadata m) {
+        try {
+            return ShimClient.connect(m.runPath());
+        } catch (java.io.IOException | RuntimeException gone) {
+            return null;
+        }
     }
 
     RuntimeCli runtimeFor(ContainerMetadata m) {

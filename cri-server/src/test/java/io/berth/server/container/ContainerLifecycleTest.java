@@ -97,6 +97,16 @@ class ContainerLifecycleTest {
         cri.close();
         snapshotter.close();
         assertThat(mountsUnder(dir)).as("nothing stays mounted").isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(processesMentioning(dir)).as("no shim outlives its container").isEmpty());
+    }
+
+    /** Processes whose command line names a path under {@code root}: the shims this test started. */
+    static List<String> processesMentioning(Path root) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(root.toString())).orElse(false))
+                .map(p -> p.pid() + " " + String.join(" ", p.info().arguments().orElse(new String[0])))
+                .toList();
     }
 
     /** kubelet gives each container the PID mode of its pod; so do these tests. */
