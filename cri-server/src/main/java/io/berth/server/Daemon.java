@@ -41,6 +41,8 @@ import io.berth.snapshotter.Snapshotter;
 import io.berth.snapshotter.Snapshotters;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Logger;
 
 /** The composition root: builds every collaborator once, binds the RPCs, and owns the server's lifetime. */
@@ -50,45 +52,52 @@ public final class Daemon {
     private final BerthConfig config;
     private final RootDirs dirs;
     private final UnixSocketServer server;
+    private final List<AutoCloseable> components;
 
-    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server) {
+    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server, List<AutoCloseable> components) {
         this.config = config;
         this.dirs = dirs;
         this.server = server;
+        this.components = components;
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
+        List<AutoCloseable> components = new ArrayList<>();
         try {
-            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()));
+            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()), components);
             UnixSocketServer server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
-            return new Daemon(config, dirs, server);
+            return new Daemon(config, dirs, server, components);
         } catch (IOException | RuntimeException e) {
+            closeAll(components);
             dirs.close();
             throw e;
         }
     }
 
     /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table) throws IOException {
+    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, List<AutoCloseable> components)
+            throws IOException {
         Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
+        components.add(snapshotter);
         ImageLookup images = reference -> {
             throw new NotFoundException("image " + reference + " not found: berth has no image store in this build");
         };
-        return bindRpcs(config, clock, table, snapshotter, images);
+        return bindRpcs(config, clock, table, snapshotter, images, components);
     }
 
     /** The same, with the snapshotter and the image lookup given (tests bring their own images). */
     public static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
-            ImageLookup images) throws IOException {
+            ImageLookup images, List<AutoCloseable> components) throws IOException {
         PodCidr podCidr = new PodCidr();
         HostFacts host = HostProbe.detect(config);
         SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         ContainerService containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
+        components.add(containers);
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();
         PodNetwork network = PodNetwork.NONE;
@@ -118,10 +127,23 @@ public final class Daemon {
                         new UpdateContainerResourcesRpc(control, containers.liveResources()));
     }
 
+    /** Closes in reverse order of creation; one failing does not keep the others open. */
+    public static void closeAll(List<AutoCloseable> components) {
+        for (int i = components.size() - 1; i >= 0; i--) {
+            try {
+                components.get(i).close();
+            } catch (Exception e) {
+                LOG.warning("closing " + components.get(i).getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+        components.clear();
+    }
+
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
         server.stop(config.shutdownGraceSeconds());
+        closeAll(components);
         dirs.close();
         LOG.info("stopped");
     }

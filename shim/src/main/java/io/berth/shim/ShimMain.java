@@ -13,16 +13,29 @@ import java.nio.file.Path;
  * serves the control socket until the container is deleted. Started detached ({@code setsid}) by
  * berthd, so it outlives the daemon. If it cannot create the container it writes why to
  * {@code create-error} and exits 1.
+ *
+ * <p>{@code --spare} starts a shim ahead of need: it waits, warmed up, until berthd hands it a run dir,
+ * so creating a container does not wait for a JVM to boot. {@code --train} runs the create path's code
+ * once without a container, for the class-data archive made at build time.
  */
 public final class ShimMain {
     private ShimMain() {}
 
     public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println("usage: berth-shim <run-dir>");
+        if (args.length == 2 && args[0].equals("--spare")) {
+            run(SpareShim.awaitAssignment(Path.of(args[1])));
+        } else if (args.length == 2 && args[0].equals("--train")) {
+            ShimTraining.exercise(Path.of(args[1]));
+        } else if (args.length == 1) {
+            run(Path.of(args[0]));
+        } else {
+            System.err.println("usage: berth-shim <run-dir> | --spare <socket> | --train <scratch-dir>");
             System.exit(2);
         }
-        RunDir runDir = new RunDir(Path.of(args[0]).toAbsolutePath());
+    }
+
+    private static void run(Path dir) {
+        RunDir runDir = new RunDir(dir.toAbsolutePath());
         Container container;
         try {
             ShimConfig config = ShimConfig.parseFrom(Files.readAllBytes(runDir.config()));

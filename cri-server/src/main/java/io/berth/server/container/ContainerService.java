@@ -7,13 +7,13 @@ import io.berth.server.container.spec.ResourcesMapper;
 import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.shim.client.LaunchOptions;
-import io.berth.shim.client.ShimClient;
+import io.berth.shim.client.ShimPool;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
 
 /** The container side of berthd, assembled once: store, shims, create, control, the pod init, recovery. */
-public final class ContainerService {
+public final class ContainerService implements AutoCloseable {
     private final ContainerStore store;
     private final ShimRegistry shims;
     private final ContainerControl control;
@@ -21,6 +21,7 @@ public final class ContainerService {
     private final PodInfra infra;
     private final LiveResources liveResources;
     private final ContainerRecovery recovery;
+    private final ShimPool pool;
 
     public ContainerService(BerthConfig config, SandboxStore sandboxes, ImageLookup images, Snapshotter snapshotter,
             HostFacts host, Clock clock) throws IOException {
@@ -33,8 +34,8 @@ public final class ContainerService {
             throw new io.berth.common.error.UnimplementedException("image volumes (Mount.image) are not supported"
                     + " by berth yet");
         });
-        LaunchOptions launch = LaunchOptions.defaults();
-        ContainerCreator.ShimLauncher launcher = shimConfig -> ShimClient.launch(shimConfig, launch);
+        pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
+        ContainerCreator.ShimLauncher launcher = pool::launch;
         PodFacts podFacts = new PodFacts();
         creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
                 clock);
@@ -65,6 +66,12 @@ public final class ContainerService {
 
     public LiveResources liveResources() {
         return liveResources;
+    }
+
+    /** Stops the spare shim; container shims run on without berthd. */
+    @Override
+    public void close() {
+        pool.close();
     }
 
     /** Reattaches to the shims of containers that were live when berthd last stopped. */

@@ -63,6 +63,7 @@ class ContainerLifecycleTest {
     private Snapshotter snapshotter;
     private LocalImage image;
     private InProcessCri cri;
+    private final List<AutoCloseable> components = new java.util.ArrayList<>();
     private RuntimeServiceGrpc.RuntimeServiceBlockingStub rt;
 
     @BeforeEach
@@ -82,7 +83,7 @@ class ContainerLifecycleTest {
             throw new NotFoundException("image " + ref + " not found");
         };
         cri = new InProcessCri(Daemon.bindRpcs(config, Clock.systemUTC(), new RpcTable((r, c, n) -> { }),
-                snapshotter, images));
+                snapshotter, images, components));
         rt = cri.runtime();
     }
 
@@ -95,6 +96,7 @@ class ContainerLifecycleTest {
             rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
         }
         cri.close();
+        Daemon.closeAll(components);
         snapshotter.close();
         assertThat(mountsUnder(dir)).as("nothing stays mounted").isEmpty();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -279,6 +281,7 @@ class ContainerLifecycleTest {
         String ends = run(pod, container("ends", "sh", "-c", "sleep 2; exit 7"));
         await().until(() -> status(ends).getState() == ContainerState.CONTAINER_RUNNING);
         cri.close(); // berthd "dies": nothing is stopped
+        Daemon.closeAll(components);
         await().atMost(Duration.ofSeconds(20)).until(() -> exitRecorded(ends));
         serve();
         assertThat(status(stays).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);

@@ -18,7 +18,27 @@ public record LaunchOptions(String javaBinary, String classpath, List<String> jv
     public static LaunchOptions defaults() {
         String java = ProcessHandle.current().info().command()
                 .orElse(System.getProperty("java.home") + "/bin/java");
-        return new LaunchOptions(java, System.getProperty("java.class.path"), SMALL_JVM, Duration.ofSeconds(30));
+        String classpath = System.getProperty("java.class.path");
+        List<String> jvm = new java.util.ArrayList<>(SMALL_JVM);
+        classDataArchive(classpath).ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
+        return new LaunchOptions(java, classpath, List.copyOf(jvm), Duration.ofSeconds(30));
+    }
+
+    /** The archive file the build writes beside the jars of the packaged daemon. */
+    public static final String CDS_ARCHIVE = "berth-shim.jsa";
+
+    /**
+     * The class-data archive made at build time for exactly this classpath, if it is there. With it a
+     * shim maps its classes instead of loading them; the JVM ignores an archive that does not match.
+     */
+    static java.util.Optional<java.nio.file.Path> classDataArchive(String classpath) {
+        for (String entry : classpath.split(java.io.File.pathSeparator)) {
+            java.nio.file.Path parent = java.nio.file.Path.of(entry).toAbsolutePath().getParent();
+            if (parent != null && java.nio.file.Files.isRegularFile(parent.resolve(CDS_ARCHIVE))) {
+                return java.util.Optional.of(parent.resolve(CDS_ARCHIVE));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     public LaunchOptions withClasspath(String classpath) {

@@ -57,21 +57,37 @@ public final class ShimClient {
      * create the container.
      */
     public static ShimClient launch(ShimConfig config, LaunchOptions options) throws IOException {
+        RunDir runDir = prepare(config);
+        Process shim = start(options, runDir.shimLog(), runDir.path().toString());
+        return awaitServing(runDir, shim, config.getId(), options);
+    }
+
+    /** Creates the run dir and writes the config the shim reads from it. */
+    static RunDir prepare(ShimConfig config) throws IOException {
         RunDir runDir = new RunDir(Path.of(config.getRunDir()).toAbsolutePath());
         Files.createDirectories(runDir.path(),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.deleteIfExists(runDir.createError());
         AtomicFiles.write(runDir.config(), config.toBuilder().setRunDir(runDir.path().toString()).build().toByteArray());
+        return runDir;
+    }
 
+    /** Starts a shim JVM in its own session with {@code args} after the main class. */
+    static Process start(LaunchOptions options, Path log, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("setsid", options.javaBinary()));
         command.addAll(options.jvmOptions());
-        command.addAll(List.of("-cp", options.classpath(), MAIN_CLASS, runDir.path().toString()));
+        command.addAll(List.of("-cp", options.classpath(), MAIN_CLASS));
+        command.addAll(List.of(args));
         // This Process is berthd's child, reaped by berthd's JDK; the shim itself never uses one.
-        Process shim = new ProcessBuilder(command)
+        return new ProcessBuilder(command)
                 .redirectInput(new File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.shimLog().toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true)
                 .start();
+    }
+
+    /** Waits until the shim serves its control socket (the container is then created), or says why not. */
+    static ShimClient awaitServing(RunDir runDir, Process shim, String id, LaunchOptions options) throws IOException {
         ShimClient client = new ShimClient(runDir, (int) shim.pid());
         long deadline = System.nanoTime() + options.startTimeout().toNanos();
         while (true) {
@@ -84,12 +100,12 @@ public final class ShimClient {
                 }
             }
             if (!shim.isAlive()) {
-                throw new InternalException("shim for " + config.getId() + " exited (" + shim.exitValue()
+                throw new InternalException("shim for " + id + " exited (" + shim.exitValue()
                         + ") without serving: " + whyCreateFailed(runDir));
             }
             if (System.nanoTime() > deadline) {
                 shim.destroyForcibly();
-                throw new InternalException("shim for " + config.getId() + " did not answer within "
+                throw new InternalException("shim for " + id + " did not answer within "
                         + options.startTimeout() + "; see " + runDir.shimLog());
             }
             sleepBriefly();
