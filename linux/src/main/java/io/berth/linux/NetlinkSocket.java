@@ -74,7 +74,8 @@ final class NetlinkSocket implements AutoCloseable {
             } catch (LastErrorException e) {
                 throw new ErrnoException(what + ": netlink recv", e.getErrorCode());
             }
-            ByteBuffer in = ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder());
+            // A copy per datagram: replies are slices, and the next recv reuses buf.
+            ByteBuffer in = ByteBuffer.wrap(java.util.Arrays.copyOf(buf, (int) n)).order(ByteOrder.nativeOrder());
             while (in.remaining() >= NetlinkMessage.HEADER_LENGTH) {
                 int start = in.position();
                 int length = in.getInt(start);

@@ -71,7 +71,9 @@ final class BridgeDevice {
         for (Cidr range : ranges) {
             int family = range.isIpv6() ? Netlink.AF_INET6 : Netlink.AF_INET;
             for (Netlink.Route r : host.routes(family)) {
-                if (r.prefixLength() == 0 || r.table() != 254 || r.outputIndex() == own || r.type() != 1) {
+                // Unicast routes of the main table and local routes (127.0.0.0/8, the host's own addresses).
+                boolean relevant = (r.table() == 254 && r.type() == 1) || (r.table() == 255 && r.type() == 2);
+                if (r.prefixLength() == 0 || r.outputIndex() == own || !relevant) {
                     continue;
                 }
                 Cidr dst = Cidr.parse(r.destination().getHostAddress() + "/" + r.prefixLength(), "route");

@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  *   <li>{@code hostports}: DNAT per port mapping, entered from prerouting (other hosts, other pods) and
  *       output (the host itself) for local destination addresses only;</li>
  *   <li>{@code postrouting}: masquerade for connections from 127.0.0.1 DNATed onto the bridge (the pod
- *       could not answer 127.0.0.1), for hairpin (pod to hostPort back onto the bridge) and for pod egress;</li>
+ *       could not answer 127.0.0.1), for pods calling a hostPort (hairpin included: the answer must pass the
+ *       host to be un-DNATed; {@code iifname} cannot be used, postrouting has no input device) and for pod
+ *       egress;</li>
  *   <li>{@code forward}: unless egress is allowed, drops anything forwarded between the bridge and any
  *       other interface, so no pod packet leaves the machine.</li>
  * </ul>
@@ -56,9 +58,12 @@ public final class NftRuleset {
                 .append("\t\tfib daddr type local jump hostports\n\t}\n");
         s.append("\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
         s.append("\t\toifname ").append(br).append(" ip saddr 127.0.0.0/8 ct status dnat masquerade\n");
-        s.append("\t\tiifname ").append(br).append(" oifname ").append(br).append(" ct status dnat masquerade\n");
         for (PodRules pod : pods) {
             for (InetAddress ip : pod.ips()) {
+                // Hairpin and pod-to-hostPort: the answer must come back through the host to be un-DNATed.
+                s.append("\t\toifname ").append(br).append(" ").append(family(ip)).append(" saddr ")
+                        .append(ip.getHostAddress()).append(" ct status dnat masquerade comment \"pod ")
+                        .append(pod.podId()).append("\"\n");
                 s.append("\t\t").append(family(ip)).append(" saddr ").append(ip.getHostAddress())
                         .append(" oifname != ").append(br).append(" masquerade comment \"pod ")
                         .append(pod.podId()).append("\"\n");
