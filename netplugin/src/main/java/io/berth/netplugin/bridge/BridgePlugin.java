@@ -4,6 +4,7 @@ import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Netlink;
+import io.berth.netplugin.HostPorts;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.PodAttachment;
@@ -22,7 +23,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -111,7 +114,11 @@ public final class BridgePlugin implements NetworkPlugin {
                 pod.portMappings().stream().map(BridgePodRecords::encode).toList(), false);
         rulesLock.lock();
         try {
-            HostPorts.checkFree(pod.id(), pod.portMappings(), records.all());
+            Map<String, List<PortMapping>> taken = new HashMap<>();
+            for (BridgePodRecord r : records.all()) {
+                taken.put(r.podId(), r.portMappings().stream().map(BridgePodRecords::decode).toList());
+            }
+            HostPorts.checkFree(pod.id(), pod.portMappings(), taken);
             records.write(record);
         } finally {
             rulesLock.unlock();

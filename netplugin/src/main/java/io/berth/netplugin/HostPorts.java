@@ -1,7 +1,6 @@
-package io.berth.netplugin.bridge;
+package io.berth.netplugin;
 
 import io.berth.common.error.AlreadyExistsException;
-import io.berth.netplugin.PortMapping;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
@@ -9,15 +8,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Refuses a hostPort another pod maps, or a host process listens on: DNAT would silently steal that
  * process's traffic otherwise. The bind probe is released at once; kubelet does the same kind of check.
  */
-final class HostPorts {
+public final class HostPorts {
     private HostPorts() {}
 
-    static void checkFree(String podId, List<PortMapping> wanted, List<BridgePodRecord> others) throws IOException {
+    /** {@code others}: the port mappings of every other pod, by pod id. */
+    public static void checkFree(String podId, List<PortMapping> wanted, Map<String, List<PortMapping>> others)
+            throws IOException {
         for (int i = 0; i < wanted.size(); i++) {
             PortMapping m = wanted.get(i);
             for (int j = 0; j < i; j++) {
@@ -26,15 +28,14 @@ final class HostPorts {
                             + m.hostPort() + " of port_mappings[" + j + "]");
                 }
             }
-            for (BridgePodRecord other : others) {
-                if (other.podId().equals(podId)) {
+            for (Map.Entry<String, List<PortMapping>> other : others.entrySet()) {
+                if (other.getKey().equals(podId)) {
                     continue;
                 }
-                for (String enc : other.portMappings()) {
-                    PortMapping theirs = BridgePodRecords.decode(enc);
+                for (PortMapping theirs : other.getValue()) {
                     if (m.clashesWith(theirs)) {
                         throw new AlreadyExistsException("host port " + m.hostPort() + "/" + m.protocol().lower()
-                                + " is already taken by pod sandbox " + other.podId() + " (" + theirs + ")");
+                                + " is already taken by pod sandbox " + other.getKey() + " (" + theirs + ")");
                     }
                 }
             }
