@@ -10,7 +10,9 @@ import io.berth.server.rpc.RuntimeConfigRpc;
 import io.berth.server.rpc.StatusRpc;
 import io.berth.server.rpc.UpdateRuntimeConfigRpc;
 import io.berth.server.rpc.VersionRpc;
-import io.berth.server.runtime.NetworkReadiness;
+import io.berth.netplugin.NetworkPlugin;
+import io.berth.server.network.NetworkPlugins;
+import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.runtime.PodCidr;
 import io.berth.server.runtime.RuntimeReadiness;
 import io.berth.server.rpc.ListPodSandboxRpc;
@@ -18,7 +20,6 @@ import io.berth.server.rpc.PodSandboxStatusRpc;
 import io.berth.server.rpc.RemovePodSandboxRpc;
 import io.berth.server.rpc.RunPodSandboxRpc;
 import io.berth.server.rpc.StopPodSandboxRpc;
-import io.berth.server.sandbox.PodNetwork;
 import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
@@ -100,14 +101,16 @@ public final class Daemon {
         components.add(containers);
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();
-        PodNetwork network = PodNetwork.NONE;
+        NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
+        PluginPodNetwork network = new PluginPodNetwork(plugin);
+        startNetwork(plugin, sandboxes);
         SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(),
                 containers.infra());
         ContainerControl control = containers.control();
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
-                        NetworkReadiness.noPlugin(), podCidr))
+                        network, podCidr))
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
                 .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
@@ -137,6 +140,25 @@ public final class Daemon {
             }
         }
         components.clear();
+    }
+
+    /**
+     * Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a
+     * crash). A failure here is logged, not fatal: Status then says why pods cannot get a network.
+     */
+    private static void startNetwork(NetworkPlugin plugin, SandboxStore sandboxes) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (SandboxStore.Sandbox s : sandboxes.list()) {
+            if (s.status().networkAttached()) {
+                live.add(s.id());
+            }
+        }
+        try {
+            plugin.start(live);
+            LOG.info("network plugin " + plugin.name() + " started; " + live.size() + " pod network(s) attached");
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("network plugin " + plugin.name() + " could not restore its state: " + e.getMessage());
+        }
     }
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */

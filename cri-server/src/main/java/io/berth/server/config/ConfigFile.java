@@ -18,6 +18,19 @@ final class ConfigFile {
     public String cgroupDriver;
     public String defaultRuntime;
     public Map<String, RuntimeSection> runtimes;
+    public NetworkSection network;
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class NetworkSection {
+        public String plugin;
+        public String bridge;
+        public String subnet;
+        public String ipv6Subnet;
+        public Integer mtu;
+        public Boolean allowEgress;
+        public String cniConfDir;
+        public java.util.List<String> cniBinDirs;
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class RuntimeSection {

@@ -87,7 +87,51 @@ public final class ConfigLoader {
                 grace,
                 raw.cgroupDriver == null ? CgroupDriver.CGROUPFS : CgroupDriver.parse(raw.cgroupDriver, where),
                 orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
-                runtimes);
+                runtimes,
+                network(raw.network, where));
+    }
+
+    private static NetworkConfig network(ConfigFile.NetworkSection raw, String where) {
+        NetworkConfig d = NetworkConfig.defaults();
+        if (raw == null) {
+            return d;
+        }
+        String plugin = orDefault(raw.plugin, d.plugin());
+        if (!plugin.equals("bridge") && !plugin.equals("cni")) {
+            throw new ConfigException(where + ": network.plugin must be \"bridge\" or \"cni\", not '" + plugin + "'");
+        }
+        int mtu = raw.mtu == null ? d.mtu() : raw.mtu;
+        if (mtu != 0 && (mtu < 576 || mtu > 65535)) {
+            throw new ConfigException(where + ": network.mtu must be 0 (kernel default) or 576-65535, not " + mtu);
+        }
+        String bridge = orDefault(raw.bridge, d.bridge());
+        if (!bridge.matches("[A-Za-z0-9_-]{1,15}")) {
+            throw new ConfigException(where + ": network.bridge '" + bridge
+                    + "' must be 1-15 letters, digits, '-' or '_'");
+        }
+        java.util.List<Path> binDirs = new java.util.ArrayList<>();
+        if (raw.cniBinDirs == null) {
+            binDirs.addAll(d.cniBinDirs());
+        } else {
+            for (String dir : raw.cniBinDirs) {
+                binDirs.add(path(dir, null, "network.cni_bin_dirs", where));
+            }
+        }
+        String subnet = orDefault(raw.subnet, d.subnet());
+        try {
+            if (io.berth.netplugin.ip.Cidr.parse(subnet, "network.subnet").isIpv6()) {
+                throw new ConfigException(where + ": network.subnet must be IPv4; use network.ipv6_subnet for IPv6");
+            }
+            if (raw.ipv6Subnet != null && !io.berth.netplugin.ip.Cidr.parse(raw.ipv6Subnet, "network.ipv6_subnet").isIpv6()) {
+                throw new ConfigException(where + ": network.ipv6_subnet must be an IPv6 range");
+            }
+        } catch (io.berth.common.error.InvalidArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+        }
+        return new NetworkConfig(plugin, bridge, subnet,
+                java.util.Optional.ofNullable(raw.ipv6Subnet), mtu,
+                raw.allowEgress == null ? d.allowEgress() : raw.allowEgress,
+                path(raw.cniConfDir, d.cniConfDir(), "network.cni_conf_dir", where), binDirs);
     }
 
     private static Path path(String value, Path fallback, String key, String where) {

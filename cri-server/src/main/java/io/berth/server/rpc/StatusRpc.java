@@ -87,6 +87,16 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
         config.runtimes().forEach((name, h) -> runtimes.put(name, Map.of("binary", h.binary())));
         m.put("runtimes", runtimes);
         m.put("pod_cidr", String.join(",", podCidr.current()));
+        Map<String, Object> net = new LinkedHashMap<>();
+        net.put("plugin", config.network().plugin());
+        net.put("bridge", config.network().bridge());
+        net.put("subnet", config.network().subnet());
+        net.put("ipv6_subnet", config.network().ipv6Subnet().orElse(""));
+        net.put("mtu", config.network().mtu());
+        net.put("allow_egress", config.network().allowEgress());
+        net.put("cni_conf_dir", config.network().cniConfDir().toString());
+        net.put("cni_bin_dirs", config.network().cniBinDirs().stream().map(Object::toString).toList());
+        m.put("network", net);
         return m;
     }
 }

@@ -63,13 +63,19 @@ class ContainerLifecycleTest {
     private Snapshotter snapshotter;
     private LocalImage image;
     private InProcessCri cri;
+    private String bridge;
     private final List<AutoCloseable> components = new java.util.ArrayList<>();
     private RuntimeServiceGrpc.RuntimeServiceBlockingStub rt;
 
     @BeforeEach
     void start() throws Exception {
         assumeThat(Posix.euid()).as("containers need root").isZero();
-        config = ConfigLoader.defaults().withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("s.sock"));
+        // A bridge and subnet of this test's own, so parallel daemons on the host never share one.
+        int n = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        bridge = "bct" + n;
+        Path toml = Files.writeString(dir.resolve("config.toml"), "[network]\nbridge = \"" + bridge
+                + "\"\nsubnet = \"10.216." + n + ".0/24\"\n");
+        config = ConfigLoader.load(toml).withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("s.sock"));
         snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
         image = BusyboxImage.commit(snapshotter, dir, BusyboxImage.config());
         serve();
@@ -98,6 +104,8 @@ class ContainerLifecycleTest {
         cri.close();
         Daemon.closeAll(components);
         snapshotter.close();
+        // The bridge outlives its pods by design (as CNI's does); this test made it, so it takes it away.
+        new ProcessBuilder("ip", "link", "del", bridge).redirectErrorStream(true).start().waitFor();
         assertThat(mountsUnder(dir)).as("nothing stays mounted").isEmpty();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(processesMentioning(dir)).as("no shim outlives its container").isEmpty());

@@ -88,18 +88,16 @@ class CriApiE2eTest {
     }
 
     @Test
-    void runtimeIsReadyWithRuncInstalledAndNetworkIsNotReadyYetWithAReason() {
+    void runtimeIsReadyWithRuncInstalledAndTheDefaultBridgeNetworkIsReady() {
         assumeBerthd();
         StatusResponse status = BasicCriCalls.status(client, false);
 
         assertThat(BasicCriCalls.condition(status, RUNTIME_READY))
                 .hasValueSatisfying(runtime -> assertThat(runtime.getStatus()).as("%s", runtime).isTrue());
-        // Networking is not built yet; kubelet shows reason and message to the user, so both must say something.
-        assertThat(BasicCriCalls.condition(status, NETWORK_READY)).hasValueSatisfying(network -> {
-            assertThat(network.getStatus()).isFalse();
-            assertThat(network.getReason()).isNotBlank();
-            assertThat(network.getMessage()).isNotBlank();
-        });
+        // The built-in bridge plugin is the default and needs no install (10.88.0.0/16 is free on CI hosts);
+        // the not-ready reasons are covered in network/PodNetworkE2eTest.
+        assertThat(BasicCriCalls.condition(status, NETWORK_READY)).hasValueSatisfying(network ->
+                assertThat(network.getStatus()).as("%s", network).isTrue());
     }
 
     @Test

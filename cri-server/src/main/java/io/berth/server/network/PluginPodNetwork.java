@@ -1,0 +1,59 @@
+package io.berth.server.network;
+
+import io.berth.cri.v1.DNSConfig;
+import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.netplugin.NetworkPlugin;
+import io.berth.netplugin.PluginStatus;
+import io.berth.netplugin.PodRequest;
+import io.berth.netplugin.PortMapping;
+import io.berth.server.runtime.Condition;
+import io.berth.server.runtime.NetworkReadiness;
+import io.berth.server.sandbox.PodNetwork;
+import io.berth.server.sandbox.SandboxMetadata;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sandbox's {@link PodNetwork} over a {@link NetworkPlugin}: turns the CRI pod config into a plugin
+ * request (port mappings validated field by field) and the plugin's status into NetworkReady.
+ */
+public final class PluginPodNetwork implements PodNetwork, NetworkReadiness {
+    private final NetworkPlugin plugin;
+
+    public PluginPodNetwork(NetworkPlugin plugin) {
+        this.plugin = plugin;
+    }
+
+    @Override
+    public List<String> setUp(SandboxMetadata sandbox) throws Exception {
+        return plugin.setUp(request(sandbox)).ips();
+    }
+
+    @Override
+    public void tearDown(SandboxMetadata sandbox) throws Exception {
+        plugin.tearDown(sandbox.id());
+    }
+
+    @Override
+    public Condition check() {
+        PluginStatus s = plugin.status();
+        return s.ready() ? Condition.ok() : Condition.notReady(s.reason(), s.message());
+    }
+
+    static PodRequest request(SandboxMetadata sandbox) {
+        PodSandboxConfig pod = sandbox.podConfig();
+        List<PortMapping> ports = new ArrayList<>();
+        for (int i = 0; i < pod.getPortMappingsCount(); i++) {
+            io.berth.cri.v1.PortMapping m = pod.getPortMappings(i);
+            if (m.getHostPort() == 0) {
+                continue; // a containerPort without a hostPort: nothing to map, as in kubelet
+            }
+            ports.add(PortMapping.of(m.getProtocol().name(), m.getContainerPort(), m.getHostPort(), m.getHostIp(),
+                    "config.port_mappings[" + i + "]"));
+        }
+        DNSConfig dns = pod.getDnsConfig();
+        return new PodRequest(sandbox.id(), pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                pod.getMetadata().getUid(), sandbox.paths().netns(), ports,
+                new PodRequest.DnsSettings(dns.getServersList(), dns.getSearchesList(), dns.getOptionsList()));
+    }
+}
