@@ -6,6 +6,11 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.grpc.RpcObserver;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.grpc.UnixSocketServer;
+import io.berth.server.metrics.DaemonMetrics;
+import io.berth.server.metrics.JvmMetrics;
+import io.berth.server.metrics.MetricsCatalog;
+import io.berth.server.metrics.MetricsHttpServer;
+import io.berth.server.metrics.RpcMetrics;
 import io.berth.server.rpc.RuntimeConfigRpc;
 import io.berth.server.rpc.StatusRpc;
 import io.berth.server.rpc.UpdateRuntimeConfigRpc;
@@ -35,34 +40,59 @@ public final class Daemon {
     private final BerthConfig config;
     private final RootDirs dirs;
     private final UnixSocketServer server;
+    private final MetricsHttpServer metricsServer;
 
-    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server) {
+    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server, MetricsHttpServer metricsServer) {
         this.config = config;
         this.dirs = dirs;
         this.server = server;
+        this.metricsServer = metricsServer;
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
+        UnixSocketServer server = null;
         try {
-            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()));
-            UnixSocketServer server = UnixSocketServer.start(config.socket(),
+            MetricsCatalog metrics = new MetricsCatalog();
+            JvmMetrics.register(metrics);
+            RpcTable table = bindRpcs(config, Clock.systemUTC(), new DaemonMetrics(metrics),
+                    new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog())));
+            server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
+            // After the gRPC server: a scrape that answers means the daemon is serving.
+            MetricsHttpServer metricsServer = config.metrics().enabled()
+                    ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
-            return new Daemon(config, dirs, server);
+            return new Daemon(config, dirs, server, metricsServer);
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                stopQuietly(server);
+            }
             dirs.close();
             throw e;
         }
     }
 
-    /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table) throws IOException {
+    private static void stopQuietly(UnixSocketServer server) {
+        try {
+            server.stop(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. The stores
+     * register their live counts with {@code metrics} here.
+     */
+    static RpcTable bindRpcs(BerthConfig config, Clock clock, DaemonMetrics metrics, RpcTable table)
+            throws IOException {
         PodCidr podCidr = new PodCidr();
         SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         SandboxRecovery.reconcile(sandboxes);
+        metrics.countSandboxes(() -> sandboxes.list().size());
         PodNetwork network = PodNetwork.NONE;
         SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, NO_CONTAINERS);
         return table
@@ -91,6 +121,9 @@ public final class Daemon {
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         server.stop(config.shutdownGraceSeconds());
         dirs.close();
         LOG.info("stopped");

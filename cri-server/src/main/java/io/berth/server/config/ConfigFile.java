@@ -18,9 +18,16 @@ final class ConfigFile {
     public String cgroupDriver;
     public String defaultRuntime;
     public Map<String, RuntimeSection> runtimes;
+    public MetricsSection metrics;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class RuntimeSection {
         public String binary;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class MetricsSection {
+        public Boolean enabled;
+        public String address;
     }
 }

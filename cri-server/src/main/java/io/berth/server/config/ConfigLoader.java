@@ -87,7 +87,18 @@ public final class ConfigLoader {
                 grace,
                 raw.cgroupDriver == null ? CgroupDriver.CGROUPFS : CgroupDriver.parse(raw.cgroupDriver, where),
                 orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
-                runtimes);
+                runtimes,
+                metrics(raw.metrics, where));
+    }
+
+    private static MetricsConfig metrics(ConfigFile.MetricsSection section, String where) {
+        if (section == null) {
+            return MetricsConfig.DEFAULT;
+        }
+        // As in containerd, naming an address asks for metrics there; enabled = false still turns them off.
+        boolean enabled = section.enabled != null ? section.enabled : section.address != null;
+        return new MetricsConfig(enabled, section.address == null
+                ? MetricsConfig.DEFAULT.address() : MetricsConfig.parseAddress(section.address, where));
     }
 
     private static Path path(String value, Path fallback, String key, String where) {
