@@ -49,7 +49,9 @@ public final class PrometheusText {
             double sum = summary.sumSeconds();
             Snapshot snapshot = summary.snapshot();
             for (double q : QUANTILES) {
-                line(out, name, labels.renderWith("quantile", Double.toString(q)), snapshot.getValue(q) / 1e9);
+                // No observations: a quantile is undefined (NaN, as Prometheus' own clients write), not 0 seconds.
+                double seconds = count == 0 ? Double.NaN : snapshot.getValue(q) / 1e9;
+                line(out, name, labels.renderWith("quantile", Double.toString(q)), seconds);
             }
             line(out, name + "_sum", labels.render(), sum);
             line(out, name + "_count", labels.render(), count);

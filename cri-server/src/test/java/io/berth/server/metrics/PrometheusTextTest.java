@@ -43,6 +43,15 @@ class PrometheusTextTest {
     }
 
     @Test
+    void aSummaryWithoutObservationsHasUndefinedQuantiles() {
+        catalog.durations("berth_wait_seconds", "Waiting", Labels.NONE);
+        String text = PrometheusText.render(catalog);
+        assertThat(text).contains("berth_wait_seconds{quantile=\"0.5\"} NaN\n", "berth_wait_seconds_sum 0\n",
+                "berth_wait_seconds_count 0\n");
+        assertThat(PrometheusTextParser.parse(text)).containsKey("berth_wait_seconds");
+    }
+
+    @Test
     void labelValuesAndHelpAreEscaped() {
         String nasty = "a\\b \"quoted\"\nline two";
         catalog.counter("berth_odd_total", "Help with \\ and\nnewline", Labels.of("v", nasty)).inc();
