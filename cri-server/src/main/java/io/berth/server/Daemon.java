@@ -25,10 +25,25 @@ import io.berth.server.rpc.RunPodSandboxRpc;
 import io.berth.server.rpc.StopPodSandboxRpc;
 import io.berth.server.sandbox.PodNetwork;
 import io.berth.server.sandbox.SandboxCreator;
-import io.berth.server.sandbox.SandboxMembers;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.common.error.NotFoundException;
+import io.berth.server.container.ContainerControl;
+import io.berth.server.container.ContainerService;
+import io.berth.server.container.ImageLookup;
+import io.berth.server.container.spec.HostFacts;
+import io.berth.server.rpc.ContainerStatusRpc;
+import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.ListContainersRpc;
+import io.berth.server.rpc.RemoveContainerRpc;
+import io.berth.server.rpc.ReopenContainerLogRpc;
+import io.berth.server.rpc.StartContainerRpc;
+import io.berth.server.rpc.StopContainerRpc;
+import io.berth.server.rpc.UpdateContainerResourcesRpc;
+import io.berth.server.runtime.HostProbe;
+import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.Snapshotters;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.logging.Logger;
@@ -83,40 +98,59 @@ public final class Daemon {
         }
     }
 
-    /**
-     * Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. The stores
-     * register their live counts with {@code metrics} here.
-     */
+    /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
     static RpcTable bindRpcs(BerthConfig config, Clock clock, DaemonMetrics metrics, RpcTable table)
             throws IOException {
+        Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
+        ImageLookup images = reference -> {
+            throw new NotFoundException("image " + reference + " not found: berth has no image store in this build");
+        };
+        return bindRpcs(config, clock, table, snapshotter, images, metrics);
+    }
+
+    /** The same, with the snapshotter and the image lookup given (tests bring their own images). */
+    public static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
+            ImageLookup images) throws IOException {
+        return bindRpcs(config, clock, table, snapshotter, images, new DaemonMetrics(new MetricsCatalog()));
+    }
+
+    /** The stores register their live counts with {@code metrics} here. */
+    private static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
+            ImageLookup images, DaemonMetrics metrics) throws IOException {
         PodCidr podCidr = new PodCidr();
+        HostFacts host = HostProbe.detect(config);
         SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-        SandboxRecovery.reconcile(sandboxes);
+        ContainerService containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
+        SandboxRecovery.reconcile(sandboxes, containers.infra());
+        containers.recover();
         metrics.countSandboxes(() -> sandboxes.list().size());
+        metrics.countContainers(() -> containers.store().list().size());
         PodNetwork network = PodNetwork.NONE;
-        SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, NO_CONTAINERS);
+        SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(),
+                containers.infra());
+        ContainerControl control = containers.control();
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
                         NetworkReadiness.noPlugin(), podCidr))
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
-                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(),
-                        new RunPodSandboxRpc(new SandboxCreator(config, sandboxes, network, clock)))
+                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
+                        new SandboxCreator(config, sandboxes, network, containers.infra(), clock)))
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
                 .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
-                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes));
+                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
+                .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new CreateContainerRpc(containers.creator()))
+                .unary(RuntimeServiceGrpc.getStartContainerMethod(), new StartContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getStopContainerMethod(), new StopContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getRemoveContainerMethod(), new RemoveContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getContainerStatusMethod(), new ContainerStatusRpc(containers.store()))
+                .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
+                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
+                .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
     }
-
-    /** Until containers exist (CreateContainer is not built yet), a sandbox has none to stop or remove. */
-    private static final SandboxMembers NO_CONTAINERS = new SandboxMembers() {
-        @Override
-        public void stopAll(String sandboxId) {}
-
-        @Override
-        public void removeAll(String sandboxId) {}
-    };
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {

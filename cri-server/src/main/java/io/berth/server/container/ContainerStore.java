@@ -38,6 +38,10 @@ public final class ContainerStore {
         return new Container(records.get(id));
     }
 
+    public java.util.Optional<Container> find(String id) {
+        return records.find(id).map(Container::new);
+    }
+
     public Container resolve(String idOrPrefix) {
         return new Container(records.resolve(idOrPrefix));
     }

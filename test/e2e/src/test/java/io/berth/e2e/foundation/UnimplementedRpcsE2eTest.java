@@ -33,7 +33,9 @@ class UnimplementedRpcsE2eTest {
 
     /** THE list of RPCs berthd implements: add a name here when the issue implementing that RPC lands. */
     static final Set<String> IMPLEMENTED = Set.of("Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig",
-            "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox");
+            "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
+            "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
+            "ListContainers", "ReopenContainerLog", "UpdateContainerResources");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
