@@ -3,6 +3,7 @@ package io.berth.server.config;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * The {@code [metrics]} section: whether berthd serves {@code /metrics}, and where.
@@ -53,6 +54,10 @@ public record MetricsConfig(boolean enabled, InetSocketAddress address) {
     }
 
     private static boolean isIpLiteral(String host) {
-        return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (host.contains(":") && host.matches("[0-9a-fA-F:.]+"));
+        if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            // 999.1.1.1 is not a literal, and getByName would send it to DNS.
+            return Arrays.stream(host.split("\\.")).allMatch(octet -> Integer.parseInt(octet) <= 255);
+        }
+        return host.contains(":") && host.matches("[0-9a-fA-F:.]+");
     }
 }

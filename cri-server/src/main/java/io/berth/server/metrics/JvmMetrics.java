@@ -6,6 +6,7 @@ import com.codahale.metrics.jvm.GarbageCollectorMetricSet;
 import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
 import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * The JVM's memory, GC and thread numbers from metrics-jvm, under the family names of Prometheus' own JVM
@@ -41,7 +42,7 @@ public final class JvmMetrics {
                 Labels labels = Labels.of("gc", collector);
                 catalog.counterOf("jvm_gc_collections_total", "Collections run by a JVM garbage collector", labels,
                         number(gc, name));
-                java.util.function.DoubleSupplier millis = number(gc, collector + ".time");
+                DoubleSupplier millis = number(gc, collector + ".time");
                 catalog.counterOf("jvm_gc_collection_seconds_total", "Time spent in a JVM garbage collector",
                         labels, () -> millis.getAsDouble() / 1000.0);
             }
@@ -52,7 +53,7 @@ public final class JvmMetrics {
         catalog.gauge("jvm_threads_daemon", "Live JVM daemon threads", Labels.NONE, number(threads, "daemon.count"));
     }
 
-    private static java.util.function.DoubleSupplier number(Map<String, Metric> metrics, String name) {
+    private static DoubleSupplier number(Map<String, Metric> metrics, String name) {
         Metric metric = metrics.get(name);
         if (!(metric instanceof Gauge<?> gauge)) {
             throw new IllegalStateException("metrics-jvm has no gauge " + name);

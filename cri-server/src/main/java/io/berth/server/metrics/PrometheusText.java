@@ -16,7 +16,7 @@ import java.util.function.DoubleSupplier;
 public final class PrometheusText {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    /** The quantiles each summary reports; those kubectl-style dashboards and kubelet's own summaries use. */
+    /** The quantiles each summary reports: median, 90th and 99th percentile. */
     static final double[] QUANTILES = {0.5, 0.9, 0.99};
 
     private PrometheusText() {}

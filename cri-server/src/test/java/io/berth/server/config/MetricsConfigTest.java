@@ -49,6 +49,8 @@ class MetricsConfigTest {
                 .hasMessageContaining("port must be a number");
         assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"metrics.example.com:9180\"\n", "c.toml"))
                 .hasMessageContaining("must be an IP address or localhost");
+        assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"999.1.1.1:9180\"\n", "c.toml"))
+                .hasMessageContaining("must be an IP address or localhost");
         assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"::1:9180\"\n", "c.toml"))
                 .hasMessageContaining("in brackets");
     }

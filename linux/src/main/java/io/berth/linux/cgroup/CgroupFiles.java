@@ -56,8 +56,13 @@ final class CgroupFiles {
         Map<String, Long> values = new HashMap<>();
         for (String line : text.get().split("\n")) {
             String[] kv = line.trim().split("\\s+");
-            if (kv.length == 2) {
-                values.put(kv[0], parse(kv[1], file));
+            if (kv.length != 2) {
+                continue;
+            }
+            try {
+                values.put(kv[0], Long.parseLong(kv[1]));
+            } catch (NumberFormatException e) {
+                // One key we do not use (a u64 limit beyond LONG_MAX, say) must not cost the whole reading.
             }
         }
         return Optional.of(values);

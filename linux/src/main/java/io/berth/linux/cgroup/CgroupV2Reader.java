@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Reads one cgroup2 directory; every file there is hierarchical (counts the whole subtree). */
 final class CgroupV2Reader {
@@ -34,8 +35,8 @@ final class CgroupV2Reader {
 
         Optional<IoBytes> io = IoBytes.fromIoStat(dir.resolve("io.stat"));
         if (io.isPresent()) {
-            b.ioReadBytes = java.util.OptionalLong.of(io.get().read());
-            b.ioWriteBytes = java.util.OptionalLong.of(io.get().written());
+            b.ioReadBytes = OptionalLong.of(io.get().read());
+            b.ioWriteBytes = OptionalLong.of(io.get().written());
         }
         return b.build();
     }

@@ -94,12 +94,14 @@ class CgroupV1ReaderTest {
     void noLimitNoSwapAccountingAndAnOldKernelLeaveValuesAbsent() throws Exception {
         fs.file(memory, "memory.usage_in_bytes", "4096");
         fs.file(memory, "memory.limit_in_bytes", "9223372036854771712");
+        fs.file(memory, "memory.stat", "hierarchical_memsw_limit 18446744073709551615", "total_rss 8192");
         fs.file(memory, "memory.oom_control", "oom_kill_disable 0", "under_oom 0");
         fs.file(blkio, "blkio.throttle.io_service_bytes", "8:0 Read 100", "8:0 Write 200", "8:0 Total 300",
                 "Total 300");
         CgroupStats s = Cgroups.detect(fs.proc).statsOf(CONTAINER);
         assertThat(s.memoryUsageBytes()).hasValue(4096);
         assertThat(s.memoryLimitBytes()).as("page-rounded LONG_MAX is no limit").isEmpty();
+        assertThat(s.rssBytes()).as("a u64 beyond LONG_MAX in memory.stat costs only its own key").hasValue(8192);
         assertThat(s.swapUsageBytes()).as("no memsw files").isEmpty();
         assertThat(s.oomKills()).as("kernel before 4.13").isEmpty();
         assertThat(s.cpuUsageNanos()).isEmpty();
