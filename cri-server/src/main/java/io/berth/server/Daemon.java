@@ -1,171 +1,95 @@
 package io.berth.server;
 
+import io.berth.common.error.NotFoundException;
 import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.server.config.BerthConfig;
+import io.berth.server.container.ImageLookup;
 import io.berth.server.grpc.RpcObserver;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.grpc.UnixSocketServer;
-import io.berth.server.rpc.RuntimeConfigRpc;
-import io.berth.server.rpc.StatusRpc;
-import io.berth.server.rpc.UpdateRuntimeConfigRpc;
-import io.berth.server.rpc.VersionRpc;
-import io.berth.netplugin.NetworkPlugin;
-import io.berth.server.network.NetworkPlugins;
-import io.berth.server.network.PluginPodNetwork;
-import io.berth.server.runtime.PodCidr;
-import io.berth.server.runtime.RuntimeReadiness;
-import io.berth.server.rpc.ListPodSandboxRpc;
-import io.berth.server.rpc.PodSandboxStatusRpc;
-import io.berth.server.rpc.RemovePodSandboxRpc;
-import io.berth.server.rpc.RunPodSandboxRpc;
-import io.berth.server.rpc.StopPodSandboxRpc;
-import io.berth.server.sandbox.SandboxCreator;
-import io.berth.server.sandbox.SandboxRecovery;
-import io.berth.server.sandbox.SandboxStore;
-import io.berth.server.sandbox.SandboxTeardown;
-import io.berth.common.error.NotFoundException;
-import io.berth.server.container.ContainerControl;
-import io.berth.server.container.ContainerService;
-import io.berth.server.container.ImageLookup;
-import io.berth.server.container.spec.HostFacts;
-import io.berth.server.rpc.ContainerStatusRpc;
-import io.berth.server.rpc.CreateContainerRpc;
-import io.berth.server.rpc.ListContainersRpc;
-import io.berth.server.rpc.RemoveContainerRpc;
-import io.berth.server.rpc.ReopenContainerLogRpc;
-import io.berth.server.rpc.StartContainerRpc;
-import io.berth.server.rpc.StopContainerRpc;
-import io.berth.server.rpc.UpdateContainerResourcesRpc;
-import io.berth.server.runtime.HostProbe;
+import io.berth.server.metrics.DaemonMetrics;
+import io.berth.server.metrics.JvmMetrics;
+import io.berth.server.metrics.MetricsCatalog;
+import io.berth.server.metrics.MetricsHttpServer;
+import io.berth.server.metrics.RpcMetrics;
 import io.berth.snapshotter.Snapshotter;
 import io.berth.snapshotter.Snapshotters;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.logging.Logger;
 
-/** The composition root: builds every collaborator once, binds the RPCs, and owns the server's lifetime. */
+/** berthd's lifetime: claim the roots, wire the services, serve the socket (and metrics), stop cleanly. */
 public final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
 
     private final BerthConfig config;
     private final RootDirs dirs;
+    private final CriWiring wiring;
     private final UnixSocketServer server;
-    private final List<AutoCloseable> components;
+    private final MetricsHttpServer metricsServer;
 
-    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server, List<AutoCloseable> components) {
+    private Daemon(BerthConfig config, RootDirs dirs, CriWiring wiring, UnixSocketServer server,
+            MetricsHttpServer metricsServer) {
         this.config = config;
         this.dirs = dirs;
+        this.wiring = wiring;
         this.server = server;
-        this.components = components;
+        this.metricsServer = metricsServer;
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
-        List<AutoCloseable> components = new ArrayList<>();
+        CriWiring wiring = null;
+        UnixSocketServer server = null;
         try {
-            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()), components);
-            UnixSocketServer server = UnixSocketServer.start(config.socket(),
+            MetricsCatalog metrics = new MetricsCatalog();
+            JvmMetrics.register(metrics);
+            Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
+            ImageLookup images = reference -> {
+                throw new NotFoundException("image " + reference + " not found: berth has no image store in this"
+                        + " build");
+            };
+            wiring = new CriWiring(config, Clock.systemUTC(), snapshotter, images, new DaemonMetrics(metrics));
+            wiring.own(snapshotter);
+            RpcTable table = wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog())));
+            server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
+            // After the gRPC server: a scrape that answers means the daemon is serving.
+            MetricsHttpServer metricsServer = config.metrics().enabled()
+                    ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
-            return new Daemon(config, dirs, server, components);
+            return new Daemon(config, dirs, wiring, server, metricsServer);
         } catch (IOException | RuntimeException e) {
-            closeAll(components);
+            if (server != null) {
+                stopQuietly(server);
+            }
+            if (wiring != null) {
+                wiring.close();
+            }
             dirs.close();
             throw e;
         }
     }
 
-    /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, List<AutoCloseable> components)
-            throws IOException {
-        Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
-        components.add(snapshotter);
-        ImageLookup images = reference -> {
-            throw new NotFoundException("image " + reference + " not found: berth has no image store in this build");
-        };
-        return bindRpcs(config, clock, table, snapshotter, images, components);
-    }
-
-    /** The same, with the snapshotter and the image lookup given (tests bring their own images). */
-    public static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
-            ImageLookup images, List<AutoCloseable> components) throws IOException {
-        PodCidr podCidr = new PodCidr();
-        HostFacts host = HostProbe.detect(config);
-        SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-        ContainerService containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
-        components.add(containers);
-        SandboxRecovery.reconcile(sandboxes, containers.infra());
-        containers.recover();
-        NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
-        PluginPodNetwork network = new PluginPodNetwork(plugin);
-        startNetwork(plugin, sandboxes);
-        SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(),
-                containers.infra());
-        ContainerControl control = containers.control();
-        return table
-                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
-                .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
-                        network, podCidr))
-                .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
-                .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
-                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
-                        new SandboxCreator(config, sandboxes, network, containers.infra(), clock)))
-                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
-                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
-                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
-                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
-                .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new CreateContainerRpc(containers.creator()))
-                .unary(RuntimeServiceGrpc.getStartContainerMethod(), new StartContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getStopContainerMethod(), new StopContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getRemoveContainerMethod(), new RemoveContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getContainerStatusMethod(), new ContainerStatusRpc(containers.store()))
-                .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
-                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
-                .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
-    }
-
-    /** Closes in reverse order of creation; one failing does not keep the others open. */
-    public static void closeAll(List<AutoCloseable> components) {
-        for (int i = components.size() - 1; i >= 0; i--) {
-            try {
-                components.get(i).close();
-            } catch (Exception e) {
-                LOG.warning("closing " + components.get(i).getClass().getSimpleName() + " failed: " + e.getMessage());
-            }
-        }
-        components.clear();
-    }
-
-    /**
-     * Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a
-     * crash). A failure here is logged, not fatal: Status then says why pods cannot get a network.
-     */
-    private static void startNetwork(NetworkPlugin plugin, SandboxStore sandboxes) {
-        java.util.Set<String> live = new java.util.HashSet<>();
-        for (SandboxStore.Sandbox s : sandboxes.list()) {
-            if (s.status().networkAttached()) {
-                live.add(s.id());
-            }
-        }
+    private static void stopQuietly(UnixSocketServer server) {
         try {
-            plugin.start(live);
-            LOG.info("network plugin " + plugin.name() + " started; " + live.size() + " pod network(s) attached");
-        } catch (IOException | RuntimeException e) {
-            LOG.warning("network plugin " + plugin.name() + " could not restore its state: " + e.getMessage());
+            server.stop(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         server.stop(config.shutdownGraceSeconds());
-        closeAll(components);
+        wiring.close();
         dirs.close();
         LOG.info("stopped");
     }

@@ -17,7 +17,8 @@ public record BerthConfig(
         CgroupDriver cgroupDriver,
         String defaultRuntime,
         Map<String, RuntimeHandlerConfig> runtimes,
-        NetworkConfig network) {
+        NetworkConfig network,
+        MetricsConfig metrics) {
 
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     public static final Path DEFAULT_STATE = Path.of("/run/berth");
@@ -31,6 +32,7 @@ public record BerthConfig(
         Objects.requireNonNull(state);
         Objects.requireNonNull(socket);
         Objects.requireNonNull(network);
+        Objects.requireNonNull(metrics);
         // Insertion order is the config file's order, which Status lists handlers in.
         runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
@@ -46,11 +48,11 @@ public record BerthConfig(
 
     public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
         return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
-                defaultRuntime, runtimes, network);
+                defaultRuntime, runtimes, network, metrics);
     }
 
     public BerthConfig withLogLevel(String level) {
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
-                cgroupDriver, defaultRuntime, runtimes, network);
+                cgroupDriver, defaultRuntime, runtimes, network, metrics);
     }
 }

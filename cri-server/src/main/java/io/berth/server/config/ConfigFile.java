@@ -19,6 +19,7 @@ final class ConfigFile {
     public String defaultRuntime;
     public Map<String, RuntimeSection> runtimes;
     public NetworkSection network;
+    public MetricsSection metrics;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class NetworkSection {
@@ -35,5 +36,11 @@ final class ConfigFile {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class RuntimeSection {
         public String binary;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class MetricsSection {
+        public Boolean enabled;
+        public String address;
     }
 }

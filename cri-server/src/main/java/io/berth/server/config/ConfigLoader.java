@@ -88,7 +88,8 @@ public final class ConfigLoader {
                 raw.cgroupDriver == null ? CgroupDriver.CGROUPFS : CgroupDriver.parse(raw.cgroupDriver, where),
                 orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
                 runtimes,
-                network(raw.network, where));
+                network(raw.network, where),
+                metrics(raw.metrics, where));
     }
 
     private static NetworkConfig network(ConfigFile.NetworkSection raw, String where) {
@@ -132,6 +133,17 @@ public final class ConfigLoader {
                 java.util.Optional.ofNullable(raw.ipv6Subnet), mtu,
                 raw.allowEgress == null ? d.allowEgress() : raw.allowEgress,
                 path(raw.cniConfDir, d.cniConfDir(), "network.cni_conf_dir", where), binDirs);
+
+    }
+
+    private static MetricsConfig metrics(ConfigFile.MetricsSection section, String where) {
+        if (section == null) {
+            return MetricsConfig.DEFAULT;
+        }
+        // As in containerd, naming an address asks for metrics there; enabled = false still turns them off.
+        boolean enabled = section.enabled != null ? section.enabled : section.address != null;
+        return new MetricsConfig(enabled, section.address == null
+                ? MetricsConfig.DEFAULT.address() : MetricsConfig.parseAddress(section.address, where));
     }
 
     private static Path path(String value, Path fallback, String key, String where) {

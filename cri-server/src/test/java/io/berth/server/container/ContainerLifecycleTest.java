@@ -35,7 +35,9 @@ import io.berth.cri.v1.StopPodSandboxRequest;
 import io.berth.cri.v1.UpdateContainerResourcesRequest;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Posix;
-import io.berth.server.Daemon;
+import io.berth.server.CriWiring;
+import io.berth.server.metrics.DaemonMetrics;
+import io.berth.server.metrics.MetricsCatalog;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigLoader;
 import io.berth.server.grpc.InProcessCri;
@@ -64,7 +66,7 @@ class ContainerLifecycleTest {
     private LocalImage image;
     private InProcessCri cri;
     private String bridge;
-    private final List<AutoCloseable> components = new java.util.ArrayList<>();
+    private CriWiring wiring;
     private RuntimeServiceGrpc.RuntimeServiceBlockingStub rt;
 
     @BeforeEach
@@ -88,8 +90,9 @@ class ContainerLifecycleTest {
             }
             throw new NotFoundException("image " + ref + " not found");
         };
-        cri = new InProcessCri(Daemon.bindRpcs(config, Clock.systemUTC(), new RpcTable((r, c, n) -> { }),
-                snapshotter, images, components));
+        wiring = new CriWiring(config, Clock.systemUTC(), snapshotter, images,
+                new DaemonMetrics(new MetricsCatalog()));
+        cri = new InProcessCri(wiring.bind(new RpcTable((r, c, n) -> { })));
         rt = cri.runtime();
     }
 
@@ -102,7 +105,7 @@ class ContainerLifecycleTest {
             rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
         }
         cri.close();
-        Daemon.closeAll(components);
+        wiring.close();
         snapshotter.close();
         // The bridge outlives its pods by design (as CNI's does); this test made it, so it takes it away.
         new ProcessBuilder("ip", "link", "del", bridge).redirectErrorStream(true).start().waitFor();
@@ -289,7 +292,7 @@ class ContainerLifecycleTest {
         String ends = run(pod, container("ends", "sh", "-c", "sleep 2; exit 7"));
         await().until(() -> status(ends).getState() == ContainerState.CONTAINER_RUNNING);
         cri.close(); // berthd "dies": nothing is stopped
-        Daemon.closeAll(components);
+        wiring.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> exitRecorded(ends));
         serve();
         assertThat(status(stays).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);

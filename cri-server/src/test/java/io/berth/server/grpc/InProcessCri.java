@@ -23,6 +23,11 @@ public final class InProcessCri implements AutoCloseable {
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
+    /** For async and streaming stubs. */
+    public ManagedChannel channel() {
+        return channel;
+    }
+
     public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
         return RuntimeServiceGrpc.newBlockingStub(channel);
     }

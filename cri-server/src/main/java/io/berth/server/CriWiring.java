@@ -1,0 +1,145 @@
+package io.berth.server;
+
+import io.berth.cri.v1.RuntimeServiceGrpc;
+import io.berth.netplugin.NetworkPlugin;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.container.ContainerControl;
+import io.berth.server.container.ContainerService;
+import io.berth.server.container.ImageLookup;
+import io.berth.server.container.spec.HostFacts;
+import io.berth.server.grpc.RpcTable;
+import io.berth.server.metrics.DaemonMetrics;
+import io.berth.server.network.NetworkPlugins;
+import io.berth.server.network.PluginPodNetwork;
+import io.berth.server.rpc.ContainerStatusRpc;
+import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.ListContainersRpc;
+import io.berth.server.rpc.ListPodSandboxRpc;
+import io.berth.server.rpc.PodSandboxStatusRpc;
+import io.berth.server.rpc.RemoveContainerRpc;
+import io.berth.server.rpc.RemovePodSandboxRpc;
+import io.berth.server.rpc.ReopenContainerLogRpc;
+import io.berth.server.rpc.RunPodSandboxRpc;
+import io.berth.server.rpc.RuntimeConfigRpc;
+import io.berth.server.rpc.StartContainerRpc;
+import io.berth.server.rpc.StatusRpc;
+import io.berth.server.rpc.StopContainerRpc;
+import io.berth.server.rpc.StopPodSandboxRpc;
+import io.berth.server.rpc.UpdateContainerResourcesRpc;
+import io.berth.server.rpc.UpdateRuntimeConfigRpc;
+import io.berth.server.rpc.VersionRpc;
+import io.berth.server.runtime.HostProbe;
+import io.berth.server.runtime.PodCidr;
+import io.berth.server.runtime.RuntimeReadiness;
+import io.berth.server.sandbox.SandboxCreator;
+import io.berth.server.sandbox.SandboxRecovery;
+import io.berth.server.sandbox.SandboxStore;
+import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.snapshotter.Snapshotter;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The composition root: every collaborator of the CRI services is built here once, recovered from disk,
+ * and bound to its RPC. Tests build it with their own snapshotter and images, so they run the same wiring
+ * as berthd. Closing it stops what it started (not the containers: shims outlive berthd).
+ */
+public final class CriWiring implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CriWiring.class.getName());
+
+    private final BerthConfig config;
+    private final Clock clock;
+    private final PodCidr podCidr = new PodCidr();
+    private final SandboxStore sandboxes;
+    private final ContainerService containers;
+    private final PluginPodNetwork network;
+    private final SandboxTeardown sandboxTeardown;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
+    public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
+            DaemonMetrics metrics) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        HostFacts host = HostProbe.detect(config);
+        sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
+        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
+        owned.add(containers);
+        SandboxRecovery.reconcile(sandboxes, containers.infra());
+        containers.recover();
+        NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
+        network = new PluginPodNetwork(plugin);
+        startNetwork(plugin);
+        sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
+        metrics.countSandboxes(() -> sandboxes.list().size());
+        metrics.countContainers(() -> containers.store().list().size());
+        metrics.countShims(() -> containers.shims().size());
+    }
+
+    /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
+    public RpcTable bind(RpcTable table) {
+        ContainerControl control = containers.control();
+        return table
+                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
+                .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
+                        network, podCidr))
+                .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
+                .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
+                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
+                        new SandboxCreator(config, sandboxes, network, containers.infra(), clock)))
+                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
+                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
+                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
+                .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new CreateContainerRpc(containers.creator()))
+                .unary(RuntimeServiceGrpc.getStartContainerMethod(), new StartContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getStopContainerMethod(), new StopContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getRemoveContainerMethod(), new RemoveContainerRpc(control))
+                .unary(RuntimeServiceGrpc.getContainerStatusMethod(), new ContainerStatusRpc(containers.store()))
+                .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
+                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
+                .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+    }
+
+    /** Takes ownership: closed, in reverse order, when the wiring closes. */
+    public <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    /**
+     * Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a
+     * crash). A failure here is logged, not fatal: Status then says why pods cannot get a network.
+     */
+    private void startNetwork(NetworkPlugin plugin) {
+        Set<String> live = new HashSet<>();
+        for (SandboxStore.Sandbox s : sandboxes.list()) {
+            if (s.status().networkAttached()) {
+                live.add(s.id());
+            }
+        }
+        try {
+            plugin.start(live);
+            LOG.info("network plugin " + plugin.name() + " started; " + live.size() + " pod network(s) attached");
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("network plugin " + plugin.name() + " could not restore its state: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                LOG.warning("closing " + owned.get(i).getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+        owned.clear();
+    }
+}

@@ -1,0 +1,91 @@
+package io.berth.linux.cgroup;
+
+import java.util.OptionalLong;
+
+/**
+ * One reading of a cgroup, the same shape for v2 and v1. A value the host cannot give (controller not
+ * mounted, file missing on this kernel, no limit set) is absent; zero always means a real zero.
+ *
+ * @param cpuUsageNanos         total CPU time (v2 {@code cpu.stat usage_usec}, v1 {@code cpuacct.usage})
+ * @param cpuUserNanos          user CPU time
+ * @param cpuSystemNanos        system CPU time
+ * @param memoryUsageBytes      v2 {@code memory.current}, v1 {@code memory.usage_in_bytes}
+ * @param workingSetBytes       usage minus inactive file pages, floored at 0: what kubelet evicts on
+ * @param rssBytes              anonymous memory (v2 {@code anon}, v1 {@code total_rss})
+ * @param cacheBytes            page cache (v2 {@code file}, v1 {@code total_cache})
+ * @param pageFaults            {@code pgfault}
+ * @param majorPageFaults       {@code pgmajfault}
+ * @param memoryLimitBytes      the memory limit; absent when there is none
+ * @param swapUsageBytes        swap in use (v2 {@code memory.swap.current}, v1 memsw usage minus usage)
+ * @param oomKills              processes killed by the OOM killer in this cgroup
+ * @param pids                  number of tasks ({@code pids.current})
+ * @param ioReadBytes           bytes read from block devices
+ * @param ioWriteBytes          bytes written to block devices
+ */
+public record CgroupStats(
+        OptionalLong cpuUsageNanos,
+        OptionalLong cpuUserNanos,
+        OptionalLong cpuSystemNanos,
+        OptionalLong memoryUsageBytes,
+        OptionalLong workingSetBytes,
+        OptionalLong rssBytes,
+        OptionalLong cacheBytes,
+        OptionalLong pageFaults,
+        OptionalLong majorPageFaults,
+        OptionalLong memoryLimitBytes,
+        OptionalLong swapUsageBytes,
+        OptionalLong oomKills,
+        OptionalLong pids,
+        OptionalLong ioReadBytes,
+        OptionalLong ioWriteBytes) {
+
+    /** kubelet's {@code available_bytes}: limit minus working set, floored at 0; absent without a limit. */
+    public OptionalLong availableBytes() {
+        if (memoryLimitBytes.isEmpty() || workingSetBytes.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.max(0, memoryLimitBytes.getAsLong() - workingSetBytes.getAsLong()));
+    }
+
+    /** usage − inactive_file, floored at 0 (inactive file pages are reclaimed before anything is killed). */
+    static OptionalLong workingSet(OptionalLong usage, OptionalLong inactiveFile) {
+        if (usage.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long inactive = inactiveFile.orElse(0);
+        return OptionalLong.of(Math.max(0, usage.getAsLong() - inactive));
+    }
+
+    static OptionalLong times(OptionalLong value, long factor) {
+        return value.isEmpty() ? OptionalLong.empty() : OptionalLong.of(value.getAsLong() * factor);
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Filled by the v1 and v2 readers; every value starts absent. */
+    static final class Builder {
+        OptionalLong cpuUsageNanos = OptionalLong.empty();
+        OptionalLong cpuUserNanos = OptionalLong.empty();
+        OptionalLong cpuSystemNanos = OptionalLong.empty();
+        OptionalLong memoryUsageBytes = OptionalLong.empty();
+        OptionalLong workingSetBytes = OptionalLong.empty();
+        OptionalLong rssBytes = OptionalLong.empty();
+        OptionalLong cacheBytes = OptionalLong.empty();
+        OptionalLong pageFaults = OptionalLong.empty();
+        OptionalLong majorPageFaults = OptionalLong.empty();
+        OptionalLong memoryLimitBytes = OptionalLong.empty();
+        OptionalLong swapUsageBytes = OptionalLong.empty();
+        OptionalLong oomKills = OptionalLong.empty();
+        OptionalLong pids = OptionalLong.empty();
+        OptionalLong ioReadBytes = OptionalLong.empty();
+        OptionalLong ioWriteBytes = OptionalLong.empty();
+
+        CgroupStats build() {
+            return new CgroupStats(cpuUsageNanos, cpuUserNanos, cpuSystemNanos, memoryUsageBytes, workingSetBytes,
+                    rssBytes, cacheBytes, pageFaults, majorPageFaults, memoryLimitBytes, swapUsageBytes, oomKills,
+                    pids, ioReadBytes, ioWriteBytes);
+        }
+    }
+}
