@@ -6,6 +6,13 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.grpc.RpcObserver;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.grpc.UnixSocketServer;
+import io.berth.server.image.ImageSystem;
+import io.berth.server.image.reclaim.ImageUsers;
+import io.berth.server.rpc.ImageFsInfoRpc;
+import io.berth.server.rpc.ImageStatusRpc;
+import io.berth.server.rpc.ListImagesRpc;
+import io.berth.server.rpc.PullImageRpc;
+import io.berth.server.rpc.RemoveImageRpc;
 import io.berth.server.rpc.RuntimeConfigRpc;
 import io.berth.server.rpc.StatusRpc;
 import io.berth.server.rpc.UpdateRuntimeConfigRpc;
@@ -35,31 +42,41 @@ public final class Daemon {
     private final BerthConfig config;
     private final RootDirs dirs;
     private final UnixSocketServer server;
+    private final ImageSystem images;
 
-    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server) {
+    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server, ImageSystem images) {
         this.config = config;
         this.dirs = dirs;
         this.server = server;
+        this.images = images;
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
+        ImageSystem images = null;
         try {
-            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()));
+            Clock clock = Clock.systemUTC();
+            // Until containers exist no image is in use; the container service replaces ImageUsers.NONE.
+            images = ImageSystem.open(config, ImageUsers.NONE, clock);
+            RpcTable table = bindRpcs(config, clock, images, new RpcTable(RpcObserver.debugLog()));
             UnixSocketServer server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
-            return new Daemon(config, dirs, server);
+            return new Daemon(config, dirs, server, images);
         } catch (IOException | RuntimeException e) {
+            if (images != null) {
+                images.close();
+            }
             dirs.close();
             throw e;
         }
     }
 
     /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table) throws IOException {
+    static RpcTable bindRpcs(BerthConfig config, Clock clock, ImageSystem images, RpcTable table)
+            throws IOException {
         PodCidr podCidr = new PodCidr();
         SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         SandboxRecovery.reconcile(sandboxes);
@@ -76,7 +93,12 @@ public final class Daemon {
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
                 .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
-                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes));
+                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
+                .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images.puller(), images.usage()))
+                .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images.store(), images.content()))
+                .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images.store()))
+                .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images.remover(), images.usage()))
+                .unary(ImageServiceGrpc.getImageFsInfoMethod(), new ImageFsInfoRpc(images.usage()));
     }
 
     /** Until containers exist (CreateContainer is not built yet), a sandbox has none to stop or remove. */
@@ -88,10 +110,16 @@ public final class Daemon {
         public void removeAll(String sandboxId) {}
     };
 
+    /** The image side, for the container service: image lookup by reference and the snapshotter. */
+    public ImageSystem images() {
+        return images;
+    }
+
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
         server.stop(config.shutdownGraceSeconds());
+        images.close();
         dirs.close();
         LOG.info("stopped");
     }

@@ -18,9 +18,18 @@ final class ConfigFile {
     public String cgroupDriver;
     public String defaultRuntime;
     public Map<String, RuntimeSection> runtimes;
+    public ImageSection image;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class RuntimeSection {
         public String binary;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class ImageSection {
+        public String snapshotter;
+        public Integer maxConcurrentDownloads;
+        public Integer stallTimeoutSeconds;
+        public String registryConfigDir;
     }
 }
