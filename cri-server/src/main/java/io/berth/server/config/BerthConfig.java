@@ -53,4 +53,9 @@ public record BerthConfig(
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
                 cgroupDriver, defaultRuntime, runtimes, image);
     }
+
+    public BerthConfig withImage(ImageSettings newImage) {
+        return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
+                runtimes, newImage);
+    }
 }
