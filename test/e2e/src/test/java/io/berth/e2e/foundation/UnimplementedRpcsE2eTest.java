@@ -33,7 +33,8 @@ class UnimplementedRpcsE2eTest {
 
     /** THE list of RPCs berthd implements: add a name here when the issue implementing that RPC lands. */
     static final Set<String> IMPLEMENTED = Set.of("Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig",
-            "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox");
+            "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
+            "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
