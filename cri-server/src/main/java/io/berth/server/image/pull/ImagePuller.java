@@ -117,7 +117,7 @@ public final class ImagePuller {
         downloader.download(layers, (blob, progress) -> registry.fetchBlob(ref, credentials, blob, content, progress),
                 (blob, received) -> {
                     if (received == blob.size()) {
-                        LOG.fine(ref + ": downloaded layer " + blob.digest() + " (" + received + " bytes)");
+                        LOG.info(ref + ": downloaded layer " + blob.digest() + " (" + received + " bytes)");
                     }
                 },
                 (i, layer, stored) -> {
