@@ -6,7 +6,7 @@ import io.berth.common.json.VersionedJson;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.MountTable;
 import io.berth.linux.Mounts;
-import io.berth.snapshotter.fs.TreeDeleter;
+import io.berth.linux.TreeDeleter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -3,7 +3,7 @@ package io.berth.snapshotter;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.Mounts;
-import io.berth.snapshotter.fs.TreeDeleter;
+import io.berth.linux.TreeDeleter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
-import io.berth.snapshotter.fs.TreeDeleter;
+import io.berth.linux.TreeDeleter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -8,6 +8,7 @@ import io.berth.cri.v1.NamespaceOption;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.cri.v1.RunPodSandboxRequest;
 import io.berth.linux.Namespaces;
+import io.berth.linux.TreeDeleter;
 import io.berth.linux.Tmpfs;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.runtime.Rollback;
@@ -34,12 +35,15 @@ public final class SandboxCreator {
     private final BerthConfig config;
     private final SandboxStore store;
     private final PodNetwork network;
+    private final SandboxInfra infra;
     private final Clock clock;
 
-    public SandboxCreator(BerthConfig config, SandboxStore store, PodNetwork network, Clock clock) {
+    public SandboxCreator(BerthConfig config, SandboxStore store, PodNetwork network, SandboxInfra infra,
+            Clock clock) {
         this.config = config;
         this.store = store;
         this.network = network;
+        this.infra = infra;
         this.clock = clock;
     }
 
@@ -79,7 +83,7 @@ public final class SandboxCreator {
         try (Rollback undo = new Rollback("RunPodSandbox " + name)) {
             undo.add(() -> store.names().release(name, id));
             Files.createDirectories(paths.dir().resolve("ns"));
-            undo.add(() -> deleteTree(paths.dir()));
+            undo.add(() -> TreeDeleter.delete(paths.dir()));
             if (!hostNetwork) {
                 Namespaces.createPinned(Namespaces.Kind.NET, paths.netns(), null);
                 undo.add(() -> Namespaces.removePinned(paths.netns()));
@@ -98,6 +102,10 @@ public final class SandboxCreator {
             if (!hostNetwork) {
                 undo.add(() -> network.tearDown(meta));
                 status = status.withNetwork(network.setUp(meta));
+            }
+            if (ns.getPid() == NamespaceMode.POD) {
+                undo.add(() -> infra.stop(meta));
+                status = status.withInfra(infra.start(meta));
             }
             store.add(meta, status);
             undo.commit();
@@ -131,16 +139,5 @@ public final class SandboxCreator {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -7,8 +7,12 @@ import java.nio.file.Path;
  * which is what recovery expects of namespaces and /dev/shm.
  */
 public record SandboxPaths(Path dir) {
+    /**
+     * Named by a prefix of the id: the pod init's shim socket lives below, and a unix socket path must fit
+     * in 108 bytes even under a long state dir.
+     */
     public static SandboxPaths of(Path stateRoot, String id) {
-        return new SandboxPaths(stateRoot.resolve("sandboxes").resolve(id));
+        return new SandboxPaths(stateRoot.resolve("sandboxes").resolve(id.substring(0, 16)));
     }
 
     public Path netns() {

@@ -13,7 +13,7 @@ public final class SandboxRecovery {
 
     private SandboxRecovery() {}
 
-    public static void reconcile(SandboxStore store) {
+    public static void reconcile(SandboxStore store, SandboxInfra infra) {
         for (SandboxStore.Sandbox s : store.list()) {
             if (!s.status().ready()) {
                 continue;
@@ -21,10 +21,11 @@ public final class SandboxRecovery {
             SandboxMetadata m = s.metadata();
             boolean intact = Files.isDirectory(m.paths().dir())
                     && (m.hostNetwork() || Namespaces.isPinned(m.paths().netns()))
-                    && (m.hostIpc() || Namespaces.isPinned(m.paths().ipcns()));
+                    && (m.hostIpc() || Namespaces.isPinned(m.paths().ipcns()))
+                    && (s.status().infraPid() == 0 || infra.isRunning(m));
             if (!intact) {
                 store.update(s.id(), SandboxStatus::notReady);
-                LOG.warning("sandbox " + s.id() + " (" + m.name() + ") lost its namespaces or state dir"
+                LOG.warning("sandbox " + s.id() + " (" + m.name() + ") lost its namespaces, init process or state dir"
                         + " while berthd was down; it is NOTREADY now");
             }
         }

@@ -1,5 +1,6 @@
 package io.berth.server.sandbox;
 
+import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Namespaces;
 import io.berth.linux.Tmpfs;
@@ -13,11 +14,13 @@ public final class SandboxTeardown {
     private final SandboxStore store;
     private final PodNetwork network;
     private final SandboxMembers members;
+    private final SandboxInfra infra;
 
-    public SandboxTeardown(SandboxStore store, PodNetwork network, SandboxMembers members) {
+    public SandboxTeardown(SandboxStore store, PodNetwork network, SandboxMembers members, SandboxInfra infra) {
         this.store = store;
         this.network = network;
         this.members = members;
+        this.infra = infra;
     }
 
     /** Stops every container, releases the network and the pinned namespaces; the sandbox stays listed. */
@@ -26,6 +29,8 @@ public final class SandboxTeardown {
         String id = sandbox.id();
         members.stopAll(id);
         SandboxMetadata meta = sandbox.metadata();
+        // After the containers: the init process reaps whatever they left behind.
+        infra.stop(meta);
         if (sandbox.status().networkAttached()) {
             network.tearDown(meta);
             store.update(id, SandboxStatus::networkReleased);
@@ -51,7 +56,7 @@ public final class SandboxTeardown {
         }
         stop(sandbox.id());
         members.removeAll(sandbox.id());
-        SandboxCreator.deleteTree(sandbox.metadata().paths().dir());
+        TreeDeleter.delete(sandbox.metadata().paths().dir());
         if (Files.exists(sandbox.metadata().paths().dir())) {
             throw new IllegalStateException("sandbox dir " + sandbox.metadata().paths().dir() + " could not be removed");
         }

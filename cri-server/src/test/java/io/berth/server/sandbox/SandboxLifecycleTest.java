@@ -64,7 +64,7 @@ class SandboxLifecycleTest {
 
     private InProcessCri serve() throws Exception {
         SandboxStore store = new SandboxStore(config.root().resolve("sandboxes"));
-        SandboxRecovery.reconcile(store);
+        SandboxRecovery.reconcile(store, NO_INFRA);
         SandboxMembers none = new SandboxMembers() {
             @Override
             public void stopAll(String id) {}
@@ -72,16 +72,32 @@ class SandboxLifecycleTest {
             @Override
             public void removeAll(String id) {}
         };
-        SandboxTeardown teardown = new SandboxTeardown(store, PodNetwork.NONE, none);
+        SandboxTeardown teardown = new SandboxTeardown(store, PodNetwork.NONE, none, NO_INFRA);
         Clock clock = Clock.systemUTC();
         return new InProcessCri(new RpcTable((r, c, n) -> { })
                 .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(),
-                        new RunPodSandboxRpc(new SandboxCreator(config, store, PodNetwork.NONE, clock)))
+                        new RunPodSandboxRpc(new SandboxCreator(config, store, PodNetwork.NONE, NO_INFRA, clock)))
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(teardown))
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(teardown))
                 .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(store, clock))
                 .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(store)));
     }
+
+    /** Pods here use PID mode CONTAINER semantics for the init: the real init is tested with containers. */
+    private static final SandboxInfra NO_INFRA = new SandboxInfra() {
+        @Override
+        public int start(SandboxMetadata sandbox) {
+            return 0;
+        }
+
+        @Override
+        public void stop(SandboxMetadata sandbox) {}
+
+        @Override
+        public boolean isRunning(SandboxMetadata sandbox) {
+            return false;
+        }
+    };
 
     @AfterEach
     void stop() throws Exception {

@@ -3,7 +3,7 @@ package io.berth.snapshotter.apply;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileCalls;
-import io.berth.snapshotter.fs.TreeDeleter;
+import io.berth.linux.TreeDeleter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;

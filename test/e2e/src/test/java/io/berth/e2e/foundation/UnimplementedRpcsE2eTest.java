@@ -34,6 +34,8 @@ class UnimplementedRpcsE2eTest {
     /** THE list of RPCs berthd implements: add a name here when the issue implementing that RPC lands. */
     static final Set<String> IMPLEMENTED = Set.of("Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig",
             "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
+            "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
+            "ListContainers", "ReopenContainerLog", "UpdateContainerResources",
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
 
     @RegisterExtension

@@ -1,6 +1,5 @@
-package io.berth.snapshotter.fs;
+package io.berth.linux;
 
-import io.berth.linux.MountTable;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -1,0 +1,77 @@
+package io.berth.server.container;
+
+import io.berth.linux.TreeDeleter;
+import io.berth.common.error.NotFoundException;
+import io.berth.linux.Posix;
+import io.berth.server.config.BerthConfig;
+import io.berth.shim.client.ShimClient;
+import io.berth.snapshotter.Snapshotter;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/**
+ * Takes away everything a container had on the host: the runtime's state, the rootfs mount, the writable
+ * snapshot and the run dir. Works with a live shim (it deletes and unmounts) and without one (a shim
+ * that died, or a reboot), so removal never depends on the shim having survived.
+ */
+public final class ContainerCleaner {
+    private static final Logger LOG = Logger.getLogger(ContainerCleaner.class.getName());
+
+    private final BerthConfig config;
+    private final Snapshotter snapshotter;
+
+    public ContainerCleaner(BerthConfig config, Snapshotter snapshotter) {
+        this.config = config;
+        this.snapshotter = snapshotter;
+    }
+
+    public void clean(ContainerStore.Container c, ShimClient shim) throws Exception {
+        ContainerMetadata m = c.metadata();
+        if (shim == null) {
+            shim = reconnect(m);
+        }
+        boolean shimDeleted = false;
+        if (shim != null) {
+            try {
+                shim.delete(true);
+                shimDeleted = true;
+            } catch (RuntimeException e) {
+                LOG.info("shim of container " + c.id() + " could not delete it (" + e.getMessage()
+                        + "); cleaning up without it");
+                // berthd started this shim; with its run dir about to go it must not linger.
+                if (shim.isAlive() && shim.shimPid() > 0) {
+                    Posix.kill(shim.shimPid(), Posix.SIGKILL);
+                }
+            }
+        }
+        if (!shimDeleted) {
+            runtimeFor(m).forceDelete(c.id());
+        }
+        ContainerCreator.unmountAllUnder(m.runPath());
+        try {
+            snapshotter.remove(m.snapshotKey());
+        } catch (NotFoundException alreadyGone) {
+            // A second removal, or a create that failed before the snapshot existed.
+        }
+        TreeDeleter.delete(m.runPath());
+    }
+
+    private static ShimClient reconnect(ContainerMetadata m) {
+        try {
+            return ShimClient.connect(m.runPath());
+        } catch (java.io.IOException | RuntimeException gone) {
+            return null;
+        }
+    }
+
+    RuntimeCli runtimeFor(ContainerMetadata m) {
+        String binary = config.runtimes().containsKey(m.runtimeHandler())
+                ? config.runtimes().get(m.runtimeHandler()).binary() : m.runtimeHandler();
+        return new RuntimeCli(binary, runtimeRoot(config, m.runtimeHandler()));
+    }
+
+    /** Each berthd keeps its runtime's state apart, so daemons side by side never see each other's containers. */
+    public static String runtimeRoot(BerthConfig config, String handler) {
+        return config.state().resolve("runtime").resolve(handler).toString();
+    }
+}

@@ -1,0 +1,171 @@
+package io.berth.server.container;
+
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.InternalException;
+import io.berth.common.error.NotFoundException;
+import io.berth.cri.v1.LinuxContainerResources;
+import io.berth.server.sandbox.SandboxMembers;
+import io.berth.shim.api.ExitStatus;
+import io.berth.shim.api.State;
+import io.berth.shim.client.ShimClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * Start, stop and remove of created containers, and the record of their exits. Stop and remove are
+ * idempotent, as kubelet repeats them until they succeed.
+ */
+public final class ContainerControl implements SandboxMembers {
+    private static final Logger LOG = Logger.getLogger(ContainerControl.class.getName());
+    private static final int SIGKILL = 9;
+    /** After SIGKILL a container that still has not gone is stuck in the kernel; say so rather than hang. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+
+    private final ContainerStore containers;
+    private final ShimRegistry shims;
+    private final ContainerCleaner cleaner;
+    private final Clock clock;
+
+    public ContainerControl(ContainerStore containers, ShimRegistry shims, ContainerCleaner cleaner, Clock clock) {
+        this.containers = containers;
+        this.shims = shims;
+        this.cleaner = cleaner;
+        this.clock = clock;
+    }
+
+    public void start(String idOrPrefix) throws Exception {
+        ContainerStore.Container c = containers.resolve(idOrPrefix);
+        if (c.status().phase() != ContainerLifecycle.Phase.CREATED) {
+            throw new FailedPreconditionException("container " + c.id() + " is " + c.status().phase()
+                    + "; only a CREATED container can be started");
+        }
+        ShimClient shim = shim(c);
+        State state = shim.start();
+        containers.update(c.id(), s -> s.started(state.getPid(), clock.millis() * 1_000_000L));
+        shims.watch(c.id());
+        LOG.info("container " + c.id() + " started, pid " + state.getPid());
+    }
+
+    /**
+     * Sends the stop signal, waits up to {@code timeoutSeconds}, then SIGKILLs. A container that is not
+     * running is already stopped; a CREATED one is marked exited without running.
+     */
+    public void stop(String idOrPrefix, long timeoutSeconds) throws Exception {
+        ContainerStore.Container c = containers.resolve(idOrPrefix);
+        switch (c.status().phase()) {
+            case EXITED, UNKNOWN -> {
+                return;
+            }
+            case CREATED -> {
+                ShimClient shim = shims.get(c.id()).orElse(null);
+                if (shim != null) {
+                    shim.delete(true);
+                    shims.forget(c.id());
+                }
+                containers.update(c.id(), s -> s.exited(0, clock.millis() * 1_000_000L, "Completed",
+                        "stopped before it was started"));
+                return;
+            }
+            case RUNNING -> {
+                // handled below
+            }
+        }
+        ShimClient shim = shim(c);
+        if (timeoutSeconds > 0) {
+            shim.kill(StopSignals.number(c.metadata().stopSignal()), false);
+            if (shims.awaitExit(c.id(), Duration.ofSeconds(timeoutSeconds))) {
+                return;
+            }
+            LOG.info("container " + c.id() + " did not stop within " + timeoutSeconds + "s of "
+                    + c.metadata().stopSignal() + "; sending SIGKILL");
+        }
+        shim.kill(SIGKILL, true);
+        if (!shims.awaitExit(c.id(), KILL_WAIT)) {
+            throw new InternalException("container " + c.id() + " did not exit within " + KILL_WAIT.toSeconds()
+                    + "s of SIGKILL (a process stuck in the kernel?)");
+        }
+    }
+
+    /** Force-stops, deletes the runtime state, the rootfs mount and snapshot, the run dir and the record. */
+    public void remove(String idOrPrefix) throws Exception {
+        ContainerStore.Container c;
+        try {
+            c = containers.resolve(idOrPrefix);
+        } catch (NotFoundException gone) {
+            return;
+        }
+        if (c.status().phase() == ContainerLifecycle.Phase.RUNNING) {
+            stop(c.id(), 0);
+        }
+        cleaner.clean(c, shims.get(c.id()).orElse(null));
+        shims.forget(c.id());
+        containers.remove(c);
+        LOG.info("container " + c.id() + " removed");
+    }
+
+    public void reopenLog(String idOrPrefix) {
+        ContainerStore.Container c = containers.resolve(idOrPrefix);
+        if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+            throw new FailedPreconditionException("container " + c.id() + " is not running; its log is closed");
+        }
+        shim(c).reopenLog();
+    }
+
+    public void updateResources(String idOrPrefix, LinuxContainerResources resources, ResourceUpdater updater)
+            throws Exception {
+        ContainerStore.Container c = containers.resolve(idOrPrefix);
+        if (c.status().phase() == ContainerLifecycle.Phase.EXITED) {
+            throw new FailedPreconditionException("container " + c.id() + " has exited; its resources cannot change");
+        }
+        if (c.status().phase() == ContainerLifecycle.Phase.RUNNING || c.status().phase() == ContainerLifecycle.Phase.CREATED) {
+            updater.apply(c, resources);
+        }
+        containers.update(c.id(), s -> s.withResources(resources.toByteArray()));
+    }
+
+    /** Records an exit the shim reported, or the loss of the shim. Called on the exit watcher's thread. */
+    public void recordExit(String id, ShimRegistry.Exit exit) {
+        if (containers.find(id).isEmpty()) {
+            return;
+        }
+        long now = clock.millis() * 1_000_000L;
+        containers.update(id, s -> {
+            if (s.phase() == ContainerLifecycle.Phase.EXITED) {
+                return s;
+            }
+            if (exit.status().isPresent()) {
+                ExitStatus e = exit.status().get();
+                long at = e.getExitedAtUnixNanos() > 0 ? e.getExitedAtUnixNanos() : now;
+                return s.exited(e.getExitCode(), at, e.getReason(), exit.lostReason());
+            }
+            return s.exited(255, now, "Unknown", exit.lostReason());
+        });
+        LOG.info("container " + id + " exited: " + containers.get(id).status().exitCode());
+    }
+
+    @Override
+    public void stopAll(String sandboxId) throws Exception {
+        for (ContainerStore.Container c : containers.inSandbox(sandboxId)) {
+            stop(c.id(), 0);
+        }
+    }
+
+    @Override
+    public void removeAll(String sandboxId) throws Exception {
+        for (ContainerStore.Container c : containers.inSandbox(sandboxId)) {
+            remove(c.id());
+        }
+    }
+
+    private ShimClient shim(ContainerStore.Container c) {
+        return shims.get(c.id()).orElseThrow(() -> new FailedPreconditionException("container " + c.id()
+                + " has no shim (it was lost while berthd was down); remove and recreate it"));
+    }
+
+    /** Applies new resources to a live container (runc update). */
+    @FunctionalInterface
+    public interface ResourceUpdater {
+        void apply(ContainerStore.Container c, LinuxContainerResources resources) throws Exception;
+    }
+}

@@ -1,0 +1,222 @@
+package io.berth.server.container;
+
+import io.berth.linux.TreeDeleter;
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.ContainerConfig;
+import io.berth.cri.v1.CreateContainerRequest;
+import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.container.spec.OciSpec;
+import io.berth.server.container.spec.OciSpecJson;
+import io.berth.server.container.spec.ResolvedUser;
+import io.berth.server.container.spec.SpecBuilder;
+import io.berth.server.container.spec.SpecInputs;
+import io.berth.server.container.spec.UserResolver;
+import io.berth.server.runtime.Rollback;
+import io.berth.server.sandbox.SandboxStore;
+import io.berth.shim.api.ShimConfig;
+import io.berth.shim.client.ShimClient;
+import io.berth.snapshotter.Mount;
+import io.berth.snapshotter.MountedView;
+import io.berth.snapshotter.Snapshotter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * CreateContainer: a writable snapshot over the image, config.json from the request and the image, and
+ * a shim that has run {@code runc create}. Each step registers its undo, so a refused or failed create
+ * leaves no snapshot, mount, run dir, shim or reserved name.
+ */
+public final class ContainerCreator {
+    private static final Logger LOG = Logger.getLogger(ContainerCreator.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int RUN_DIR_ID_CHARS = 16;
+
+    private final BerthConfig config;
+    private final ContainerStore containers;
+    private final SandboxStore sandboxes;
+    private final ImageLookup images;
+    private final Snapshotter snapshotter;
+    private final SpecBuilder specs;
+    private final SandboxFactsSource sandboxFacts;
+    private final ShimLauncher launcher;
+    private final ShimRegistry shims;
+    private final Clock clock;
+
+    public ContainerCreator(BerthConfig config, ContainerStore containers, SandboxStore sandboxes, ImageLookup images,
+            Snapshotter snapshotter, SpecBuilder specs, SandboxFactsSource sandboxFacts, ShimLauncher launcher,
+            ShimRegistry shims, Clock clock) {
+        this.config = config;
+        this.containers = containers;
+        this.sandboxes = sandboxes;
+        this.images = images;
+        this.snapshotter = snapshotter;
+        this.specs = specs;
+        this.sandboxFacts = sandboxFacts;
+        this.launcher = launcher;
+        this.shims = shims;
+        this.clock = clock;
+    }
+
+    public String create(CreateContainerRequest request) throws Exception {
+        Require.idOrPrefix(request.getPodSandboxId(), "pod_sandbox_id");
+        Require.present(request.hasConfig(), "config");
+        ContainerConfig c = request.getConfig();
+        Require.present(c.hasMetadata(), "config.metadata");
+        Require.safeName(c.getMetadata().getName(), "config.metadata.name");
+        Require.nonEmpty(c.getImage().getImage(), "config.image.image");
+        SandboxStore.Sandbox sandbox = sandboxes.resolve(request.getPodSandboxId());
+        if (!sandbox.status().ready()) {
+            throw new FailedPreconditionException("pod sandbox " + sandbox.id() + " is not ready (it was stopped);"
+                    + " containers can only be created in a ready sandbox");
+        }
+        PodSandboxConfig pod = sandbox.metadata().podConfig();
+        LocalImage image = images.find(c.getImage().getImage());
+        String logPath = logPath(pod.getLogDirectory(), c.getLogPath());
+
+        String id = newId();
+        String name = ContainerMetadata.reservedName(c.getMetadata(), pod.getMetadata());
+        containers.names().reserve(name, id);
+        Path runDir = runDirFor(id);
+        Path bundle = runDir.resolve("bundle");
+        String snapshotKey = "container-" + id;
+        try (Rollback undo = new Rollback("CreateContainer " + name)) {
+            undo.add(() -> containers.names().release(name, id));
+            Files.createDirectories(bundle.resolve("rootfs"));
+            undo.add(() -> TreeDeleter.delete(runDir));
+            // A shim that failed after mounting the rootfs leaves the mount; take it off before the dir goes.
+            undo.add(() -> unmountAllUnder(runDir));
+            List<Mount> mounts = snapshotter.prepare(snapshotKey, image.topSnapshotKey());
+            undo.add(() -> snapshotter.remove(snapshotKey));
+
+            ResolvedUser user = resolveUser(c, image, mounts, runDir);
+            SpecInputs inputs = new SpecInputs(id, c, pod, sandboxFacts.facts(sandbox), image.config(),
+                    image.name(), user, "rootfs", targetPid(c));
+            OciSpec spec = specs.build(inputs);
+            Files.write(bundle.resolve("config.json"), OciSpecJson.toBytes(spec));
+            if (!logPath.isEmpty()) {
+                Files.createDirectories(Path.of(logPath).getParent());
+            }
+            ShimConfig shimConfig = ShimConfig.newBuilder()
+                    .setId(id)
+                    .setBundle(bundle.toString())
+                    .setRuntime(config.runtimes().get(sandbox.metadata().runtimeHandler()).binary())
+                    .setRuntimeRoot(ContainerCleaner.runtimeRoot(config, sandbox.metadata().runtimeHandler()))
+                    .addAllRootfs(mounts.stream().map(ContainerCreator::toShimMount).toList())
+                    .setLogPath(logPath.isEmpty() ? runDir.resolve("discarded.log").toString() : logPath)
+                    .setRunDir(runDir.toString())
+                    .setTty(c.getTty())
+                    .setStdin(c.getStdin())
+                    .build();
+            ShimClient shim = launcher.launch(shimConfig);
+            undo.add(() -> shim.delete(true));
+            shims.put(id, shim);
+            undo.add(() -> shims.forget(id));
+
+            String stopSignal = StopSignals.effective(c, image.config());
+            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, c.toByteArray(), image.id(),
+                    image.ref(), clock.millis() * 1_000_000L, logPath, runDir.toString(), snapshotKey,
+                    sandbox.metadata().runtimeHandler(), stopSignal, user.uid(), user.gid(),
+                    user.additionalGids().stream().mapToLong(Long::longValue).toArray());
+            containers.add(meta, ContainerLifecycle.created());
+            undo.commit();
+        }
+        LOG.info("container " + id + " (" + name + ") created from " + image.name());
+        return id;
+    }
+
+    /** Names in the image's /etc/passwd need the image's files: mount the new rootfs for a moment. */
+    private static ResolvedUser resolveUser(ContainerConfig c, LocalImage image, List<Mount> mounts, Path runDir)
+            throws Exception {
+        Path peek = Files.createDirectories(runDir.resolve("peek"));
+        try (MountedView view = MountedView.mount(mounts, peek)) {
+            return UserResolver.resolve(c.getLinux().getSecurityContext(), image.config(), view.path());
+        } finally {
+            Files.deleteIfExists(peek);
+        }
+    }
+
+    private long targetPid(ContainerConfig c) {
+        var ns = c.getLinux().getSecurityContext().getNamespaceOptions();
+        if (ns.getPid() != io.berth.cri.v1.NamespaceMode.TARGET) {
+            return 0;
+        }
+        ContainerStore.Container target = containers.resolve(Require.idOrPrefix(ns.getTargetId(),
+                "config.linux.security_context.namespace_options.target_id"));
+        if (target.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+            throw new FailedPreconditionException("target container " + target.id() + " is not running; its PID"
+                    + " namespace cannot be joined");
+        }
+        return target.status().pid();
+    }
+
+    /**
+     * Run dirs are named by a prefix of the id: the shim's socket lives inside, and a unix socket path
+     * must fit in 108 bytes even under a long state dir.
+     */
+    private Path runDirFor(String id) {
+        Path dir = config.state().resolve("containers").resolve(id.substring(0, RUN_DIR_ID_CHARS));
+        if (Files.exists(dir)) {
+            throw new io.berth.common.error.InternalException("run dir " + dir + " already exists; refusing to reuse"
+                    + " it for container " + id);
+        }
+        return dir;
+    }
+
+    static void unmountAllUnder(Path dir) throws Exception {
+        for (Path m : io.berth.linux.MountTable.mountPointsUnder(dir).stream()
+                .sorted(java.util.Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
+            io.berth.linux.Mounts.unmount(m, io.berth.linux.Mounts.MNT_DETACH);
+        }
+    }
+
+    /** kubelet's log_path is relative to the pod's log directory and must stay inside it. */
+    static String logPath(String logDirectory, String logPath) {
+        if (logPath.isEmpty()) {
+            return "";
+        }
+        Path rel = Path.of(logPath);
+        if (logDirectory.isEmpty()) {
+            if (!rel.isAbsolute()) {
+                throw new InvalidArgumentException("config.log_path '" + Require.printable(logPath)
+                        + "' is relative but the pod sandbox has no log_directory");
+            }
+            return rel.normalize().toString();
+        }
+        if (rel.isAbsolute() || rel.normalize().startsWith("..") || rel.normalize().toString().isEmpty()) {
+            throw new InvalidArgumentException("config.log_path '" + Require.printable(logPath)
+                    + "' must be a relative path inside the pod's log_directory");
+        }
+        return Path.of(logDirectory).resolve(rel).normalize().toString();
+    }
+
+    private static io.berth.shim.api.Mount toShimMount(Mount m) {
+        return io.berth.shim.api.Mount.newBuilder().setType(m.type()).setSource(m.source())
+                .addAllOptions(m.options()).build();
+    }
+
+    static String newId() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** The shim launch, behind an interface so the warm-shim pool can stand in for a cold start. */
+    @FunctionalInterface
+    public interface ShimLauncher {
+        ShimClient launch(ShimConfig config) throws Exception;
+    }
+
+    /** The pod facts the spec needs (namespace paths, /etc files, pid namespace of the infra process). */
+    @FunctionalInterface
+    public interface SandboxFactsSource {
+        io.berth.server.container.spec.SandboxFacts facts(SandboxStore.Sandbox sandbox) throws Exception;
+    }
+}

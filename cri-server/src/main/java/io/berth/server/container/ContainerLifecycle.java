@@ -1,0 +1,43 @@
+package io.berth.server.container;
+
+/**
+ * The changing part of a container: where it is in CREATED → RUNNING → EXITED, and how it ended.
+ *
+ * @param pid the container's init pid on the host while it runs, else 0
+ * @param reason CRI reason once exited: Completed, Error, OOMKilled, or why berth could not tell
+ */
+public record ContainerLifecycle(
+        Phase phase,
+        int pid,
+        long startedAtNanos,
+        long finishedAtNanos,
+        int exitCode,
+        String reason,
+        String message,
+        byte[] resources) {
+
+    /** The CRI container states berth moves through. */
+    public enum Phase {
+        CREATED,
+        RUNNING,
+        EXITED,
+        UNKNOWN
+    }
+
+    public static ContainerLifecycle created() {
+        return new ContainerLifecycle(Phase.CREATED, 0, 0, 0, 0, "", "", null);
+    }
+
+    public ContainerLifecycle started(int newPid, long atNanos) {
+        return new ContainerLifecycle(Phase.RUNNING, newPid, atNanos, 0, 0, "", "", resources);
+    }
+
+    public ContainerLifecycle exited(int code, long atNanos, String why, String detail) {
+        return new ContainerLifecycle(Phase.EXITED, 0, startedAtNanos, atNanos, code, why, detail, resources);
+    }
+
+    public ContainerLifecycle withResources(byte[] linuxResources) {
+        return new ContainerLifecycle(phase, pid, startedAtNanos, finishedAtNanos, exitCode, reason, message,
+                linuxResources);
+    }
+}

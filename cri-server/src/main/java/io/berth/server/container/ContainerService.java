@@ -1,0 +1,81 @@
+package io.berth.server.container;
+
+import io.berth.server.config.BerthConfig;
+import io.berth.server.container.spec.HostFacts;
+import io.berth.server.container.spec.PosixHostFilesystem;
+import io.berth.server.container.spec.ResourcesMapper;
+import io.berth.server.container.spec.SpecBuilder;
+import io.berth.server.sandbox.SandboxStore;
+import io.berth.shim.client.LaunchOptions;
+import io.berth.shim.client.ShimPool;
+import io.berth.snapshotter.Snapshotter;
+import java.io.IOException;
+import java.time.Clock;
+
+/** The container side of berthd, assembled once: store, shims, create, control, the pod init, recovery. */
+public final class ContainerService implements AutoCloseable {
+    private final ContainerStore store;
+    private final ShimRegistry shims;
+    private final ContainerControl control;
+    private final ContainerCreator creator;
+    private final PodInfra infra;
+    private final LiveResources liveResources;
+    private final ContainerRecovery recovery;
+    private final ShimPool pool;
+
+    public ContainerService(BerthConfig config, SandboxStore sandboxes, ImageLookup images, Snapshotter snapshotter,
+            HostFacts host, Clock clock) throws IOException {
+        store = new ContainerStore(config.root().resolve("containers"));
+        ContainerControl[] controlRef = new ContainerControl[1];
+        shims = new ShimRegistry((id, exit) -> controlRef[0].recordExit(id, exit));
+        control = new ContainerControl(store, shims, new ContainerCleaner(config, snapshotter), clock);
+        controlRef[0] = control;
+        SpecBuilder specs = new SpecBuilder(host, new PosixHostFilesystem(), (image, subPath) -> {
+            throw new io.berth.common.error.UnimplementedException("image volumes (Mount.image) are not supported"
+                    + " by berth yet");
+        });
+        pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
+        ContainerCreator.ShimLauncher launcher = pool::launch;
+        PodFacts podFacts = new PodFacts();
+        creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
+                clock);
+        infra = new PodInfra(config, specs, podFacts, launcher, PodInfra.CATATONIT);
+        liveResources = new LiveResources(config, new ResourcesMapper(host));
+        recovery = new ContainerRecovery(store, shims, control, clock);
+    }
+
+    public ContainerStore store() {
+        return store;
+    }
+
+    public ShimRegistry shims() {
+        return shims;
+    }
+
+    public ContainerControl control() {
+        return control;
+    }
+
+    public ContainerCreator creator() {
+        return creator;
+    }
+
+    public PodInfra infra() {
+        return infra;
+    }
+
+    public LiveResources liveResources() {
+        return liveResources;
+    }
+
+    /** Stops the spare shim; container shims run on without berthd. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Reattaches to the shims of containers that were live when berthd last stopped. */
+    public void recover() {
+        recovery.reconcile();
+    }
+}

@@ -1,0 +1,100 @@
+package io.berth.server.container;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.berth.cri.v1.Container;
+import io.berth.cri.v1.ContainerConfig;
+import io.berth.cri.v1.ContainerResources;
+import io.berth.cri.v1.ContainerState;
+import io.berth.cri.v1.ContainerStatus;
+import io.berth.cri.v1.ContainerUser;
+import io.berth.cri.v1.ImageSpec;
+import io.berth.cri.v1.LinuxContainerResources;
+import io.berth.cri.v1.LinuxContainerUser;
+import io.berth.cri.v1.Signal;
+
+/** Container records as the CRI messages kubelet reads. */
+public final class ContainerViews {
+    private ContainerViews() {}
+
+    public static Container summary(ContainerStore.Container c) {
+        ContainerMetadata m = c.metadata();
+        ContainerConfig config = m.containerConfig();
+        return Container.newBuilder()
+                .setId(c.id())
+                .setPodSandboxId(m.sandboxId())
+                .setMetadata(config.getMetadata())
+                .setImage(image(config, m))
+                .setImageRef(m.imageRef())
+                .setImageId(m.imageId())
+                .setState(state(c.status()))
+                .setCreatedAt(m.createdAtNanos())
+                .putAllLabels(config.getLabelsMap())
+                .putAllAnnotations(config.getAnnotationsMap())
+                .build();
+    }
+
+    public static ContainerStatus status(ContainerStore.Container c) {
+        ContainerMetadata m = c.metadata();
+        ContainerLifecycle s = c.status();
+        ContainerConfig config = m.containerConfig();
+        LinuxContainerUser.Builder user = LinuxContainerUser.newBuilder().setUid(m.uid()).setGid(m.gid());
+        for (long g : m.supplementalGroups()) {
+            user.addSupplementalGroups(g);
+        }
+        return ContainerStatus.newBuilder()
+                .setId(c.id())
+                .setMetadata(config.getMetadata())
+                .setState(state(s))
+                .setCreatedAt(m.createdAtNanos())
+                .setStartedAt(s.startedAtNanos())
+                .setFinishedAt(s.finishedAtNanos())
+                .setExitCode(s.exitCode())
+                .setImage(image(config, m))
+                .setImageRef(m.imageRef())
+                .setImageId(m.imageId())
+                .setReason(s.reason())
+                .setMessage(s.message())
+                .putAllLabels(config.getLabelsMap())
+                .putAllAnnotations(config.getAnnotationsMap())
+                .addAllMounts(config.getMountsList())
+                .setLogPath(m.logPath())
+                .setResources(ContainerResources.newBuilder().setLinux(resources(c)))
+                .setUser(ContainerUser.newBuilder().setLinux(user))
+                .setStopSignal(signal(m.stopSignal()))
+                .build();
+    }
+
+    /** The resources in force: the last UpdateContainerResources, else what the container was created with. */
+    public static LinuxContainerResources resources(ContainerStore.Container c) {
+        byte[] updated = c.status().resources();
+        if (updated != null) {
+            try {
+                return LinuxContainerResources.parseFrom(updated);
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("container " + c.id() + " has unreadable resources", e);
+            }
+        }
+        return c.metadata().containerConfig().getLinux().getResources();
+    }
+
+    public static ContainerState state(ContainerLifecycle s) {
+        return switch (s.phase()) {
+            case CREATED -> ContainerState.CONTAINER_CREATED;
+            case RUNNING -> ContainerState.CONTAINER_RUNNING;
+            case EXITED -> ContainerState.CONTAINER_EXITED;
+            case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    private static ImageSpec image(ContainerConfig config, ContainerMetadata m) {
+        return ImageSpec.newBuilder(config.getImage()).setImage(m.imageId()).build();
+    }
+
+    static Signal signal(String name) {
+        try {
+            return name == null || name.isEmpty() ? Signal.RUNTIME_DEFAULT : Signal.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return Signal.RUNTIME_DEFAULT;
+        }
+    }
+}

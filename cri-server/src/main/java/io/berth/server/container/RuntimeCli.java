@@ -1,0 +1,70 @@
+package io.berth.server.container;
+
+import io.berth.common.error.InternalException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OCI runtime commands berthd runs itself rather than through a shim: cleaning up after a lost shim,
+ * and live resource updates. (The shim runs create/start/kill/delete of live containers.)
+ */
+public final class RuntimeCli {
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private final String binary;
+    private final String root;
+
+    public RuntimeCli(String binary, String root) {
+        this.binary = binary;
+        this.root = root;
+    }
+
+    /** {@code <runtime> delete --force}: a container the runtime does not know is fine. */
+    public void forceDelete(String id) throws IOException {
+        Result r = run(null, "delete", "--force", id);
+        if (r.code != 0 && !r.output.contains("does not exist") && !r.output.contains("not found")) {
+            throw new InternalException(binary + " delete " + id + " failed: " + r.output.trim());
+        }
+    }
+
+    /** {@code <runtime> update --resources -} with the OCI linux.resources JSON on stdin. */
+    public void update(String id, byte[] resourcesJson) throws IOException {
+        Result r = run(resourcesJson, "update", "--resources", "-", id);
+        if (r.code != 0) {
+            throw new InternalException(binary + " update " + id + " failed: " + r.output.trim());
+        }
+    }
+
+    private record Result(int code, String output) {}
+
+    private Result run(byte[] stdin, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary);
+        if (!root.isEmpty()) {
+            cmd.add("--root");
+            cmd.add(root);
+        }
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (stdin != null) {
+                p.getOutputStream().write(stdin);
+            }
+            p.getOutputStream().close();
+            // Bounded: a runtime's error output is a few lines.
+            byte[] out = p.getInputStream().readNBytes(64 * 1024);
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new InternalException(String.join(" ", cmd) + " did not finish within " + TIMEOUT_SECONDS + "s");
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("interrupted running " + String.join(" ", cmd), e);
+        }
+    }
+}

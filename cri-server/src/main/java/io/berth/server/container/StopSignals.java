@@ -1,0 +1,62 @@
+package io.berth.server.container;
+
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.ContainerConfig;
+import io.berth.cri.v1.Signal;
+import io.berth.server.container.spec.ImageConfig;
+import java.util.Locale;
+import java.util.Map;
+
+/** The signal that asks a container to stop: the request's, else the image's STOPSIGNAL, else SIGTERM. */
+public final class StopSignals {
+    private static final Map<String, Integer> NUMBERS = Map.ofEntries(
+            Map.entry("SIGHUP", 1), Map.entry("SIGINT", 2), Map.entry("SIGQUIT", 3), Map.entry("SIGILL", 4),
+            Map.entry("SIGTRAP", 5), Map.entry("SIGABRT", 6), Map.entry("SIGIOT", 6), Map.entry("SIGBUS", 7),
+            Map.entry("SIGFPE", 8), Map.entry("SIGKILL", 9), Map.entry("SIGUSR1", 10), Map.entry("SIGSEGV", 11),
+            Map.entry("SIGUSR2", 12), Map.entry("SIGPIPE", 13), Map.entry("SIGALRM", 14), Map.entry("SIGTERM", 15),
+            Map.entry("SIGSTKFLT", 16), Map.entry("SIGCHLD", 17), Map.entry("SIGCONT", 18), Map.entry("SIGSTOP", 19),
+            Map.entry("SIGTSTP", 20), Map.entry("SIGTTIN", 21), Map.entry("SIGTTOU", 22), Map.entry("SIGURG", 23),
+            Map.entry("SIGXCPU", 24), Map.entry("SIGXFSZ", 25), Map.entry("SIGVTALRM", 26), Map.entry("SIGPROF", 27),
+            Map.entry("SIGWINCH", 28), Map.entry("SIGIO", 29), Map.entry("SIGPOLL", 29), Map.entry("SIGPWR", 30),
+            Map.entry("SIGSYS", 31));
+
+    private StopSignals() {}
+
+    /** The canonical name (e.g. SIGTERM) of the signal to stop this container with. */
+    public static String effective(ContainerConfig config, ImageConfig image) {
+        if (config.getStopSignal() != Signal.RUNTIME_DEFAULT) {
+            return config.getStopSignal().name();
+        }
+        if (!image.stopSignal().isEmpty()) {
+            return canonical(image.stopSignal(), "image config StopSignal");
+        }
+        return "SIGTERM";
+    }
+
+    /** Accepts "SIGQUIT", "QUIT", "quit" or "3" as images write them. */
+    static String canonical(String value, String field) {
+        String v = value.trim().toUpperCase(Locale.ROOT);
+        if (v.matches("[0-9]{1,2}")) {
+            int n = Integer.parseInt(v);
+            for (Map.Entry<String, Integer> e : NUMBERS.entrySet()) {
+                if (e.getValue() == n && !e.getKey().equals("SIGIOT") && !e.getKey().equals("SIGPOLL")) {
+                    return e.getKey();
+                }
+            }
+        }
+        String name = v.startsWith("SIG") ? v : "SIG" + v;
+        if (!NUMBERS.containsKey(name)) {
+            throw new InvalidArgumentException(field + " '" + Require.printable(value) + "' is not a signal");
+        }
+        return name;
+    }
+
+    public static int number(String name) {
+        Integer n = NUMBERS.get(name);
+        if (n == null) {
+            throw new InvalidArgumentException("'" + Require.printable(name) + "' is not a signal");
+        }
+        return n;
+    }
+}

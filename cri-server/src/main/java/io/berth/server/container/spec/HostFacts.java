@@ -1,0 +1,37 @@
+package io.berth.server.container.spec;
+
+import io.berth.server.config.CgroupDriver;
+
+/**
+ * What berthd knows about its host, decided once at start and injected so tests can vary every fact.
+ *
+ * @param cgroupDriver            how cgroupsPath is written; must match kubelet's driver
+ * @param cgroupV2                unified hierarchy: containers get a cgroup namespace and may use {@code unified}
+ * @param apparmorEnabled         AppArmor is on in the kernel, so profiles can be applied
+ * @param recursiveReadOnlyMounts the OCI runtime and kernel support {@code rro} (runc 1.1+ on Linux 5.12+)
+ * @param swapControllerAvailable memory+swap can be limited (cgroup v1 {@code memsw}, v2 {@code memory.swap.max})
+ * @param oomScoreAdjFloor        berthd's own oom_score_adj: an unprivileged daemon cannot give a child less
+ * @param arch                    Go-style architecture name ({@code amd64}, {@code arm64}) for seccomp filtering
+ * @param nodeHostname            the host's name, the hostname of host-network containers
+ */
+public record HostFacts(
+        CgroupDriver cgroupDriver,
+        boolean cgroupV2,
+        boolean apparmorEnabled,
+        boolean recursiveReadOnlyMounts,
+        boolean swapControllerAvailable,
+        int oomScoreAdjFloor,
+        String arch,
+        String nodeHostname) {
+
+    /** Go's name for this JVM's architecture, the names docker-style seccomp profiles filter on. */
+    public static String jvmArch() {
+        String a = System.getProperty("os.arch");
+        return switch (a) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            case "x86", "i386", "i686" -> "386";
+            default -> a;
+        };
+    }
+}

@@ -1,0 +1,55 @@
+package io.berth.server.runtime;
+
+import io.berth.server.config.BerthConfig;
+import io.berth.server.container.spec.HostFacts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/** Reads the host facts the OCI spec depends on, once at start. */
+public final class HostProbe {
+    private static final Logger LOG = Logger.getLogger(HostProbe.class.getName());
+
+    private HostProbe() {}
+
+    public static HostFacts detect(BerthConfig config) {
+        boolean v2 = "cgroup2fs".equals(fsType(Path.of("/sys/fs/cgroup")));
+        boolean apparmor = read(Path.of("/sys/module/apparmor/parameters/enabled")).startsWith("Y");
+        boolean swap = v2 ? Files.exists(Path.of("/sys/fs/cgroup/memory.swap.max"))
+                || Files.exists(Path.of("/sys/fs/cgroup/init.scope/memory.swap.max"))
+                : Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
+        int floor = parseInt(read(Path.of("/proc/self/oom_score_adj")));
+        String hostname = read(Path.of("/proc/sys/kernel/hostname"));
+        // runc 1.1 has no "rro"; claiming it would make every recursive_read_only mount fail at start.
+        HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, false, swap, floor, HostFacts.jvmArch(),
+                hostname);
+        LOG.info("host: cgroup " + (v2 ? "v2" : "v1/hybrid") + ", apparmor " + apparmor + ", swap limits " + swap
+                + ", oom_score_adj floor " + floor);
+        return facts;
+    }
+
+    private static String fsType(Path p) {
+        try {
+            return Files.getFileStore(p).type();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

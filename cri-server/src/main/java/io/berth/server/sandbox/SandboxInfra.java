@@ -1,0 +1,16 @@
+package io.berth.server.sandbox;
+
+/**
+ * The pod's init process (catatonit): it owns the PID namespace that containers in POD mode share and
+ * reaps their orphans. Only pods with PID mode POD have one.
+ */
+public interface SandboxInfra {
+    /** Starts it inside the sandbox's namespaces; returns its host pid. */
+    int start(SandboxMetadata sandbox) throws Exception;
+
+    /** Stops and deletes it; idempotent. */
+    void stop(SandboxMetadata sandbox) throws Exception;
+
+    /** Whether it still runs (after a daemon restart). */
+    boolean isRunning(SandboxMetadata sandbox);
+}

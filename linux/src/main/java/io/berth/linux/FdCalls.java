@@ -1,0 +1,59 @@
+package io.berth.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+
+/**
+ * libc calls on raw file descriptors: pipes, reads and writes, eventfd, terminal ioctls and the unix
+ * socket calls needed to receive a descriptor (SCM_RIGHTS), which the JDK's channels cannot do.
+ * Package-private; {@link FileDescriptors} and {@link Terminals} are the facades.
+ */
+final class FdCalls {
+    static {
+        Native.register(FdCalls.class, "c");
+    }
+
+    private FdCalls() {}
+
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    static final long TIOCGWINSZ = 0x5413;
+    static final long TIOCSWINSZ = 0x5414;
+
+    static native int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    static native int open(String path, int flags, int mode) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    // Direct buffers only; JNA passes the address at their position. Blocking calls take no Java arrays.
+    static native long read(int fd, ByteBuffer buf, long count) throws LastErrorException;
+
+    static native long write(int fd, ByteBuffer buf, long count) throws LastErrorException;
+
+    static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native int bind(int fd, Pointer addr, int addrLen) throws LastErrorException;
+
+    static native int listen(int fd, int backlog) throws LastErrorException;
+
+    static native int accept4(int fd, Pointer addr, Pointer addrLen, int flags) throws LastErrorException;
+
+    static native long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+}
