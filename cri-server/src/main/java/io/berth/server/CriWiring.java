@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.server.config.BerthConfig;
@@ -8,15 +9,21 @@ import io.berth.server.container.ContainerService;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
 import io.berth.server.grpc.RpcTable;
+import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.ImageFsInfoRpc;
+import io.berth.server.rpc.ImageStatusRpc;
 import io.berth.server.rpc.ListContainersRpc;
+import io.berth.server.rpc.ListImagesRpc;
 import io.berth.server.rpc.ListPodSandboxRpc;
 import io.berth.server.rpc.PodSandboxStatusRpc;
+import io.berth.server.rpc.PullImageRpc;
 import io.berth.server.rpc.RemoveContainerRpc;
+import io.berth.server.rpc.RemoveImageRpc;
 import io.berth.server.rpc.RemovePodSandboxRpc;
 import io.berth.server.rpc.ReopenContainerLogRpc;
 import io.berth.server.rpc.RunPodSandboxRpc;
@@ -104,6 +111,23 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
                         new UpdateContainerResourcesRpc(control, containers.liveResources()));
+    }
+
+    /** The five ImageService RPCs over the image system. */
+    public static RpcTable bindImageService(RpcTable table, ImageSystem images) {
+        return table
+                .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images.puller(), images.usage()))
+                .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images.store(), images.content()))
+                .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images.store()))
+                .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images.remover(), images.usage()))
+                .unary(ImageServiceGrpc.getImageFsInfoMethod(), new ImageFsInfoRpc(images.usage()));
+    }
+
+    /** Ids of the images that containers were created from, for image removal to report. */
+    public Set<String> imagesInUse() {
+        Set<String> ids = new HashSet<>();
+        containers.store().list().forEach(c -> ids.add(c.metadata().imageId()));
+        return ids;
     }
 
     /** Takes ownership: closed, in reverse order, when the wiring closes. */

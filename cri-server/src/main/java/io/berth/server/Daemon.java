@@ -1,10 +1,10 @@
 package io.berth.server;
 
-import io.berth.common.error.NotFoundException;
 import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.server.config.BerthConfig;
-import io.berth.server.container.ImageLookup;
+import io.berth.server.image.ImageSystem;
+import io.berth.server.image.StoreImageLookup;
 import io.berth.server.grpc.RpcObserver;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.grpc.UnixSocketServer;
@@ -13,10 +13,9 @@ import io.berth.server.metrics.JvmMetrics;
 import io.berth.server.metrics.MetricsCatalog;
 import io.berth.server.metrics.MetricsHttpServer;
 import io.berth.server.metrics.RpcMetrics;
-import io.berth.snapshotter.Snapshotter;
-import io.berth.snapshotter.Snapshotters;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /** berthd's lifetime: claim the roots, wire the services, serve the socket (and metrics), stop cleanly. */
@@ -45,14 +44,23 @@ public final class Daemon {
         try {
             MetricsCatalog metrics = new MetricsCatalog();
             JvmMetrics.register(metrics);
-            Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
-            ImageLookup images = reference -> {
-                throw new NotFoundException("image " + reference + " not found: berth has no image store in this"
-                        + " build");
-            };
-            wiring = new CriWiring(config, Clock.systemUTC(), snapshotter, images, new DaemonMetrics(metrics));
-            wiring.own(snapshotter);
-            RpcTable table = wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog())));
+            Clock clock = Clock.systemUTC();
+            // The image side is opened first (containers need its snapshotter) but asks the container side,
+            // once it exists, which images are in use.
+            CriWiring[] late = new CriWiring[1];
+            ImageSystem images = ImageSystem.open(config,
+                    () -> late[0] == null ? Set.of() : late[0].imagesInUse(), clock);
+            try {
+                wiring = new CriWiring(config, clock, images.snapshotter(), new StoreImageLookup(images.store()),
+                        new DaemonMetrics(metrics));
+            } catch (IOException | RuntimeException e) {
+                images.close();
+                throw e;
+            }
+            late[0] = wiring;
+            wiring.own(images);
+            RpcTable table = CriWiring.bindImageService(
+                    wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog()))), images);
             server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });

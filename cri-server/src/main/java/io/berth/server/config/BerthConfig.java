@@ -18,7 +18,8 @@ public record BerthConfig(
         String defaultRuntime,
         Map<String, RuntimeHandlerConfig> runtimes,
         NetworkConfig network,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        ImageSettings image) {
 
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     public static final Path DEFAULT_STATE = Path.of("/run/berth");
@@ -33,6 +34,7 @@ public record BerthConfig(
         Objects.requireNonNull(socket);
         Objects.requireNonNull(network);
         Objects.requireNonNull(metrics);
+        Objects.requireNonNull(image);
         // Insertion order is the config file's order, which Status lists handlers in.
         runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
@@ -48,11 +50,16 @@ public record BerthConfig(
 
     public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
         return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
-                defaultRuntime, runtimes, network, metrics);
+                defaultRuntime, runtimes, network, metrics, image);
     }
 
     public BerthConfig withLogLevel(String level) {
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
-                cgroupDriver, defaultRuntime, runtimes, network, metrics);
+                cgroupDriver, defaultRuntime, runtimes, network, metrics, image);
+    }
+
+    public BerthConfig withImage(ImageSettings newImage) {
+        return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
+                runtimes, network, metrics, newImage);
     }
 }

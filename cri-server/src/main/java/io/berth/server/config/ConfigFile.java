@@ -20,6 +20,7 @@ final class ConfigFile {
     public Map<String, RuntimeSection> runtimes;
     public NetworkSection network;
     public MetricsSection metrics;
+    public ImageSection image;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class NetworkSection {
@@ -42,5 +43,13 @@ final class ConfigFile {
     static final class MetricsSection {
         public Boolean enabled;
         public String address;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class ImageSection {
+        public String snapshotter;
+        public Integer maxConcurrentDownloads;
+        public Integer stallTimeoutSeconds;
+        public String registryConfigDir;
     }
 }

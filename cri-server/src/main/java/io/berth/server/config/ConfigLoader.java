@@ -89,7 +89,8 @@ public final class ConfigLoader {
                 orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
                 runtimes,
                 network(raw.network, where),
-                metrics(raw.metrics, where));
+                metrics(raw.metrics, where),
+                image(raw.image, where));
     }
 
     private static NetworkConfig network(ConfigFile.NetworkSection raw, String where) {
@@ -144,6 +145,33 @@ public final class ConfigLoader {
         boolean enabled = section.enabled != null ? section.enabled : section.address != null;
         return new MetricsConfig(enabled, section.address == null
                 ? MetricsConfig.DEFAULT.address() : MetricsConfig.parseAddress(section.address, where));
+
+    }
+
+    private static ImageSettings image(ConfigFile.ImageSection raw, String where) {
+        ImageSettings defaults = ImageSettings.defaults();
+        if (raw == null) {
+            return defaults;
+        }
+        String snapshotter = orDefault(raw.snapshotter, defaults.snapshotter());
+        if (!java.util.List.of("auto", "overlayfs", "native").contains(snapshotter)) {
+            throw new ConfigException(where + ": image.snapshotter must be auto, overlayfs or native, not '"
+                    + snapshotter + "'");
+        }
+        int downloads = raw.maxConcurrentDownloads == null
+                ? defaults.maxConcurrentDownloads() : raw.maxConcurrentDownloads;
+        if (downloads < 1 || downloads > 64) {
+            throw new ConfigException(where + ": image.max_concurrent_downloads must be between 1 and 64, not "
+                    + downloads);
+        }
+        int stall = raw.stallTimeoutSeconds == null
+                ? ImageSettings.DEFAULT_STALL_TIMEOUT_SECONDS : raw.stallTimeoutSeconds;
+        if (stall < 1 || stall > 86_400) {
+            throw new ConfigException(where + ": image.stall_timeout_seconds must be between 1 and 86400, not "
+                    + stall);
+        }
+        return new ImageSettings(snapshotter, downloads, java.time.Duration.ofSeconds(stall),
+                path(raw.registryConfigDir, defaults.registryConfigDir(), "image.registry_config_dir", where));
     }
 
     private static Path path(String value, Path fallback, String key, String where) {

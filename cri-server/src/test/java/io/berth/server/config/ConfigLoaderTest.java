@@ -102,4 +102,32 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("config " + missing + ": no such file");
     }
+
+    @Test
+    void theImageSectionHasDefaultsAndEveryKeyIsRead() {
+        assertThat(ConfigLoader.defaults().image()).isEqualTo(new ImageSettings("auto", 3,
+                java.time.Duration.ofMinutes(5), Path.of("/etc/berth")));
+        BerthConfig c = ConfigLoader.parse(String.join("\n",
+                "[image]",
+                "snapshotter = \"native\"",
+                "max_concurrent_downloads = 5",
+                "stall_timeout_seconds = 7",
+                "registry_config_dir = \"/srv/registries\""), "image.toml");
+        assertThat(c.image()).isEqualTo(new ImageSettings("native", 5, java.time.Duration.ofSeconds(7),
+                Path.of("/srv/registries")));
+    }
+
+    @Test
+    void badImageValuesAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nsnapshotter = \"zfs\"", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.snapshotter");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_concurrent_downloads = 0", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.max_concurrent_downloads");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nstall_timeout_seconds = 0", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.stall_timeout_seconds");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nregistry_config_dir = \"etc\"", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.registry_config_dir");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_downloads = 2", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key");
+    }
 }

@@ -78,7 +78,12 @@ public final class RegistryClient {
                 throw new UnavailableException("download of " + what + " from " + host.authority() + " broke off after "
                         + sink.written() + " of " + blob.size() + " bytes: " + RegistryHttp.describe(e), e);
             }
-            sink.verify();
+            try {
+                sink.verify();
+            } catch (BlobVerificationException e) {
+                throw new BlobVerificationException("registry " + host.authority() + " sent " + what + " wrong: "
+                        + e.getMessage());
+            }
             return null;
         }));
     }

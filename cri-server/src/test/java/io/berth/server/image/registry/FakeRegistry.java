@@ -22,14 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * A registry in test code: routes by exact path (query ignored), counts and records every request, and
  * lets a test serve manifests and blobs or answer with any handler it likes.
  */
-final class FakeRegistry implements AutoCloseable {
+public final class FakeRegistry implements AutoCloseable {
     @FunctionalInterface
-    interface Handler {
+    public interface Handler {
         void handle(HttpExchange exchange) throws IOException;
     }
 
     /** A request as the server saw it; {@code sequence} orders requests across fake servers in one test. */
-    record Request(long sequence, String method, String path, String query, Map<String, List<String>> headers) {
+    public record Request(long sequence, String method, String path, String query, Map<String, List<String>> headers) {
         String header(String name) {
             List<String> values = headers.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
@@ -45,32 +45,32 @@ final class FakeRegistry implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Handler gate = exchange -> {};
 
-    FakeRegistry() throws IOException {
+    public FakeRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/", this::dispatch);
         server.start();
     }
 
-    String authority() {
+    public String authority() {
         return "127.0.0.1:" + server.getAddress().getPort();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** Runs before every route; answering the exchange here (e.g. a 401) stops the route from running. */
-    void gate(Handler handler) {
+    public void gate(Handler handler) {
         gate = handler;
     }
 
-    void route(String path, Handler handler) {
+    public void route(String path, Handler handler) {
         routes.put(path, handler);
     }
 
     /** Serves {@code body} as a manifest under the tag and under its digest; returns the digest. */
-    Digest manifest(String repository, String tag, String mediaType, String body) {
+    public Digest manifest(String repository, String tag, String mediaType, String body) {
         byte[] bytes = body.getBytes(UTF_8);
         Digest digest = Digest.sha256Of(bytes);
         Handler handler = exchange -> {
@@ -83,29 +83,29 @@ final class FakeRegistry implements AutoCloseable {
         return digest;
     }
 
-    Digest blob(String repository, byte[] bytes) {
+    public Digest blob(String repository, byte[] bytes) {
         Digest digest = Digest.sha256Of(bytes);
         route("/v2/" + repository + "/blobs/" + digest, exchange -> send(exchange, 200, bytes));
         return digest;
     }
 
-    int count(String path) {
+    public int count(String path) {
         AtomicInteger count = counts.get(path);
         return count == null ? 0 : count.get();
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+    public static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
         exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }
     }
 
-    static void sendError(HttpExchange exchange, int status, String code, String message) throws IOException {
+    public static void sendError(HttpExchange exchange, int status, String code, String message) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         send(exchange, status, ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}").getBytes(UTF_8));
     }

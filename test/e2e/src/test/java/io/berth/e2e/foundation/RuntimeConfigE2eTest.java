@@ -65,6 +65,11 @@ class RuntimeConfigE2eTest {
                 default_runtime = "runc"
                 [runtimes.runc]
                 binary = "runc"
+                [image]
+                snapshotter = "native"
+                max_concurrent_downloads = 2
+                stall_timeout_seconds = 60
+                registry_config_dir = "%1$s/etc"
                 """.formatted(elsewhere.path())));
 
         Struct config = verboseConfig(berthd.client());

@@ -1,0 +1,155 @@
+package io.berth.server.image.pull;
+
+import io.berth.common.error.BerthException;
+import io.berth.common.error.FailedPreconditionException;
+import io.berth.server.image.content.ContentStore;
+import io.berth.server.image.reclaim.ImageReclaimer;
+import io.berth.server.image.content.Digest;
+import io.berth.server.image.reference.ImageReference;
+import io.berth.server.image.registry.Descriptor;
+import io.berth.server.image.registry.DownloadProgress;
+import io.berth.server.image.registry.ImageManifest;
+import io.berth.server.image.registry.LayerDownloader;
+import io.berth.server.image.registry.Platform;
+import io.berth.server.image.registry.RegistryClient;
+import io.berth.server.image.registry.RegistryCredentials;
+import io.berth.server.image.registry.ResolvedImage;
+import io.berth.server.image.store.ChainIds;
+import io.berth.server.image.store.Image;
+import io.berth.server.image.store.ImageConfig;
+import io.berth.server.image.store.ImageConfigParser;
+import io.berth.server.image.store.ImageMetadata;
+import io.berth.server.image.store.ImageStore;
+import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.apply.LayerApplier;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+
+/**
+ * Pulls an image: resolve the reference, store manifest and config, download the layers in parallel and
+ * unpack each into its chain snapshot as soon as it and the layers below it are in, then record the image.
+ * The record is written last, so a failed pull leaves no image; what the pull built or downloaded and no
+ * other image or pull needs is deleted again, so it leaves no snapshot or blob either.
+ */
+public final class ImagePuller {
+    private static final Logger LOG = Logger.getLogger(ImagePuller.class.getName());
+
+    private final RegistryClient registry;
+    private final ContentStore content;
+    private final ImageStore images;
+    private final ImageReclaimer reclaimer;
+    private final LayerUnpacker unpacker;
+    private final LayerDownloader downloader;
+    private final Platform platform;
+    private final long maxConfigBytes;
+    private final Clock clock;
+
+    public ImagePuller(RegistryClient registry, ContentStore content, ImageStore images, Snapshotter snapshotter,
+            LayerApplier applier, ImageReclaimer reclaimer, LayerDownloader downloader, Platform platform,
+            long maxConfigBytes, Clock clock) {
+        this.registry = registry;
+        this.content = content;
+        this.images = images;
+        this.reclaimer = reclaimer;
+        this.unpacker = new LayerUnpacker(snapshotter, applier, content, reclaimer);
+        this.downloader = downloader;
+        this.platform = platform;
+        this.maxConfigBytes = maxConfigBytes;
+        this.clock = clock;
+    }
+
+    /** Pulls {@code reference} (any Docker-style form) and returns the image as stored. */
+    public Image pull(String reference, RegistryCredentials credentials) {
+        ImageReference ref = ImageReference.parse(reference);
+        long start = System.nanoTime();
+        LOG.info("pulling " + ref + " (" + credentials + ")");
+        List<String> blobs = new CopyOnWriteArrayList<>();
+        List<String> built = new CopyOnWriteArrayList<>();
+        ImageReclaimer.Lease lease = reclaimer.lease();
+        try {
+            Image image = pullLeased(ref, credentials, lease, blobs, built);
+            LOG.info("pulled " + ref + " as " + image.id() + " (" + image.metadata().size() + " bytes, "
+                    + image.chainIds().size() + " layers) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            return image;
+        } catch (RuntimeException | Error e) {
+            lease.close();
+            try {
+                reclaimer.reclaim(blobs, built);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            LOG.warning("pull of " + ref + " failed: " + e.getMessage());
+            throw e;
+        } finally {
+            lease.close();
+        }
+    }
+
+    private Image pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
+            List<String> blobs, List<String> built) {
+        ResolvedImage resolved = registry.resolve(ref, credentials, platform);
+        ImageManifest manifest = resolved.manifest();
+        LOG.info("resolved " + ref + " to manifest " + resolved.manifestDigest() + " on " + resolved.registryHost()
+                + ": " + manifest.layers().size() + " layers");
+        List<String> manifests = new ArrayList<>();
+        resolved.index().ifPresent(index -> {
+            storeDocument(index.digest(), index.bytes(), lease, blobs);
+            manifests.add(index.digest().toString());
+        });
+        storeDocument(resolved.manifestDigest(), resolved.manifestBytes(), lease, blobs);
+        manifests.add(resolved.manifestDigest().toString());
+
+        Descriptor configBlob = manifest.config();
+        hold(configBlob.digest(), lease, blobs);
+        registry.fetchBlob(ref, credentials, configBlob, content, DownloadProgress.NONE);
+        ImageConfig config = ImageConfigParser.parse(content.readAll(configBlob.digest(), maxConfigBytes), ref.toString());
+        List<Descriptor> layers = manifest.layers();
+        if (config.diffIds().size() != layers.size()) {
+            throw new FailedPreconditionException("image " + ref + " is inconsistent: its manifest lists "
+                    + layers.size() + " layers but its config names " + config.diffIds().size() + " diff_ids");
+        }
+        List<String> chain = ChainIds.of(config.diffIds());
+        layers.forEach(layer -> hold(layer.digest(), lease, blobs));
+
+        downloader.download(layers, (blob, progress) -> registry.fetchBlob(ref, credentials, blob, content, progress),
+                (blob, received) -> {
+                    if (received == blob.size()) {
+                        LOG.info(ref + ": downloaded layer " + blob.digest() + " (" + received + " bytes)");
+                    }
+                },
+                (i, layer, stored) -> {
+                    long unpackStart = System.nanoTime();
+                    String where = "image " + ref + " layer " + (i + 1) + "/" + layers.size() + " (" + layer.digest() + ")";
+                    try {
+                        boolean fresh = unpacker.unpack(layer, config.diffIds().get(i), chain.get(i),
+                                i == 0 ? null : chain.get(i - 1), lease);
+                        if (fresh) {
+                            built.add(chain.get(i));
+                        }
+                        LOG.info(where + ": " + (fresh ? "unpacked in " + (System.nanoTime() - unpackStart) / 1_000_000
+                                + " ms" : "already present") + ", " + layer.size() + " bytes");
+                    } catch (BerthException e) {
+                        throw PullErrors.withContext(where, e);
+                    }
+                });
+
+        long size = configBlob.size() + resolved.manifestBytes().length
+                + layers.stream().mapToLong(Descriptor::size).sum();
+        ImageMetadata metadata = new ImageMetadata(configBlob.digest().toString(),
+                layers.stream().map(l -> l.digest().toString()).toList(), size, config, clock.instant().toString());
+        return images.recordPull(metadata, ref, resolved.digest(), manifests);
+    }
+
+    private void storeDocument(Digest digest, byte[] bytes, ImageReclaimer.Lease lease, List<String> blobs) {
+        hold(digest, lease, blobs);
+        content.ingest(digest, bytes.length, sink -> sink.write(bytes));
+    }
+
+    private static void hold(Digest digest, ImageReclaimer.Lease lease, List<String> blobs) {
+        lease.blob(digest);
+        blobs.add(digest.toString());
+    }
+}

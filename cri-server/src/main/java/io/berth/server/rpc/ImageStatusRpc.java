@@ -1,0 +1,51 @@
+package io.berth.server.rpc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.ImageStatusRequest;
+import io.berth.cri.v1.ImageStatusResponse;
+import io.berth.server.grpc.UnaryRpc;
+import io.berth.server.image.ImageViews;
+import io.berth.server.image.content.ContentStore;
+import io.berth.server.image.content.Digest;
+import io.berth.server.image.store.Image;
+import io.berth.server.image.store.ImageStore;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * ImageStatus: from memory. An unknown image is not an error in CRI: the answer simply has no image, which
+ * is how kubelet learns that it must pull. {@code verbose} adds the image config as stored.
+ */
+public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageStatusResponse> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
+
+    private final ImageStore images;
+    private final ContentStore content;
+
+    public ImageStatusRpc(ImageStore images, ContentStore content) {
+        this.images = images;
+        this.content = content;
+    }
+
+    @Override
+    public ImageStatusResponse call(ImageStatusRequest request) throws IOException {
+        Optional<Image> found = images.find(Require.nonEmpty(request.getImage().getImage(), "image.image"));
+        if (found.isEmpty()) {
+            return ImageStatusResponse.getDefaultInstance();
+        }
+        Image image = found.get();
+        ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(ImageViews.toCri(image));
+        if (request.getVerbose()) {
+            ObjectNode info = JSON.createObjectNode();
+            info.put("id", image.id());
+            info.put("chainID", image.topSnapshotKey());
+            info.put("pulledAt", image.metadata().pulledAt());
+            info.set("imageSpec", JSON.readTree(content.readAll(Digest.parse(image.id()), MAX_CONFIG_BYTES)));
+            out.putInfo("info", JSON.writeValueAsString(info));
+        }
+        return out.build();
+    }
+}

@@ -1,0 +1,27 @@
+package io.berth.server.rpc;
+
+import io.berth.cri.v1.ListImagesRequest;
+import io.berth.cri.v1.ListImagesResponse;
+import io.berth.server.grpc.UnaryRpc;
+import io.berth.server.image.ImageViews;
+import io.berth.server.image.store.Image;
+import io.berth.server.image.store.ImageStore;
+import java.util.List;
+
+/** ListImages: from memory; a filter names one image by any reference ImageStatus accepts. */
+public final class ListImagesRpc implements UnaryRpc<ListImagesRequest, ListImagesResponse> {
+    private final ImageStore images;
+
+    public ListImagesRpc(ImageStore images) {
+        this.images = images;
+    }
+
+    @Override
+    public ListImagesResponse call(ListImagesRequest request) {
+        String filter = request.getFilter().getImage().getImage();
+        List<Image> listed = filter.isEmpty() ? images.list() : images.find(filter).stream().toList();
+        ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
+        listed.forEach(image -> out.addImages(ImageViews.toCri(image)));
+        return out.build();
+    }
+}

@@ -1,0 +1,210 @@
+package io.berth.server.image.pull;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NotFoundException;
+import io.berth.server.config.BerthConfig;
+import io.berth.server.config.ConfigLoader;
+import io.berth.server.config.ImageSettings;
+import io.berth.server.image.ImageSystem;
+import io.berth.server.image.reclaim.ImageRemover;
+import io.berth.server.image.reclaim.ImageUsers;
+import io.berth.server.image.registry.FakeRegistry;
+import io.berth.server.image.registry.RegistryCredentials;
+import io.berth.server.image.store.Image;
+import io.berth.snapshotter.Kind;
+import io.berth.snapshotter.SnapshotInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The puller, remover and reclaimer through {@link ImageSystem} on a native snapshotter and a fake registry. */
+class ImagePullerTest {
+    @TempDir
+    Path dir;
+    FakeRegistry registry;
+    ImageSystem images;
+    String host;
+
+    private static final TestLayer.Built BASE = new TestLayer().file("etc/os-release", "base").build();
+    private static final TestLayer.Built APP = new TestLayer().file("app/run", "app").build();
+    private static final TestLayer.Built TOOL = new TestLayer().file("tool/run", "tool").build();
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = new FakeRegistry();
+        host = registry.authority();
+        images = open();
+    }
+
+    private ImageSystem open() throws Exception {
+        BerthConfig config = ConfigLoader.defaults()
+                .withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("berth.sock"))
+                .withImage(new ImageSettings("native", 2, Duration.ofSeconds(5), dir.resolve("etc")));
+        return ImageSystem.open(config, ImageUsers.NONE, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        images.close();
+        registry.close();
+    }
+
+    private Image pull(String repositoryAndTag) {
+        return images.puller().pull(host + "/" + repositoryAndTag, RegistryCredentials.ANONYMOUS);
+    }
+
+    private List<SnapshotInfo> snapshots() {
+        return images.snapshotter().list();
+    }
+
+    private void assertNoPartialState() throws Exception {
+        assertThat(images.store().list()).isEmpty();
+        assertThat(snapshots()).isEmpty();
+        assertThat(images.content().list()).isEmpty();
+        try (var ingest = Files.list(dir.resolve("root/content/ingest"))) {
+            assertThat(ingest).isEmpty();
+        }
+    }
+
+    @Test
+    void pullsLayersIntoChainSnapshotsAndRecordsTheImage() throws Exception {
+        String id = TestRegistryImages.serve(registry, "app", "v1", "1000:1000", List.of(BASE, APP));
+
+        Image image = pull("app:v1");
+
+        assertThat(image.id()).isEqualTo(id);
+        assertThat(image.repoTags()).containsExactly(host + "/app:v1");
+        assertThat(image.config().user()).isEqualTo("1000:1000");
+        assertThat(image.metadata().size()).isGreaterThan(BASE.blob().length + APP.blob().length);
+        assertThat(snapshots()).extracting(SnapshotInfo::name).containsExactlyElementsOf(image.chainIds());
+        assertThat(snapshots()).allMatch(s -> s.kind() == Kind.COMMITTED);
+        Path top = Path.of(images.snapshotter().mounts(image.topSnapshotKey()).get(0).source());
+        assertThat(top.resolve("etc/os-release")).hasContent("base");
+        assertThat(top.resolve("app/run")).hasContent("app");
+    }
+
+    @Test
+    void imagesSharingBaseLayersShareSnapshotsAndRemovalKeepsWhatTheOtherNeeds() throws Exception {
+        TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
+        TestRegistryImages.serve(registry, "tool", "v1", "", List.of(BASE, TOOL));
+        Image app = pull("app:v1");
+        Image tool = pull("tool:v1");
+        assertThat(snapshots()).hasSize(3);
+        assertThat(app.chainIds().get(0)).isEqualTo(tool.chainIds().get(0));
+
+        assertThat(images.remover().remove(host + "/app:v1")).isEqualTo(ImageRemover.Outcome.REMOVED);
+
+        assertThat(snapshots()).extracting(SnapshotInfo::name).containsExactlyElementsOf(tool.chainIds());
+        assertThat(images.content().list()).extracting(b -> b.digest().toString())
+                .containsExactlyInAnyOrderElementsOf(tool.blobs());
+        assertThat(images.remover().remove(tool.id())).isEqualTo(ImageRemover.Outcome.REMOVED);
+        assertThat(images.remover().remove(tool.id())).isEqualTo(ImageRemover.Outcome.NOT_FOUND);
+        assertNoPartialState();
+    }
+
+    @Test
+    void removingOneOfSeveralTagsOnlyUntags() {
+        TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE));
+        TestRegistryImages.serve(registry, "app", "latest", "", List.of(BASE));
+        pull("app:v1");
+        Image both = pull("app");
+
+        assertThat(images.remover().remove(host + "/app:v1")).isEqualTo(ImageRemover.Outcome.UNTAGGED);
+        assertThat(images.store().byId(both.id()).orElseThrow().repoTags()).containsExactly(host + "/app:latest");
+        assertThat(snapshots()).hasSize(1);
+    }
+
+    @Test
+    void aLayerThatIsNotTheOneTheConfigNamesFailsThePullAndLeavesNothing() throws Exception {
+        TestRegistryImages.serve(registry, "liar", "v1", "", List.of(BASE, APP), List.of(BASE.diffId(), TOOL.diffId()));
+
+        assertThatThrownBy(() -> pull("liar:v1"))
+                .isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("image " + host + "/liar:v1 layer 2/2")
+                .hasMessageContaining("diffID");
+        assertNoPartialState();
+    }
+
+    @Test
+    void anUnsafeLayerFailsThePullNamingTheEntryAndNothingLandsOutside() throws Exception {
+        Path outside = dir.resolve("outside");
+        // A relative link that climbs out of the root; absolute ones are followed inside the root, harmlessly.
+        TestLayer.Built plant = new TestLayer().symlink("escape", "../".repeat(30) + outside.toString().substring(1))
+                .build();
+        TestLayer.Built write = new TestLayer().file("escape/pwned", "x").build();
+        TestRegistryImages.serve(registry, "evil", "v1", "", List.of(BASE, plant, write));
+
+        assertThatThrownBy(() -> pull("evil:v1"))
+                .isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("layer 3/3")
+                .hasMessageContaining("escape/pwned");
+        assertThat(outside).doesNotExist();
+        assertNoPartialState();
+    }
+
+    @Test
+    void aMissingBlobFailsThePullAndLeavesNothing() throws Exception {
+        TestRegistryImages.serve(registry, "gone", "v1", "", List.of(BASE, APP));
+        registry.route(TestRegistryImages.blobPath("gone", APP.blob()),
+                exchange -> FakeRegistry.sendError(exchange, 404, "BLOB_UNKNOWN", "no such blob"));
+
+        assertThatThrownBy(() -> pull("gone:v1")).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining(host);
+        assertNoPartialState();
+    }
+
+    @Test
+    void concurrentPullsOfOneImageDownloadEachBlobOnceAndBuildEachSnapshotOnce() throws Exception {
+        TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP, TOOL));
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<Image>> pulls = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                pulls.add(pool.submit(() -> pull("app:v1")));
+            }
+            for (Future<Image> f : pulls) {
+                assertThat(f.get().repoTags()).containsExactly(host + "/app:v1");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (TestLayer.Built layer : List.of(BASE, APP, TOOL)) {
+            assertThat(registry.count(TestRegistryImages.blobPath("app", layer.blob()))).isEqualTo(1);
+        }
+        assertThat(images.store().list()).hasSize(1);
+        assertThat(snapshots()).hasSize(3).allMatch(s -> s.kind() == Kind.COMMITTED);
+    }
+
+    @Test
+    void leftoversOfAnInterruptedPullAreCleanedAtStartAndImagesSurvive() throws Exception {
+        TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
+        Image image = pull("app:v1");
+        // What a crash mid-pull leaves: an active pull snapshot, an orphan chain snapshot, an ingest file.
+        images.snapshotter().prepare("pull-crashed", image.topSnapshotKey());
+        images.snapshotter().prepare("pull-orphan", null);
+        images.snapshotter().commit("sha256:" + "0".repeat(64), "pull-orphan");
+        Files.writeString(dir.resolve("root/content/ingest/partial"), "half");
+        images.close();
+
+        images = open();
+
+        assertThat(images.store().find(host + "/app:v1")).contains(image);
+        assertThat(snapshots()).extracting(SnapshotInfo::name).containsExactlyElementsOf(image.chainIds());
+        try (var ingest = Files.list(dir.resolve("root/content/ingest"))) {
+            assertThat(ingest).isEmpty();
+        }
+    }
+}
