@@ -17,11 +17,12 @@ import java.util.stream.Stream;
 
 /**
  * What berth's pods and containers leave on the host, seen from outside berthd: mounts under its root and state
- * dir, cgroups below the class's cgroup parent, run dirs, veths on the bridge and shim processes. Two readings are
- * equal when nothing was added or removed between them, which is how the bad-input tests prove "left nothing".
+ * dir, cgroups below the class's cgroup parent, run dirs, snapshots, veths on the bridge and shim processes.
+ * Two readings are equal when nothing was added or removed between them: how the bad-input tests prove that a
+ * refused request left nothing.
  */
-record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDirs, List<String> vethsOnBridge,
-        List<String> containerShims) {
+record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDirs, List<String> snapshots,
+        List<String> vethsOnBridge, List<String> containerShims) {
 
     private static final String SHIM_MAIN = "io.berth.shim.ShimMain";
 
@@ -32,6 +33,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
                 mountpointsUnder(root, state),
                 cgroupsBelow(testbed.cgroupParent()),
                 runDirs(state),
+                snapshots(root),
                 veths(testbed.bridge()),
                 containerShims(testbed.berthd().dir().path()));
     }
@@ -123,6 +125,19 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
             }
         }
         return out.stream().sorted().toList();
+    }
+
+    /** Snapshot dirs (numbered) and half-made ones ({@code .staging-N}) of berthd's snapshotter. */
+    static List<String> snapshots(Path root) {
+        Path dir = root.resolve("snapshots");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<String> veths(String bridge) {
