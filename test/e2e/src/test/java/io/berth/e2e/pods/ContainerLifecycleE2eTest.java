@@ -80,7 +80,8 @@ class ContainerLifecycleE2eTest {
         assertThat(created.getMetadata().getName()).isEqualTo("sleeper");
         assertThat(created.getLabelsMap()).containsEntry("app", "life");
         assertThat(created.getAnnotationsMap()).containsEntry("note", "kept as sent");
-        assertThat(created.getImageRef()).contains(BusyboxImage.REPOSITORY);
+        assertThat(created.getImage().getImage()).isEqualTo(testbed.pulledImage().id());
+        assertThat(created.getImageRef()).isEqualTo(testbed.pulledImage().digestRef());
         assertThat(Path.of(created.getLogPath())).startsWith(Path.of(podConfig.getLogDirectory())).endsWith(Path.of("sleeper/0.log"));
 
         cri.start(id);

@@ -35,12 +35,12 @@ final class PodTestbed implements AutoCloseable {
     private final String bridge;
     private final String subnet;
     private final String cgroupParent;
-    private final String image;
+    private final PulledImage image;
     private final BerthdProcess berthd;
     private final PodCalls calls;
 
     private PodTestbed(ScratchDir scratch, RegistryProcess registry, String bridge, String subnet,
-            String cgroupParent, String image, BerthdProcess berthd) {
+            String cgroupParent, PulledImage image, BerthdProcess berthd) {
         this.scratch = scratch;
         this.registry = registry;
         this.bridge = bridge;
@@ -62,8 +62,10 @@ final class PodTestbed implements AutoCloseable {
         RegistryProcess registry = RegistryProcess.start(scratch.resolve("registry"));
         try {
             TestImage busybox = BusyboxImage.build();
-            registry.pusher().push(BusyboxImage.REPOSITORY, BusyboxImage.TAG, busybox);
-            String image = registry.host() + "/" + BusyboxImage.REPOSITORY + ":" + BusyboxImage.TAG;
+            String manifestDigest = registry.pusher().push(BusyboxImage.REPOSITORY, BusyboxImage.TAG, busybox);
+            String repository = registry.host() + "/" + BusyboxImage.REPOSITORY;
+            PulledImage image = new PulledImage(repository + ":" + BusyboxImage.TAG, busybox.id(),
+                    repository + "@" + manifestDigest);
             RegistryHosts hosts = new RegistryHosts(scratch.resolve("etc-berth")).plainHttp(registry.host());
 
             // Unique per run: other engineers' suites make bridges and ranges of their own on this machine.
@@ -73,7 +75,7 @@ final class PodTestbed implements AutoCloseable {
                     + String.join("\n", extraConfigLines) + "\n";
             BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(config));
             berthd.client().images().withDeadlineAfter(60, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
-                    .setImage(ImageSpec.newBuilder().setImage(image)).build());
+                    .setImage(ImageSpec.newBuilder().setImage(image.tag())).build());
             return new PodTestbed(scratch, registry, bridge, subnet, "/berth-e2e-" + bridge, image, berthd);
         } catch (Exception | Error e) {
             registry.close();
@@ -91,7 +93,16 @@ final class PodTestbed implements AutoCloseable {
 
     /** The busybox image as the tests name it: {@code 127.0.0.1:<port>/pods/busybox:e2e}. */
     String image() {
+        return image.tag();
+    }
+
+    /** The image's id (its config digest) and its digest reference, what ContainerStatus reports. */
+    PulledImage pulledImage() {
         return image;
+    }
+
+    /** The pulled image by its three names: the tag pulled, the id, and {@code repository@manifest-digest}. */
+    record PulledImage(String tag, String id, String digestRef) {
     }
 
     String bridge() {
