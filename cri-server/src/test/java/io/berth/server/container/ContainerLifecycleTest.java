@@ -273,6 +273,26 @@ class ContainerLifecycleTest {
     }
 
     @Test
+    void anImageCanBeMountedReadOnlyAsAVolumeAndGoesWithTheContainer() throws Exception {
+        String pod = pod("p12", NamespaceMode.CONTAINER);
+        String id = run(pod, container("vol", "sh", "-c", "cat /vol/passwd; touch /vol/x || echo read-only")
+                .addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/vol")
+                        .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("etc")));
+        assertThat(awaitExit(id).getExitCode()).isZero();
+        assertThat(log(id)).contains("app:x:1234:1234").contains("read-only");
+        assertThat(snapshotter.list()).extracting(i -> i.name()).anyMatch(n -> n.startsWith("imgvol-" + id));
+        expectCreate(pod, container("vol2", "true").addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/v")
+                .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("no/such")),
+                Status.Code.NOT_FOUND, "image_sub_path 'no/such'");
+        rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        assertThat(snapshotter.list()).extracting(i -> i.name()).noneMatch(n -> n.startsWith("imgvol-"));
+    }
+
+    private void expectCreate(String pod, ContainerConfig.Builder c, Status.Code code, String text) {
+        expect(request(pod, c), code, text);
+    }
+
+    @Test
     void removeTakesEverythingAwayAndIsIdempotent() throws Exception {
         String pod = pod("p8", NamespaceMode.CONTAINER);
         String id = run(pod, container("gone", "sleep", "300"));
