@@ -37,6 +37,12 @@ import io.berth.server.rpc.StartContainerRpc;
 import io.berth.server.rpc.StopContainerRpc;
 import io.berth.server.rpc.UpdateContainerResourcesRpc;
 import io.berth.server.runtime.HostProbe;
+import io.berth.server.rpc.AttachRpc;
+import io.berth.server.rpc.ExecRpc;
+import io.berth.server.rpc.PortForwardRpc;
+import io.berth.server.streaming.StoreStreamBackend;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.snapshotter.Snapshotter;
 import io.berth.snapshotter.Snapshotters;
 import java.io.IOException;
@@ -50,41 +56,60 @@ public final class Daemon {
     private final BerthConfig config;
     private final RootDirs dirs;
     private final UnixSocketServer server;
+    private final StreamingEndpoint streaming;
 
-    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server) {
+    private Daemon(BerthConfig config, RootDirs dirs, UnixSocketServer server, StreamingEndpoint streaming) {
         this.config = config;
         this.dirs = dirs;
         this.server = server;
+        this.streaming = streaming;
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
+        StreamingEndpoint streaming = new StreamingEndpoint();
+        UnixSocketServer server = null;
         try {
-            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()));
-            UnixSocketServer server = UnixSocketServer.start(config.socket(),
+            RpcTable table = bindRpcs(config, Clock.systemUTC(), new RpcTable(RpcObserver.debugLog()), streaming);
+            server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
+            streaming.start(config.streaming());
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
-            return new Daemon(config, dirs, server);
+            return new Daemon(config, dirs, server, streaming);
         } catch (IOException | RuntimeException e) {
+            streaming.close();
+            if (server != null) {
+                try {
+                    server.stop(0);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             dirs.close();
             throw e;
         }
     }
 
     /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table) throws IOException {
+    static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, StreamingEndpoint streaming)
+            throws IOException {
         Snapshotter snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
         ImageLookup images = reference -> {
             throw new NotFoundException("image " + reference + " not found: berth has no image store in this build");
         };
-        return bindRpcs(config, clock, table, snapshotter, images);
+        return bindRpcs(config, clock, table, snapshotter, images, streaming);
     }
 
     /** The same, with the snapshotter and the image lookup given (tests bring their own images). */
     public static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
             ImageLookup images) throws IOException {
+        return bindRpcs(config, clock, table, snapshotter, images, new StreamingEndpoint());
+    }
+
+    private static RpcTable bindRpcs(BerthConfig config, Clock clock, RpcTable table, Snapshotter snapshotter,
+            ImageLookup images, StreamingEndpoint streaming) throws IOException {
         PodCidr podCidr = new PodCidr();
         HostFacts host = HostProbe.detect(config);
         SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
@@ -95,6 +120,8 @@ public final class Daemon {
         SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(),
                 containers.infra());
         ContainerControl control = containers.control();
+        StreamBackend streams = new StoreStreamBackend(containers.store(), sandboxes);
+        streaming.useBackend(streams);
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
@@ -115,13 +142,17 @@ public final class Daemon {
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming));
     }
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
         server.stop(config.shutdownGraceSeconds());
+        streaming.close();
         dirs.close();
         LOG.info("stopped");
     }

@@ -16,7 +16,8 @@ public record BerthConfig(
         int shutdownGraceSeconds,
         CgroupDriver cgroupDriver,
         String defaultRuntime,
-        Map<String, RuntimeHandlerConfig> runtimes) {
+        Map<String, RuntimeHandlerConfig> runtimes,
+        StreamingConfig streaming) {
 
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     public static final Path DEFAULT_STATE = Path.of("/run/berth");
@@ -29,6 +30,7 @@ public record BerthConfig(
         Objects.requireNonNull(root);
         Objects.requireNonNull(state);
         Objects.requireNonNull(socket);
+        Objects.requireNonNull(streaming);
         // Insertion order is the config file's order, which Status lists handlers in.
         runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
@@ -44,11 +46,16 @@ public record BerthConfig(
 
     public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
         return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
-                defaultRuntime, runtimes);
+                defaultRuntime, runtimes, streaming);
     }
 
     public BerthConfig withLogLevel(String level) {
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
-                cgroupDriver, defaultRuntime, runtimes);
+                cgroupDriver, defaultRuntime, runtimes, streaming);
+    }
+
+    public BerthConfig withStreaming(StreamingConfig newStreaming) {
+        return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
+                runtimes, newStreaming);
     }
 }

@@ -18,9 +18,20 @@ final class ConfigFile {
     public String cgroupDriver;
     public String defaultRuntime;
     public Map<String, RuntimeSection> runtimes;
+    public StreamingSection streaming;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class RuntimeSection {
         public String binary;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class StreamingSection {
+        public String address;
+        public Integer port;
+        public String tlsCertFile;
+        public String tlsKeyFile;
+        public Integer idleTimeoutSeconds;
+        public Integer streamCreationTimeoutSeconds;
     }
 }

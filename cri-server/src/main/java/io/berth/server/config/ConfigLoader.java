@@ -87,7 +87,35 @@ public final class ConfigLoader {
                 grace,
                 raw.cgroupDriver == null ? CgroupDriver.CGROUPFS : CgroupDriver.parse(raw.cgroupDriver, where),
                 orDefault(raw.defaultRuntime, BerthConfig.DEFAULT_RUNTIME),
-                runtimes);
+                runtimes,
+                streaming(raw.streaming, where));
+    }
+
+    private static StreamingConfig streaming(ConfigFile.StreamingSection raw, String where) {
+        if (raw == null) {
+            return StreamingConfig.defaults();
+        }
+        String address = orDefault(raw.address, StreamingConfig.DEFAULT_ADDRESS);
+        if (!isIpLiteral(address)) {
+            throw new ConfigException(where + ": streaming.address must be an IP address, not '" + address + "'");
+        }
+        try {
+            return new StreamingConfig(address,
+                    raw.port == null ? 0 : raw.port,
+                    raw.tlsCertFile == null ? null : path(raw.tlsCertFile, null, "streaming.tls_cert_file", where),
+                    raw.tlsKeyFile == null ? null : path(raw.tlsKeyFile, null, "streaming.tls_key_file", where),
+                    raw.idleTimeoutSeconds == null ? StreamingConfig.DEFAULT_IDLE_TIMEOUT
+                            : java.time.Duration.ofSeconds(raw.idleTimeoutSeconds),
+                    raw.streamCreationTimeoutSeconds == null ? StreamingConfig.DEFAULT_STREAM_CREATION_TIMEOUT
+                            : java.time.Duration.ofSeconds(raw.streamCreationTimeoutSeconds));
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An IPv4 or IPv6 literal; never a host name, so binding never waits on DNS. */
+    private static boolean isIpLiteral(String value) {
+        return value.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (value.contains(":") && value.matches("[0-9A-Fa-f:.]+"));
     }
 
     private static Path path(String value, Path fallback, String key, String where) {
