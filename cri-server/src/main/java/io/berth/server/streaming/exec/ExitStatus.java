@@ -88,6 +88,10 @@ public final class ExitStatus {
     }
 
     /** A JSON string the way encoding/json writes it, including its HTML-safe escapes. */
+    public static String goQuote(String s) {
+        return quote(s);
+    }
+
     static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
