@@ -81,7 +81,11 @@ public final class WsClient implements AutoCloseable {
                 })
                 .connect(uri.getHost(), uri.getPort()).sync().channel();
         self[0] = new WsClient(ch, base64);
+        // The handshaker installs its frame encoder in the request's write listener; a quick server's 101 must
+        // not be handled (which removes the HTTP codec) before that, so reading waits for the write.
+        ch.config().setAutoRead(false);
         handshaker.handshake(ch).sync();
+        ch.config().setAutoRead(true);
         // Frames may only be sent once the 101 is in; a refusal is there for rejection().
         try {
             CompletableFuture.anyOf(self[0].accepted, self[0].rejected).get(10, TimeUnit.SECONDS);
