@@ -13,7 +13,10 @@ import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
+import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
+import io.berth.server.rpc.ExecRpc;
+import io.berth.server.rpc.PortForwardRpc;
 import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
@@ -42,6 +45,9 @@ import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.server.streaming.StoreStreamBackend;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -66,6 +72,8 @@ public final class CriWiring implements AutoCloseable {
     private final ContainerService containers;
     private final PluginPodNetwork network;
     private final SandboxTeardown sandboxTeardown;
+    private final StreamingEndpoint streaming;
+    private final StreamBackend streams;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
@@ -82,6 +90,9 @@ public final class CriWiring implements AutoCloseable {
         network = new PluginPodNetwork(plugin);
         startNetwork(plugin);
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
+        streaming = own(new StreamingEndpoint());
+        streams = new StoreStreamBackend(containers.store(), sandboxes);
+        streaming.useBackend(streams);
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
         metrics.countShims(() -> containers.shims().size());
@@ -110,7 +121,15 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming));
+    }
+
+    /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */
+    public StreamingEndpoint streaming() {
+        return streaming;
     }
 
     /** The five ImageService RPCs over the image system. */
