@@ -28,8 +28,10 @@ import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerService;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
+import io.berth.server.exec.ExecSync;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.ExecSyncRpc;
 import io.berth.server.rpc.ListContainersRpc;
 import io.berth.server.rpc.RemoveContainerRpc;
 import io.berth.server.rpc.ReopenContainerLogRpc;
@@ -115,7 +117,9 @@ public final class Daemon {
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getExecSyncMethod(), new ExecSyncRpc(
+                        new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)));
     }
 
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */

@@ -114,6 +114,7 @@ public final class ContainerCreator {
                     .setRunDir(runDir.toString())
                     .setTty(c.getTty())
                     .setStdin(c.getStdin())
+                    .setStdinOnce(c.getStdinOnce())
                     .build();
             ShimClient shim = launcher.launch(shimConfig);
             undo.add(() -> shim.delete(true));
