@@ -71,8 +71,10 @@ final class ExecSession {
     void run() {
         int exitCode;
         try {
-            startInputLoop();
             exitCode = request.getTty() ? startWithTerminal() : startWithPipes();
+            // Only now is there a stdin (or terminal) to give client frames to; until then they wait
+            // in the socket, none is lost.
+            startInputLoop();
             if (exitCode == 0) {
                 exitCode = awaitProcess();
             }

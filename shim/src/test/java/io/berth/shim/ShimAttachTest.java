@@ -20,9 +20,11 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Clients attached to a container's own stdio through its shim. Needs root and runc. */
+@Timeout(120) // a hung stream fails its test, not the build
 class ShimAttachTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     /** Waits for /go in the rootfs, so that a test can attach before the output it wants to see. */

@@ -22,9 +22,11 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Processes exec'd into a running container through its shim. Needs root and runc. */
+@Timeout(120) // a hung stream fails its test, not the build
 class ShimExecTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 

@@ -42,12 +42,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ExecSync through the in-process CRI server into real containers (needs root). One pod with one
  * long-running container serves every test: each exec leaves the container as it found it.
  */
+@Timeout(120) // a hung stream fails its test, not the build
 class ExecSyncTest {
     @TempDir
     static Path dir;
