@@ -6,6 +6,7 @@ import io.berth.netplugin.NetworkPlugin;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerService;
+import io.berth.server.container.ContainerStreams;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
 import io.berth.server.grpc.RpcTable;
@@ -15,7 +16,9 @@ import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
+import io.berth.server.exec.ExecSync;
 import io.berth.server.rpc.ExecRpc;
+import io.berth.server.rpc.ExecSyncRpc;
 import io.berth.server.rpc.PortForwardRpc;
 import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
@@ -45,7 +48,6 @@ import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
-import io.berth.server.streaming.StoreStreamBackend;
 import io.berth.server.streaming.StreamBackend;
 import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.snapshotter.Snapshotter;
@@ -91,7 +93,7 @@ public final class CriWiring implements AutoCloseable {
         startNetwork(plugin);
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
         streaming = own(new StreamingEndpoint());
-        streams = new StoreStreamBackend(containers.store(), sandboxes);
+        streams = new ContainerStreams(containers.store(), sandboxes, containers.shims());
         streaming.useBackend(streams);
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
@@ -122,6 +124,8 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
                         new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getExecSyncMethod(), new ExecSyncRpc(
+                        new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)))
                 .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
                 .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
                 .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming));

@@ -118,7 +118,10 @@ public final class ContainerCreator {
                     .setRunDir(runDir.toString())
                     .setTty(c.getTty())
                     .setStdin(c.getStdin())
+                    .setStdinOnce(c.getStdinOnce())
                     .build();
+            // A shim that dies after runc create leaves the runtime's container (and its waiting init) behind.
+            undo.add(() -> new RuntimeCli(shimConfig.getRuntime(), shimConfig.getRuntimeRoot()).forceDelete(id));
             ShimClient shim = launcher.launch(shimConfig);
             undo.add(() -> shim.delete(true));
             shims.put(id, shim);

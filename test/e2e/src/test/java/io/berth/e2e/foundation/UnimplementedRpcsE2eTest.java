@@ -37,7 +37,7 @@ class UnimplementedRpcsE2eTest {
             "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
             "ListContainers", "ReopenContainerLog", "UpdateContainerResources",
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
-            "Exec", "Attach", "PortForward");
+            "Exec", "Attach", "PortForward", "ExecSync");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
