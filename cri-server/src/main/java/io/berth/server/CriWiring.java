@@ -6,6 +6,7 @@ import io.berth.netplugin.NetworkPlugin;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerService;
+import io.berth.server.container.ContainerStreams;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
 import io.berth.server.grpc.RpcTable;
@@ -13,7 +14,12 @@ import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
+import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
+import io.berth.server.exec.ExecSync;
+import io.berth.server.rpc.ExecRpc;
+import io.berth.server.rpc.ExecSyncRpc;
+import io.berth.server.rpc.PortForwardRpc;
 import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
@@ -42,6 +48,8 @@ import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -66,6 +74,8 @@ public final class CriWiring implements AutoCloseable {
     private final ContainerService containers;
     private final PluginPodNetwork network;
     private final SandboxTeardown sandboxTeardown;
+    private final StreamingEndpoint streaming;
+    private final StreamBackend streams;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
@@ -82,6 +92,9 @@ public final class CriWiring implements AutoCloseable {
         network = new PluginPodNetwork(plugin);
         startNetwork(plugin);
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
+        streaming = own(new StreamingEndpoint());
+        streams = new ContainerStreams(containers.store(), sandboxes, containers.shims());
+        streaming.useBackend(streams);
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
         metrics.countShims(() -> containers.shims().size());
@@ -110,7 +123,17 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getExecSyncMethod(), new ExecSyncRpc(
+                        new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)))
+                .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
+                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming));
+    }
+
+    /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */
+    public StreamingEndpoint streaming() {
+        return streaming;
     }
 
     /** The five ImageService RPCs over the image system. */

@@ -64,6 +64,8 @@ public final class Daemon {
             server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
+            // Exec/Attach/PortForward URLs point here; until it listens those RPCs answer UNAVAILABLE.
+            wiring.streaming().start(config.streaming());
             // After the gRPC server: a scrape that answers means the daemon is serving.
             MetricsHttpServer metricsServer = config.metrics().enabled()
                     ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
@@ -97,6 +99,7 @@ public final class Daemon {
             metricsServer.close();
         }
         server.stop(config.shutdownGraceSeconds());
+        // Closes the streaming server with the other components; open exec sessions end with it.
         wiring.close();
         dirs.close();
         LOG.info("stopped");

@@ -29,4 +29,13 @@ public interface NetworkPlugin {
 
     /** Whether pods can get a network now, and if not, why. */
     PluginStatus status();
+
+    /** Tears down what a failed set-up made; the set-up's own failure stays the one reported. */
+    default void undoSetUp(String podId, Exception failure) {
+        try {
+            tearDown(podId);
+        } catch (IOException | RuntimeException undo) {
+            failure.addSuppressed(undo);
+        }
+    }
 }

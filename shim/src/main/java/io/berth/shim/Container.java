@@ -5,12 +5,14 @@ import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.ShimMounts;
 import io.berth.linux.Terminals;
+import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.Mount;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.State;
 import io.berth.shim.api.Status;
 import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one container a shim owns: its rootfs mounts, its stdio, its lifecycle through the runtime, and
@@ -40,12 +43,17 @@ final class Container {
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private final List<LinePump> pumps = new ArrayList<>();
     private final List<Integer> outputFds = new ArrayList<>();
+    private final AttachHub attachers;
+    private final AtomicInteger execCount = new AtomicInteger();
 
     private Status status = Status.STATUS_UNKNOWN;
     private int pid;
     private ExitStatus exitStatus;
-    private int stdinFd = -1;
+    /** The container's stdin: a pipe's write end, or the terminal master; null without stdin. */
+    private SharedFd stdin;
+    private StdinWriter stdinWriter;
     private int terminalFd = -1;
+    private SharedFd terminal;
     private int rootfsMounts;
     private Optional<OomWatcher> oom = Optional.empty();
 
@@ -55,6 +63,7 @@ final class Container {
         this.runtime = runtime;
         this.reaper = reaper;
         this.log = log;
+        this.attachers = new AttachHub(new Stdio(), config.getStdinOnce());
     }
 
     /** Mounts the rootfs and has the runtime create the container; on failure nothing is left behind. */
@@ -90,8 +99,8 @@ final class Container {
         outputFds.add(out.readEnd());
         outputFds.add(err.readEnd());
         // Pump before the runtime runs: its own error text goes to these pipes and must not block it.
-        pumps.add(LinePump.start(out.readEnd(), CriLog.Stream.STDOUT, log));
-        pumps.add(LinePump.start(err.readEnd(), CriLog.Stream.STDERR, log));
+        pumps.add(LinePump.start(out.readEnd(), CriLog.Stream.STDOUT, log, attachers));
+        pumps.add(LinePump.start(err.readEnd(), CriLog.Stream.STDERR, log, attachers));
         try {
             runtime.create(config.getId(), bundle(), runDir.containerPid(), null,
                     in != null ? in.readEnd() : devNull, out.writeEnd(), err.writeEnd());
@@ -105,7 +114,7 @@ final class Container {
             }
         }
         if (in != null) {
-            stdinFd = in.writeEnd();
+            setStdin(new SharedFd(in.writeEnd()));
         }
     }
 
@@ -127,8 +136,11 @@ final class Container {
                         + e.getMessage(), e);
             }
         }
-        outputFds.add(terminalFd);
-        pumps.add(LinePump.start(terminalFd, CriLog.Stream.STDOUT, log));
+        terminal = new SharedFd(terminalFd);
+        if (config.getStdin()) {
+            setStdin(terminal);
+        }
+        pumps.add(LinePump.start(terminalFd, CriLog.Stream.STDOUT, log, attachers));
     }
 
     void start() throws IOException, ShimOperationException {
@@ -173,11 +185,44 @@ final class Container {
     }
 
     /** Ends the container's stdin (EOF). With a terminal there is no separate stdin to close. */
-    void closeStdin() {
-        synchronized (operations) {
-            FileDescriptors.closeQuietly(stdinFd);
-            stdinFd = -1;
+    synchronized void closeStdin() {
+        if (stdin != null && stdin != terminal) {
+            stdin.close();
         }
+    }
+
+    private synchronized void setStdin(SharedFd fd) {
+        stdin = fd;
+        stdinWriter = new StdinWriter(fd);
+    }
+
+    /** Where attachers write; none when the container was created without stdin. */
+    private synchronized StdinWriter stdinWriter() {
+        return stdinWriter;
+    }
+
+    /**
+     * A new exec in this running container, its process spec written; {@link ExecSession#run()} starts it.
+     * Exec ids are short ({@code e<n>}) because they name sockets in the run dir, under the 108-byte limit.
+     */
+    ExecSession exec(ExecRequest request, SocketChannel connection) throws IOException, ShimOperationException {
+        requireStatus(Status.STATUS_RUNNING, "exec in");
+        ExecSession session = new ExecSession("e" + execCount.incrementAndGet(), request, config.getId(), bundle(),
+                runDir, runtime, reaper, connection);
+        session.prepare();
+        return session;
+    }
+
+    AttachHub attachers() {
+        return attachers;
+    }
+
+    String id() {
+        return config.getId();
+    }
+
+    Path bundlePath() {
+        return bundle();
     }
 
     /**
@@ -200,7 +245,14 @@ final class Container {
             } catch (ExecutionException | TimeoutException e) {
                 ShimLog.error("exit of " + config.getId() + " not recorded after delete: " + e);
             }
-            FileDescriptors.closeQuietly(stdinFd);
+            synchronized (this) {
+                if (stdin != null) {
+                    stdin.close();
+                }
+                if (terminal != null) {
+                    terminal.close(); // once no attacher is writing to it
+                }
+            }
             outputFds.forEach(FileDescriptors::closeQuietly);
             unmountRootfs();
             log.close();
@@ -249,6 +301,32 @@ final class Container {
         }
         ShimLog.info("container " + config.getId() + " exited: " + code + " (" + recorded.getReason() + ")");
         exit.complete(recorded);
+        attachers.finish(code);
+    }
+
+    /** The container's stdio as attachers use it: failures are the attacher's loss, not an error to report. */
+    private final class Stdio implements AttachHub.ContainerStdio {
+        @Override
+        public void writeStdin(byte[] data) {
+            StdinWriter writer = stdinWriter();
+            if (writer != null) {
+                writer.write(data);
+            }
+        }
+
+        @Override
+        public void closeStdin() {
+            Container.this.closeStdin();
+        }
+
+        @Override
+        public void resize(int width, int height) {
+            try {
+                Container.this.resize(width, height);
+            } catch (IOException | ShimOperationException e) {
+                ShimLog.error("attach resize of " + config.getId() + " failed: " + e.getMessage());
+            }
+        }
     }
 
     private void requireStatus(Status wanted, String operation) throws ShimOperationException {

@@ -4,6 +4,7 @@ import io.berth.shim.api.Error;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
+import io.berth.shim.api.StreamReady;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,7 +40,9 @@ final class ControlServer {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
             while (true) {
                 SocketChannel connection = server.accept();
-                Thread thread = new Thread(null, () -> handle(connection), "control", 128 * 1024);
+                // 512 KiB: an exec parses config.json with Jackson, whose first use loads classes deeply
+                // nested; only the touched part of a stack costs memory.
+                Thread thread = new Thread(null, () -> handle(connection), "control", 512 * 1024);
                 thread.setDaemon(true);
                 thread.start();
             }
@@ -52,6 +55,10 @@ final class ControlServer {
             OutputStream out = Channels.newOutputStream(connection);
             Request request;
             while ((request = Request.parseDelimitedFrom(in)) != null) {
+                if (request.hasExec() || request.hasAttach()) {
+                    stream(request, connection, out);
+                    return;
+                }
                 Response response = answer(request);
                 response.writeDelimitedTo(out);
                 out.flush();
@@ -64,6 +71,36 @@ final class ControlServer {
         } catch (IOException e) {
             // The client went away mid-request; nothing to answer.
         }
+    }
+
+    /**
+     * Exec and attach: once the request is accepted the connection carries stdio frames until the
+     * process ends (exec) or the client detaches (attach), on this thread.
+     */
+    private void stream(Request request, SocketChannel connection, OutputStream out) throws IOException {
+        Runnable session;
+        try {
+            if (request.hasExec()) {
+                session = container.exec(request.getExec(), connection)::run;
+            } else {
+                // Attached before the client hears so: it misses no output after the answer.
+                session = container.attachers().attach(connection, request.getAttach().getStdin())::serve;
+            }
+        } catch (ShimOperationException e) {
+            error(e.code(), e.getMessage()).writeDelimitedTo(out);
+            return;
+        } catch (IllegalArgumentException e) {
+            error(Error.Code.INVALID_ARGUMENT, e.getMessage()).writeDelimitedTo(out);
+            return;
+        } catch (IOException | RuntimeException e) {
+            ShimLog.error(request.getOpCase() + " failed: " + e);
+            error(Error.Code.INTERNAL, request.getOpCase().name().toLowerCase() + ": " + e.getMessage())
+                    .writeDelimitedTo(out);
+            return;
+        }
+        Response.newBuilder().setStreamReady(StreamReady.getDefaultInstance()).build().writeDelimitedTo(out);
+        out.flush();
+        session.run();
     }
 
     private Response answer(Request request) {

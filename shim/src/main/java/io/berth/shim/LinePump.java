@@ -15,20 +15,27 @@ final class LinePump implements Runnable {
     /** kubelet's and containerd's maximum log line; longer lines become P chunks of this size. */
     static final int MAX_LINE = 16 * 1024;
 
+    /** Sees every chunk of output as read, before it is logged; must not block (see {@link AttachHub}). */
+    interface OutputListener {
+        void output(CriLog.Stream stream, ByteBuffer chunk);
+    }
+
     private final int fd;
     private final CriLog.Stream stream;
     private final CriLog log;
+    private final OutputListener listener;
     private final CountDownLatch ended = new CountDownLatch(1);
 
-    LinePump(int fd, CriLog.Stream stream, CriLog log) {
+    LinePump(int fd, CriLog.Stream stream, CriLog log, OutputListener listener) {
         this.fd = fd;
         this.stream = stream;
         this.log = log;
+        this.listener = listener;
     }
 
     /** Starts pumping on a daemon thread. */
-    static LinePump start(int fd, CriLog.Stream stream, CriLog log) {
-        LinePump pump = new LinePump(fd, stream, log);
+    static LinePump start(int fd, CriLog.Stream stream, CriLog log, OutputListener listener) {
+        LinePump pump = new LinePump(fd, stream, log, listener);
         Thread thread = new Thread(null, pump, "pump-" + stream.name().toLowerCase() + "-" + fd, 64 * 1024);
         thread.setDaemon(true);
         thread.start();
@@ -42,6 +49,7 @@ final class LinePump implements Runnable {
         int length = 0;
         try {
             while (FileDescriptors.read(fd, chunk) > 0) {
+                listener.output(stream, chunk.duplicate());
                 while (chunk.hasRemaining()) {
                     byte b = chunk.get();
                     if (b == '\n') {

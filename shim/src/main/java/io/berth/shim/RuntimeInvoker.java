@@ -58,6 +58,24 @@ final class RuntimeInvoker {
         }
     }
 
+    /**
+     * {@code exec --detach}: starts the process described by {@code processJson} in the container and
+     * returns the runtime's exit status once the process runs (its pid is then in {@code pidFile}) or
+     * could not be started (non-zero; the runtime said why on {@code stderr}). Detached, the process is
+     * re-parented to this subreaper when the runtime exits, so the shim's reaper collects its exit.
+     */
+    WaitStatus exec(String id, Path processJson, Path pidFile, Path consoleSocket, int stdin, int stdout,
+            int stderr) throws IOException {
+        List<String> args = new ArrayList<>(List.of("exec", "--detach", "--pid-file", pidFile.toString(),
+                "--process", processJson.toString()));
+        if (consoleSocket != null) {
+            args.add("--console-socket");
+            args.add(consoleSocket.toString());
+        }
+        args.add(id);
+        return await(reaper.spawn(binary, command(args), env, stdin, stdout, stderr));
+    }
+
     void start(String id) throws IOException {
         run("start", id);
     }

@@ -22,14 +22,14 @@ public final class ShimMain {
     private ShimMain() {}
 
     public static void main(String[] args) {
-        if (args.length == 2 && args[0].equals("--spare")) {
-            run(SpareShim.awaitAssignment(Path.of(args[1])));
+        if (args.length == 3 && args[0].equals("--spare")) {
+            run(SpareShim.awaitAssignment(Path.of(args[1]), Long.parseLong(args[2])));
         } else if (args.length == 2 && args[0].equals("--train")) {
             ShimTraining.exercise(Path.of(args[1]));
         } else if (args.length == 1) {
             run(Path.of(args[0]));
         } else {
-            System.err.println("usage: berth-shim <run-dir> | --spare <socket> | --train <scratch-dir>");
+            System.err.println("usage: berth-shim <run-dir> | --spare <socket> <owner-pid> | --train <scratch-dir>");
             System.exit(2);
         }
     }

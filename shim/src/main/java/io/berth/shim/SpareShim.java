@@ -27,9 +27,12 @@ final class SpareShim {
 
     private SpareShim() {}
 
-    /** Blocks until assigned; returns the run dir. Exits the process when berthd is gone. */
-    static Path awaitAssignment(Path socket) {
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+    /**
+     * Blocks until assigned; returns the run dir. Exits the process when berthd ({@code ownerPid}) is gone.
+     * The owner is named rather than taken as the parent: setsid may fork, leaving init as the parent.
+     */
+    static Path awaitAssignment(Path socket, long ownerPid) {
+        Optional<ProcessHandle> parent = ProcessHandle.of(ownerPid);
         ShimTraining.warmUp();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {

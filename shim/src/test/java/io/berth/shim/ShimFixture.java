@@ -92,6 +92,20 @@ final class ShimFixture implements AutoCloseable {
         return spec;
     }
 
+    /** Adds more busybox applets to the rootfs (before {@link #launch}). */
+    ShimFixture withTools(String... tools) throws IOException {
+        for (String tool : tools) {
+            Files.createSymbolicLink(rootfsSource.resolve("bin").resolve(tool), Path.of("busybox"));
+        }
+        return this;
+    }
+
+    /** Launches with the container's stdin kept open (and, with {@code stdinOnce}, closed after the first attacher). */
+    ShimClient launchWithStdin(boolean tty, boolean stdinOnce) throws IOException {
+        ShimConfig config = config(tty).toBuilder().setStdin(true).setStdinOnce(stdinOnce).build();
+        return track(ShimClient.launch(config, LaunchOptions.defaults()));
+    }
+
     @SuppressWarnings("unchecked")
     Map<String, Object> process() {
         return (Map<String, Object>) spec.get("process");

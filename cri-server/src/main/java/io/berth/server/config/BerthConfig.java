@@ -19,7 +19,8 @@ public record BerthConfig(
         Map<String, RuntimeHandlerConfig> runtimes,
         NetworkConfig network,
         MetricsConfig metrics,
-        ImageSettings image) {
+        ImageSettings image,
+        StreamingConfig streaming) {
 
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     public static final Path DEFAULT_STATE = Path.of("/run/berth");
@@ -35,6 +36,7 @@ public record BerthConfig(
         Objects.requireNonNull(network);
         Objects.requireNonNull(metrics);
         Objects.requireNonNull(image);
+        Objects.requireNonNull(streaming);
         // Insertion order is the config file's order, which Status lists handlers in.
         runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
@@ -50,16 +52,21 @@ public record BerthConfig(
 
     public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
         return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
-                defaultRuntime, runtimes, network, metrics, image);
+                defaultRuntime, runtimes, network, metrics, image, streaming);
     }
 
     public BerthConfig withLogLevel(String level) {
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
-                cgroupDriver, defaultRuntime, runtimes, network, metrics, image);
+                cgroupDriver, defaultRuntime, runtimes, network, metrics, image, streaming);
     }
 
     public BerthConfig withImage(ImageSettings newImage) {
         return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
-                runtimes, network, metrics, newImage);
+                runtimes, network, metrics, newImage, streaming);
+    }
+
+    public BerthConfig withStreaming(StreamingConfig newStreaming) {
+        return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
+                runtimes, network, metrics, image, newStreaming);
     }
 }

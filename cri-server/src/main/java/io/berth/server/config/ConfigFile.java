@@ -21,6 +21,7 @@ final class ConfigFile {
     public NetworkSection network;
     public MetricsSection metrics;
     public ImageSection image;
+    public StreamingSection streaming;
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class NetworkSection {
@@ -51,5 +52,15 @@ final class ConfigFile {
         public Integer maxConcurrentDownloads;
         public Integer stallTimeoutSeconds;
         public String registryConfigDir;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class StreamingSection {
+        public String address;
+        public Integer port;
+        public String tlsCertFile;
+        public String tlsKeyFile;
+        public Integer idleTimeoutSeconds;
+        public Integer streamCreationTimeoutSeconds;
     }
 }

@@ -90,7 +90,8 @@ public final class ConfigLoader {
                 runtimes,
                 network(raw.network, where),
                 metrics(raw.metrics, where),
-                image(raw.image, where));
+                image(raw.image, where),
+                streaming(raw.streaming, where));
     }
 
     private static NetworkConfig network(ConfigFile.NetworkSection raw, String where) {
@@ -172,6 +173,34 @@ public final class ConfigLoader {
         }
         return new ImageSettings(snapshotter, downloads, java.time.Duration.ofSeconds(stall),
                 path(raw.registryConfigDir, defaults.registryConfigDir(), "image.registry_config_dir", where));
+
+    }
+
+    private static StreamingConfig streaming(ConfigFile.StreamingSection raw, String where) {
+        if (raw == null) {
+            return StreamingConfig.defaults();
+        }
+        String address = orDefault(raw.address, StreamingConfig.DEFAULT_ADDRESS);
+        if (!isIpLiteral(address)) {
+            throw new ConfigException(where + ": streaming.address must be an IP address, not '" + address + "'");
+        }
+        try {
+            return new StreamingConfig(address,
+                    raw.port == null ? 0 : raw.port,
+                    raw.tlsCertFile == null ? null : path(raw.tlsCertFile, null, "streaming.tls_cert_file", where),
+                    raw.tlsKeyFile == null ? null : path(raw.tlsKeyFile, null, "streaming.tls_key_file", where),
+                    raw.idleTimeoutSeconds == null ? StreamingConfig.DEFAULT_IDLE_TIMEOUT
+                            : java.time.Duration.ofSeconds(raw.idleTimeoutSeconds),
+                    raw.streamCreationTimeoutSeconds == null ? StreamingConfig.DEFAULT_STREAM_CREATION_TIMEOUT
+                            : java.time.Duration.ofSeconds(raw.streamCreationTimeoutSeconds));
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An IPv4 or IPv6 literal; never a host name, so binding never waits on DNS. */
+    private static boolean isIpLiteral(String value) {
+        return value.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (value.contains(":") && value.matches("[0-9A-Fa-f:.]+"));
     }
 
     private static Path path(String value, Path fallback, String key, String where) {

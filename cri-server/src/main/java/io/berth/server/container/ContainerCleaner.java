@@ -48,6 +48,7 @@ public final class ContainerCleaner {
             runtimeFor(m).forceDelete(c.id());
         }
         ContainerCreator.unmountAllUnder(m.runPath());
+        ImageVolumeMounts.removeViews(snapshotter, c.id());
         try {
             snapshotter.remove(m.snapshotKey());
         } catch (NotFoundException alreadyGone) {

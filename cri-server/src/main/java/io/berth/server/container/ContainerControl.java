@@ -41,8 +41,9 @@ public final class ContainerControl implements SandboxMembers {
                     + "; only a CREATED container can be started");
         }
         ShimClient shim = shim(c);
+        long startedAt = clock.millis() * 1_000_000L;
         State state = shim.start();
-        containers.update(c.id(), s -> s.started(state.getPid(), clock.millis() * 1_000_000L));
+        containers.update(c.id(), s -> s.started(state.getPid(), startedAt));
         shims.watch(c.id());
         LOG.info("container " + c.id() + " started, pid " + state.getPid());
     }

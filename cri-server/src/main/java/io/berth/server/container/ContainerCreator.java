@@ -8,6 +8,7 @@ import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.CreateContainerRequest;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.server.config.BerthConfig;
+import io.berth.server.container.spec.ImageVolumes;
 import io.berth.server.container.spec.OciSpec;
 import io.berth.server.container.spec.OciSpecJson;
 import io.berth.server.container.spec.ResolvedUser;
@@ -27,6 +28,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -44,14 +46,15 @@ public final class ContainerCreator {
     private final SandboxStore sandboxes;
     private final ImageLookup images;
     private final Snapshotter snapshotter;
-    private final SpecBuilder specs;
+    private final Function<ImageVolumes, SpecBuilder> specs;
     private final SandboxFactsSource sandboxFacts;
     private final ShimLauncher launcher;
     private final ShimRegistry shims;
     private final Clock clock;
 
     public ContainerCreator(BerthConfig config, ContainerStore containers, SandboxStore sandboxes, ImageLookup images,
-            Snapshotter snapshotter, SpecBuilder specs, SandboxFactsSource sandboxFacts, ShimLauncher launcher,
+            Snapshotter snapshotter, Function<ImageVolumes, SpecBuilder> specs, SandboxFactsSource sandboxFacts,
+            ShimLauncher launcher,
             ShimRegistry shims, Clock clock) {
         this.config = config;
         this.containers = containers;
@@ -91,6 +94,7 @@ public final class ContainerCreator {
             undo.add(() -> containers.names().release(name, id));
             Files.createDirectories(bundle.resolve("rootfs"));
             undo.add(() -> TreeDeleter.delete(runDir));
+            undo.add(() -> ImageVolumeMounts.removeViews(snapshotter, id));
             // A shim that failed after mounting the rootfs leaves the mount; take it off before the dir goes.
             undo.add(() -> unmountAllUnder(runDir));
             List<Mount> mounts = snapshotter.prepare(snapshotKey, image.topSnapshotKey());
@@ -99,7 +103,7 @@ public final class ContainerCreator {
             ResolvedUser user = resolveUser(c, image, mounts, runDir);
             SpecInputs inputs = new SpecInputs(id, c, pod, sandboxFacts.facts(sandbox), image.config(),
                     image.name(), user, "rootfs", targetPid(c));
-            OciSpec spec = specs.build(inputs);
+            OciSpec spec = specs.apply(new ImageVolumeMounts(images, snapshotter, runDir, id)).build(inputs);
             Files.write(bundle.resolve("config.json"), OciSpecJson.toBytes(spec));
             if (!logPath.isEmpty()) {
                 Files.createDirectories(Path.of(logPath).getParent());
@@ -114,7 +118,10 @@ public final class ContainerCreator {
                     .setRunDir(runDir.toString())
                     .setTty(c.getTty())
                     .setStdin(c.getStdin())
+                    .setStdinOnce(c.getStdinOnce())
                     .build();
+            // A shim that dies after runc create leaves the runtime's container (and its waiting init) behind.
+            undo.add(() -> new RuntimeCli(shimConfig.getRuntime(), shimConfig.getRuntimeRoot()).forceDelete(id));
             ShimClient shim = launcher.launch(shimConfig);
             undo.add(() -> shim.delete(true));
             shims.put(id, shim);

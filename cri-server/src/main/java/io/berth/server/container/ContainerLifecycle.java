@@ -33,7 +33,10 @@ public record ContainerLifecycle(
     }
 
     public ContainerLifecycle exited(int code, long atNanos, String why, String detail) {
-        return new ContainerLifecycle(Phase.EXITED, 0, startedAtNanos, atNanos, code, why, detail, resources);
+        // The shim's clock stamps the exit, berthd's the start: a process that exits at once must still not
+        // appear to finish before it started.
+        long finished = Math.max(atNanos, startedAtNanos);
+        return new ContainerLifecycle(Phase.EXITED, 0, startedAtNanos, finished, code, why, detail, resources);
     }
 
     public ContainerLifecycle withResources(byte[] linuxResources) {

@@ -2,6 +2,7 @@ package io.berth.server.container;
 
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.spec.HostFacts;
+import io.berth.server.container.spec.ImageVolumes;
 import io.berth.server.container.spec.PosixHostFilesystem;
 import io.berth.server.container.spec.ResourcesMapper;
 import io.berth.server.container.spec.SpecBuilder;
@@ -11,6 +12,7 @@ import io.berth.shim.client.ShimPool;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.function.Function;
 
 /** The container side of berthd, assembled once: store, shims, create, control, the pod init, recovery. */
 public final class ContainerService implements AutoCloseable {
@@ -30,16 +32,17 @@ public final class ContainerService implements AutoCloseable {
         shims = new ShimRegistry((id, exit) -> controlRef[0].recordExit(id, exit));
         control = new ContainerControl(store, shims, new ContainerCleaner(config, snapshotter), clock);
         controlRef[0] = control;
-        SpecBuilder specs = new SpecBuilder(host, new PosixHostFilesystem(), (image, subPath) -> {
-            throw new io.berth.common.error.UnimplementedException("image volumes (Mount.image) are not supported"
-                    + " by berth yet");
+        PosixHostFilesystem hostFs = new PosixHostFilesystem();
+        Function<ImageVolumes, SpecBuilder> specs = volumes -> new SpecBuilder(host, hostFs, volumes);
+        SpecBuilder infraSpecs = specs.apply((image, subPath) -> {
+            throw new IllegalStateException("the pod init mounts no image volumes");
         });
         pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
         ContainerCreator.ShimLauncher launcher = pool::launch;
         PodFacts podFacts = new PodFacts();
         creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
                 clock);
-        infra = new PodInfra(config, specs, podFacts, launcher, PodInfra.CATATONIT);
+        infra = new PodInfra(config, infraSpecs, podFacts, launcher, PodInfra.CATATONIT);
         liveResources = new LiveResources(config, new ResourcesMapper(host));
         recovery = new ContainerRecovery(store, shims, control, clock);
     }

@@ -1,19 +1,12 @@
 package io.berth.server.image;
 
+import io.berth.snapshotter.Usage;
+import io.berth.snapshotter.fs.DiskUsage;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Bytes and inodes used under a directory tree (the snapshotter root), for ImageFsInfo. Bytes are
@@ -50,42 +43,7 @@ public final class FilesystemUsageMeter {
     }
 
     private Measurement walk(Instant now) throws IOException {
-        Set<String> seen = new HashSet<>();
-        long[] bytes = {0};
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                count(dir);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                count(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                // A pull or removal running beside the walk deletes files under it; those simply do not count.
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            private void count(Path p) throws IOException {
-                Map<String, Object> unix;
-                try {
-                    unix = Files.readAttributes(p, "unix:dev,ino,size", LinkOption.NOFOLLOW_LINKS);
-                } catch (NoSuchFileException e) {
-                    return;
-                }
-                if (seen.add(unix.get("dev") + ":" + unix.get("ino"))) {
-                    bytes[0] += ((Number) unix.get("size")).longValue();
-                }
-            }
-        });
-        return new Measurement(root, bytes[0], seen.size(), now);
+        Usage usage = DiskUsage.of(root);
+        return new Measurement(root, usage.bytes(), usage.inodes(), now);
     }
 }

@@ -65,19 +65,14 @@ class ContainerLifecycleTest {
     private Snapshotter snapshotter;
     private LocalImage image;
     private InProcessCri cri;
-    private String bridge;
-    private CriWiring wiring;
+    private InProcessBerth berth;
     private RuntimeServiceGrpc.RuntimeServiceBlockingStub rt;
 
     @BeforeEach
     void start() throws Exception {
         assumeThat(Posix.euid()).as("containers need root").isZero();
-        // A bridge and subnet of this test's own, so parallel daemons on the host never share one.
-        int n = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
-        bridge = "bct" + n;
-        Path toml = Files.writeString(dir.resolve("config.toml"), "[network]\nbridge = \"" + bridge
-                + "\"\nsubnet = \"10.216." + n + ".0/24\"\n");
-        config = ConfigLoader.load(toml).withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("s.sock"));
+        berth = new InProcessBerth(dir);
+        config = berth.config;
         snapshotter = Snapshotters.open(Snapshotters.Driver.AUTO, config.root().resolve("snapshots"));
         image = BusyboxImage.commit(snapshotter, dir, BusyboxImage.config());
         serve();
@@ -90,9 +85,7 @@ class ContainerLifecycleTest {
             }
             throw new NotFoundException("image " + ref + " not found");
         };
-        wiring = new CriWiring(config, Clock.systemUTC(), snapshotter, images,
-                new DaemonMetrics(new MetricsCatalog()));
-        cri = new InProcessCri(wiring.bind(new RpcTable((r, c, n) -> { })));
+        cri = berth.serve(snapshotter, images);
         rt = cri.runtime();
     }
 
@@ -104,11 +97,8 @@ class ContainerLifecycleTest {
         for (PodSandbox p : rt.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
             rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
         }
-        cri.close();
-        wiring.close();
+        berth.close();
         snapshotter.close();
-        // The bridge outlives its pods by design (as CNI's does); this test made it, so it takes it away.
-        new ProcessBuilder("ip", "link", "del", bridge).redirectErrorStream(true).start().waitFor();
         assertThat(mountsUnder(dir)).as("nothing stays mounted").isEmpty();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(processesMentioning(dir)).as("no shim outlives its container").isEmpty());
@@ -273,6 +263,26 @@ class ContainerLifecycleTest {
     }
 
     @Test
+    void anImageCanBeMountedReadOnlyAsAVolumeAndGoesWithTheContainer() throws Exception {
+        String pod = pod("p12", NamespaceMode.CONTAINER);
+        String id = run(pod, container("vol", "sh", "-c", "cat /vol/passwd; touch /vol/x || echo read-only")
+                .addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/vol")
+                        .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("etc")));
+        assertThat(awaitExit(id).getExitCode()).isZero();
+        assertThat(log(id)).contains("app:x:1234:1234").contains("read-only");
+        assertThat(snapshotter.list()).extracting(i -> i.name()).anyMatch(n -> n.startsWith("imgvol-" + id));
+        expectCreate(pod, container("vol2", "true").addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/v")
+                .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("no/such")),
+                Status.Code.NOT_FOUND, "image_sub_path 'no/such'");
+        rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        assertThat(snapshotter.list()).extracting(i -> i.name()).noneMatch(n -> n.startsWith("imgvol-"));
+    }
+
+    private void expectCreate(String pod, ContainerConfig.Builder c, Status.Code code, String text) {
+        expect(request(pod, c), code, text);
+    }
+
+    @Test
     void removeTakesEverythingAwayAndIsIdempotent() throws Exception {
         String pod = pod("p8", NamespaceMode.CONTAINER);
         String id = run(pod, container("gone", "sleep", "300"));
@@ -291,8 +301,7 @@ class ContainerLifecycleTest {
         String stays = run(pod, container("stays", "sleep", "300"));
         String ends = run(pod, container("ends", "sh", "-c", "sleep 2; exit 7"));
         await().until(() -> status(ends).getState() == ContainerState.CONTAINER_RUNNING);
-        cri.close(); // berthd "dies": nothing is stopped
-        wiring.close();
+        berth.stopServing(); // berthd "dies": nothing is stopped
         await().atMost(Duration.ofSeconds(20)).until(() -> exitRecorded(ends));
         serve();
         assertThat(status(stays).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);

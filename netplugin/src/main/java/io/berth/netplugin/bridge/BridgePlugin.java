@@ -148,11 +148,7 @@ public final class BridgePlugin implements NetworkPlugin {
             }
             return new PodAttachment(addresses.stream().map(InetAddress::getHostAddress).toList());
         } catch (IOException | RuntimeException e) {
-            try {
-                tearDown(pod.id());
-            } catch (IOException | RuntimeException undo) {
-                e.addSuppressed(undo);
-            }
+            undoSetUp(pod.id(), e);
             throw e;
         }
     }

@@ -105,11 +105,7 @@ public final class CniPlugin implements NetworkPlugin {
             write(entry.withResult(result));
             return new PodAttachment(ips(result));
         } catch (IOException | RuntimeException e) {
-            try {
-                tearDown(pod.id());
-            } catch (IOException | RuntimeException undo) {
-                e.addSuppressed(undo);
-            }
+            undoSetUp(pod.id(), e);
             throw e;
         }
     }

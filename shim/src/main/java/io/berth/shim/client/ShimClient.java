@@ -7,8 +7,10 @@ import io.berth.common.error.UnavailableException;
 import io.berth.common.io.AtomicFiles;
 import io.berth.shim.ExitFile;
 import io.berth.shim.RunDir;
+import io.berth.shim.api.AttachRequest;
 import io.berth.shim.api.CloseStdinRequest;
 import io.berth.shim.api.DeleteRequest;
+import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.KillRequest;
 import io.berth.shim.api.ReopenLogRequest;
@@ -177,18 +179,80 @@ public final class ShimClient {
         return call(Request.newBuilder().setWait(WaitRequest.getDefaultInstance()).build()).getExit();
     }
 
+    /**
+     * Runs a process in the running container and returns its stdio. Unset fields of the request take
+     * the container's own settings. Closing the stream kills the process if it is still running. A
+     * command that cannot be started is not an error here: the stream carries the runtime's message on
+     * stderr and a non-zero exit (255). Throws {@link FailedPreconditionException} when the container
+     * is not running.
+     */
+    public ProcessStream exec(ExecRequest request) {
+        Request exec = Request.newBuilder().setExec(request).build();
+        return new ShimProcessStream(openStream(exec), true, "exec in " + runDir.path());
+    }
+
+    /**
+     * Attaches to the container's own stdio: its output from now on (the past is in the log), and with
+     * {@code stdin} the container's stdin. The last chunk is the container's exit. Closing detaches.
+     */
+    public ProcessStream attach(boolean stdin) {
+        Request attach = Request.newBuilder().setAttach(AttachRequest.newBuilder().setStdin(stdin)).build();
+        return new ShimProcessStream(openStream(attach), false, "attach to " + runDir.path());
+    }
+
+    /** Sends a streaming request; on acceptance the returned connection carries frames. */
+    private SocketChannel openStream(Request request) {
+        SocketChannel channel = null;
+        Response response;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(runDir.socket()));
+            response = exchange(channel, request);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw unreachable(request, e);
+        }
+        if (!response.hasStreamReady()) {
+            closeQuietly(channel);
+            throwIfError(response);
+            throw new InternalException("shim " + runDir.path() + " answered " + request.getOpCase().name()
+                    .toLowerCase() + " with " + response.getResultCase());
+        }
+        return channel;
+    }
+
+    private static Response exchange(SocketChannel channel, Request request) throws IOException {
+        request.writeDelimitedTo(Channels.newOutputStream(channel));
+        Response response = Response.parseDelimitedFrom(Channels.newInputStream(channel));
+        if (response == null) {
+            throw new IOException("the shim closed the connection without answering");
+        }
+        return response;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Nothing more to do with it.
+            }
+        }
+    }
+
     private Response call(Request request) {
         Response response;
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(runDir.socket()));
-            request.writeDelimitedTo(Channels.newOutputStream(channel));
-            response = Response.parseDelimitedFrom(Channels.newInputStream(channel));
-            if (response == null) {
-                throw new IOException("the shim closed the connection without answering");
-            }
+            response = exchange(channel, request);
         } catch (IOException e) {
             throw unreachable(request, e);
         }
+        throwIfError(response);
+        return response;
+    }
+
+    private void throwIfError(Response response) {
         if (response.hasError()) {
             String message = "shim " + runDir.path() + ": " + response.getError().getMessage();
             switch (response.getError().getCode()) {
@@ -200,7 +264,6 @@ public final class ShimClient {
                     throw new InternalException(message);
             }
         }
-        return response;
     }
 
     private RuntimeException unreachable(Request request, IOException cause) {

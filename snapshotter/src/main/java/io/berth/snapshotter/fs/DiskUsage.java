@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -32,10 +33,24 @@ public final class DiskUsage {
                 return FileVisitResult.CONTINUE;
             }
 
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                // A pull or removal running beside the walk deletes files under it; those simply do not count.
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
             private void count(Path p) throws IOException {
-                Map<String, Object> unix = Files.readAttributes(p, "unix:dev,ino,size", LinkOption.NOFOLLOW_LINKS);
+                Map<String, Object> unix;
+                try {
+                    unix = Files.readAttributes(p, "unix:dev,ino,size", LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException gone) {
+                    return;
+                }
                 if (seen.add(unix.get("dev") + ":" + unix.get("ino"))) {
-                    bytes[0] += (long) unix.get("size");
+                    bytes[0] += ((Number) unix.get("size")).longValue();
                 }
             }
         });

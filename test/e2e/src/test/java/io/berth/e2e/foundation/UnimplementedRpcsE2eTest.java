@@ -36,7 +36,8 @@ class UnimplementedRpcsE2eTest {
             "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
             "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
             "ListContainers", "ReopenContainerLog", "UpdateContainerResources",
-            "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
+            "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
+            "Exec", "Attach", "PortForward", "ExecSync");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();

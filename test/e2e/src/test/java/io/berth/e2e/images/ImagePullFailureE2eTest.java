@@ -3,7 +3,9 @@ package io.berth.e2e.images;
 import static io.berth.e2e.images.ImagePullE2eTest.pull;
 import static io.berth.e2e.images.ImagePullE2eTest.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.cri.v1.AuthConfig;
 import io.berth.cri.v1.PullImageRequest;
@@ -13,6 +15,7 @@ import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.fixtures.TestImage;
 import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
+import io.berth.e2e.harness.CriClient;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
@@ -20,6 +23,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -158,6 +162,29 @@ class ImagePullFailureE2eTest {
         assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).as("well before any 5 min default")
                 .isLessThan(30);
         ImageState.assertEmpty(berthd);
+    }
+
+    @Test
+    void sigtermGivesAHangingPullTheGracePeriodAndNoMore() throws Exception {
+        scripted.serve("case-shutdown", scripted::stalled);
+        BerthdProcess own = daemons.startBerthd(BerthdOptions.defaults()
+                .withConfig("shutdown_grace_seconds = 3\n" + hosts.config("stall_timeout_seconds = 300")));
+        int stallingBefore = scripted.stallingRequests();
+        try (CriClient puller = CriClient.connect(own.socket())) {
+            var pull = puller.imagesAsync().pullImage(PullImageRequest.newBuilder()
+                    .setImage(spec(scripted.host() + "/case-shutdown:v1")).build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> scripted.stallingRequests() > stallingBefore);
+
+            long start = System.nanoTime();
+            int exit = own.stopWith("TERM");
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(exit).isZero();
+            assertThat(waitedMillis).as("the in-flight pull got its grace period").isGreaterThanOrEqualTo(2_500)
+                    .as("and no more than that, plus the time to stop").isLessThan(15_000);
+            assertThatThrownBy(() -> pull.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StatusRuntimeException.class);
+            assertThat(own.logText()).contains("in-flight calls get up to 3s");
+        }
     }
 
     @Test

@@ -31,6 +31,8 @@ final class ScriptedRegistry implements AutoCloseable {
     private final Map<String, Handler> routes = new ConcurrentHashMap<>();
     /** Released at close, so a handler that plays dead does not outlive the test. */
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** How many requests a stalled handler is holding right now. */
+    private final java.util.concurrent.atomic.AtomicInteger stalling = new java.util.concurrent.atomic.AtomicInteger();
 
     ScriptedRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -103,12 +105,19 @@ final class ScriptedRegistry implements AutoCloseable {
             OutputStream out = exchange.getResponseBody();
             out.write(blob.bytes(), 0, 16);
             out.flush();
+            stalling.incrementAndGet();
             try {
                 closed.await(120, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                stalling.decrementAndGet();
             }
         };
+    }
+
+    int stallingRequests() {
+        return stalling.get();
     }
 
     static void send(HttpExchange exchange, int status, byte[] body) throws IOException {

@@ -1,0 +1,28 @@
+package io.berth.server.rpc;
+
+import com.google.protobuf.ByteString;
+import io.berth.common.validate.Require;
+import io.berth.cri.v1.ExecSyncRequest;
+import io.berth.cri.v1.ExecSyncResponse;
+import io.berth.server.exec.ExecSync;
+import io.berth.server.grpc.UnaryRpc;
+
+/** ExecSync: a command in a running container, its capped output and exit code; a timeout kills it. */
+public final class ExecSyncRpc implements UnaryRpc<ExecSyncRequest, ExecSyncResponse> {
+    private final ExecSync exec;
+
+    public ExecSyncRpc(ExecSync exec) {
+        this.exec = exec;
+    }
+
+    @Override
+    public ExecSyncResponse call(ExecSyncRequest request) throws Exception {
+        ExecSync.Result result = exec.run(Require.idOrPrefix(request.getContainerId(), "container_id"),
+                request.getCmdList(), request.getTimeout());
+        return ExecSyncResponse.newBuilder()
+                .setStdout(ByteString.copyFrom(result.stdout()))
+                .setStderr(ByteString.copyFrom(result.stderr()))
+                .setExitCode(result.exitCode())
+                .build();
+    }
+}

@@ -1,0 +1,45 @@
+package io.berth.server.streaming;
+
+import io.berth.common.error.UnavailableException;
+import io.berth.server.config.StreamingConfig;
+import java.io.IOException;
+
+/**
+ * The streaming server as the daemon wires it: RPCs are bound to this before the server runs (berthd starts
+ * streaming after gRPC), and until it runs they answer UNAVAILABLE instead of a URL nobody serves.
+ */
+public final class StreamingEndpoint implements StreamUrls, AutoCloseable {
+    private final TokenStore tokens = new TokenStore();
+    private volatile StreamBackend backend;
+    private volatile StreamingServer server;
+
+    /** Set once while the RPCs are bound. */
+    public void useBackend(StreamBackend streamBackend) {
+        this.backend = streamBackend;
+    }
+
+    public void start(StreamingConfig config) throws IOException {
+        if (backend == null) {
+            throw new IllegalStateException("no stream backend bound");
+        }
+        server = StreamingServer.start(config, backend, tokens);
+    }
+
+    @Override
+    public String urlFor(StreamRequest request) {
+        StreamingServer s = server;
+        if (s == null) {
+            throw new UnavailableException("the streaming server is not running");
+        }
+        return s.urlFor(request);
+    }
+
+    @Override
+    public void close() {
+        StreamingServer s = server;
+        server = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+}
