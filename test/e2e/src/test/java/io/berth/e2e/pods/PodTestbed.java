@@ -147,7 +147,7 @@ final class PodTestbed implements AutoCloseable {
      * whatever a failed test may have left: shims, runtime containers, then the host network and cgroups.
      */
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             if (!berthd.isAlive()) {
                 berthd.restart();
