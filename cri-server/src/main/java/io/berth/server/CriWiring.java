@@ -8,6 +8,8 @@ import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerService;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
+import io.berth.server.events.ContainerEventBus;
+import io.berth.server.events.ContainerEventPublisher;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
@@ -15,6 +17,7 @@ import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.GetContainerEventsRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
 import io.berth.server.rpc.ListContainersRpc;
@@ -66,6 +69,7 @@ public final class CriWiring implements AutoCloseable {
     private final ContainerService containers;
     private final PluginPodNetwork network;
     private final SandboxTeardown sandboxTeardown;
+    private final ContainerEventBus events = new ContainerEventBus();
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
@@ -76,6 +80,7 @@ public final class CriWiring implements AutoCloseable {
         sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
         owned.add(containers);
+        containers.store().onChange(new ContainerEventPublisher(events, containers.store(), sandboxes, clock));
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();
         NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
@@ -110,7 +115,8 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()));
+                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .serverStream(RuntimeServiceGrpc.getGetContainerEventsMethod(), new GetContainerEventsRpc(events));
     }
 
     /** The five ImageService RPCs over the image system. */
@@ -128,6 +134,14 @@ public final class CriWiring implements AutoCloseable {
         Set<String> ids = new HashSet<>();
         containers.store().list().forEach(c -> ids.add(c.metadata().imageId()));
         return ids;
+    }
+
+    /**
+     * Ends every GetContainerEvents stream (UNAVAILABLE: reconnect). Call before stopping the gRPC server: an
+     * open kubelet stream is an in-flight call that would otherwise hold the shutdown for its whole grace period.
+     */
+    public void closeEventStreams() {
+        events.close();
     }
 
     /** Takes ownership: closed, in reverse order, when the wiring closes. */

@@ -96,6 +96,7 @@ public final class Daemon {
         if (metricsServer != null) {
             metricsServer.close();
         }
+        wiring.closeEventStreams();
         server.stop(config.shutdownGraceSeconds());
         wiring.close();
         dirs.close();

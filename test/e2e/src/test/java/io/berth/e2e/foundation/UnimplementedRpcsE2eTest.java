@@ -35,7 +35,7 @@ class UnimplementedRpcsE2eTest {
     static final Set<String> IMPLEMENTED = Set.of("Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig",
             "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
             "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
-            "ListContainers", "ReopenContainerLog", "UpdateContainerResources",
+            "ListContainers", "ReopenContainerLog", "UpdateContainerResources", "GetContainerEvents",
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
 
     @RegisterExtension
