@@ -15,14 +15,20 @@ import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
+import io.berth.server.rpc.ContainerStatsRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.GetContainerEventsRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
+import io.berth.server.rpc.ListContainerStatsRpc;
 import io.berth.server.rpc.ListContainersRpc;
 import io.berth.server.rpc.ListImagesRpc;
+import io.berth.server.rpc.ListMetricDescriptorsRpc;
+import io.berth.server.rpc.ListPodSandboxMetricsRpc;
 import io.berth.server.rpc.ListPodSandboxRpc;
+import io.berth.server.rpc.ListPodSandboxStatsRpc;
+import io.berth.server.rpc.PodSandboxStatsRpc;
 import io.berth.server.rpc.PodSandboxStatusRpc;
 import io.berth.server.rpc.PullImageRpc;
 import io.berth.server.rpc.RemoveContainerRpc;
@@ -45,6 +51,9 @@ import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.server.stats.HostCgroups;
+import io.berth.server.stats.NetnsInterfaces;
+import io.berth.server.stats.StatsService;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -70,6 +79,7 @@ public final class CriWiring implements AutoCloseable {
     private final PluginPodNetwork network;
     private final SandboxTeardown sandboxTeardown;
     private final ContainerEventBus events = new ContainerEventBus();
+    private final StatsService stats;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
@@ -78,7 +88,7 @@ public final class CriWiring implements AutoCloseable {
         this.clock = clock;
         HostFacts host = HostProbe.detect(config);
         sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
+        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock, metrics::shimStarted);
         owned.add(containers);
         containers.store().onChange(new ContainerEventPublisher(events, containers.store(), sandboxes, clock));
         SandboxRecovery.reconcile(sandboxes, containers.infra());
@@ -87,6 +97,10 @@ public final class CriWiring implements AutoCloseable {
         network = new PluginPodNetwork(plugin);
         startNetwork(plugin);
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
+        // The snapshotter root is what ImageFsInfo reports as the container filesystem (see ImageSystem).
+        stats = own(new StatsService(containers.store(), sandboxes, snapshotter, config.root().resolve("snapshots"),
+                HostCgroups.detect(), new NetnsInterfaces(), host.cgroupDriver(), clock))
+                .startHousekeeping(StatsService.LAYER_REFRESH);
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
         metrics.countShims(() -> containers.shims().size());
@@ -116,7 +130,13 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
                         new UpdateContainerResourcesRpc(control, containers.liveResources()))
-                .serverStream(RuntimeServiceGrpc.getGetContainerEventsMethod(), new GetContainerEventsRpc(events));
+                .serverStream(RuntimeServiceGrpc.getGetContainerEventsMethod(), new GetContainerEventsRpc(events))
+                .unary(RuntimeServiceGrpc.getContainerStatsMethod(), new ContainerStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListContainerStatsMethod(), new ListContainerStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatsMethod(), new PodSandboxStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), new ListPodSandboxStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListMetricDescriptorsMethod(), new ListMetricDescriptorsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), new ListPodSandboxMetricsRpc(stats));
     }
 
     /** The five ImageService RPCs over the image system. */

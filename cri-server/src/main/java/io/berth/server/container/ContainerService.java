@@ -10,7 +10,10 @@ import io.berth.shim.client.LaunchOptions;
 import io.berth.shim.client.ShimPool;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
+import io.berth.shim.client.ShimClient;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
 
 /** The container side of berthd, assembled once: store, shims, create, control, the pod init, recovery. */
 public final class ContainerService implements AutoCloseable {
@@ -24,7 +27,7 @@ public final class ContainerService implements AutoCloseable {
     private final ShimPool pool;
 
     public ContainerService(BerthConfig config, SandboxStore sandboxes, ImageLookup images, Snapshotter snapshotter,
-            HostFacts host, Clock clock) throws IOException {
+            HostFacts host, Clock clock, Consumer<Duration> shimStarted) throws IOException {
         store = new ContainerStore(config.root().resolve("containers"));
         ContainerControl[] controlRef = new ContainerControl[1];
         shims = new ShimRegistry((id, exit) -> controlRef[0].recordExit(id, exit));
@@ -35,7 +38,13 @@ public final class ContainerService implements AutoCloseable {
                     + " by berth yet");
         });
         pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
-        ContainerCreator.ShimLauncher launcher = pool::launch;
+        ContainerCreator.ShimLauncher launcher = shimConfig -> {
+            long start = System.nanoTime();
+            ShimClient shim = pool.launch(shimConfig);
+            // Launch to a serving socket: the time CreateContainer (or RunPodSandbox) waited for its shim.
+            shimStarted.accept(Duration.ofNanos(System.nanoTime() - start));
+            return shim;
+        };
         PodFacts podFacts = new PodFacts();
         creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
                 clock);

@@ -1,0 +1,12 @@
+package io.berth.server.stats;
+
+import io.berth.linux.net.InterfaceCounters;
+import io.berth.server.sandbox.SandboxStore;
+import java.util.List;
+
+/** The traffic counters of a pod's network interfaces; the pod's netns in berthd, fixed counters in tests. */
+@FunctionalInterface
+public interface PodInterfaces {
+    /** The pod's interfaces other than loopback; empty for a host-network pod or one whose netns is gone. */
+    List<InterfaceCounters> of(SandboxStore.Sandbox sandbox);
+}
