@@ -64,7 +64,8 @@ final class CgroupV1Reader {
             b.swapUsageBytes = OptionalLong.of(Math.max(0, memsw.getAsLong() - b.memoryUsageBytes.getAsLong()));
         }
         // v1 limits memory plus swap together; the swap share is what memsw allows beyond the memory limit.
-        OptionalLong memswLimit = CgroupFiles.limit(dir.resolve("memory.memsw.limit_in_bytes"));
+        OptionalLong memswLimit = memsw.isPresent() && b.memoryLimitBytes.isPresent()
+                ? CgroupFiles.limit(dir.resolve("memory.memsw.limit_in_bytes")) : OptionalLong.empty();
         if (memswLimit.isPresent() && b.memoryLimitBytes.isPresent()) {
             b.swapLimitBytes = OptionalLong.of(Math.max(0, memswLimit.getAsLong() - b.memoryLimitBytes.getAsLong()));
         }
