@@ -36,6 +36,8 @@ class UnimplementedRpcsE2eTest {
             "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
             "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
             "ListContainers", "ReopenContainerLog", "UpdateContainerResources", "GetContainerEvents",
+            "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats", "ListMetricDescriptors",
+            "ListPodSandboxMetrics",
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
 
     @RegisterExtension
