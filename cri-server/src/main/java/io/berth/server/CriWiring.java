@@ -90,6 +90,7 @@ public final class CriWiring implements AutoCloseable {
         sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock, metrics::shimStarted);
         owned.add(containers);
+        owned.add(events::close);
         containers.store().onChange(new ContainerEventPublisher(events, containers.store(), sandboxes, clock));
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();

@@ -8,6 +8,7 @@ import io.berth.cri.v1.ContainerStats;
 import io.berth.cri.v1.ContainerStatsFilter;
 import io.berth.cri.v1.ContainerStatsRequest;
 import io.berth.cri.v1.ListContainerStatsRequest;
+import io.berth.cri.v1.RemovePodSandboxRequest;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.metrics.PrometheusScrape;
@@ -58,18 +59,23 @@ class ContainerStatsE2eTest {
     @Test
     void aContainerBurningCpuShowsAboutOneCore() {
         String pod = bed.pod("burner");
-        String id = bed.run(pod, "burn", "sh", "-c", "while :; do :; done");
-        ContainerStats first = stats(id);
-        assertThat(first.getCpu().getTimestamp()).as("nanoseconds since the epoch")
-                .isCloseTo(System.currentTimeMillis() * 1_000_000L, within(10_000_000_000L));
-        // The rate needs a second sample at least a second after the first.
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
-            ContainerStats s = stats(id);
-            assertThat(s.getCpu().hasUsageNanoCores()).isTrue();
-            assertThat(s.getCpu().getUsageNanoCores().getValue()).isBetween(ONE_CORE / 2, ONE_CORE * 12 / 10);
-        });
-        assertThat(stats(id).getCpu().getUsageCoreNanoSeconds().getValue())
-                .isGreaterThan(first.getCpu().getUsageCoreNanoSeconds().getValue());
+        try {
+            String id = bed.run(pod, "burn", "sh", "-c", "while :; do :; done");
+            ContainerStats first = stats(id);
+            assertThat(first.getCpu().getTimestamp()).as("nanoseconds since the epoch")
+                    .isCloseTo(System.currentTimeMillis() * 1_000_000L, within(10_000_000_000L));
+            // The rate needs a second sample at least a second after the first.
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+                ContainerStats s = stats(id);
+                assertThat(s.getCpu().hasUsageNanoCores()).isTrue();
+                assertThat(s.getCpu().getUsageNanoCores().getValue()).isBetween(ONE_CORE / 2, ONE_CORE * 12 / 10);
+            });
+            assertThat(stats(id).getCpu().getUsageCoreNanoSeconds().getValue())
+                    .isGreaterThan(first.getCpu().getUsageCoreNanoSeconds().getValue());
+        } finally {
+            // Not left burning a core under the other tests.
+            bed.cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
     }
 
     @Test
