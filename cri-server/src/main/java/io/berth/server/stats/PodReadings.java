@@ -41,7 +41,9 @@ final class PodReadings {
         OptionalLong nanoCores = cgroup.cpuUsageNanos().isPresent()
                 ? sampler.sample(sandbox.id(), cgroup.cpuUsageNanos().getAsLong())
                 : OptionalLong.empty();
-        return new PodReading(sandbox, config, cgroup, podCgroup, nanoCores, interfaces.of(sandbox), containers, at);
+        List<Integer> pids = containers.stream().map(c -> c.container().status().pid()).filter(p -> p > 0).toList();
+        return new PodReading(sandbox, config, cgroup, podCgroup, nanoCores, interfaces.of(sandbox, pids), containers,
+                at);
     }
 
     private CgroupStats sumOf(SandboxStore.Sandbox sandbox, List<ContainerReading> containers) {

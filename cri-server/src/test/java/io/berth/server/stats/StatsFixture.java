@@ -78,7 +78,7 @@ abstract class StatsFixture {
         interfaces.put(web, List.of(new InterfaceCounters("eth0", 1000, 10, 1, 2, 500, 5, 3, 4),
                 new InterfaceCounters("net1", 70, 1, 0, 0, 80, 1, 0, 0)));
         stats = new StatsService(containers, sandboxes, snapshotter, dir.resolve("snapshots"), cgroups,
-                s -> interfaces.getOrDefault(s.id(), List.of()), CgroupDriver.CGROUPFS,
+                (s, pids) -> interfaces.getOrDefault(s.id(), List.of()), CgroupDriver.CGROUPFS,
                 Clock.fixed(NOW, ZoneOffset.UTC), new CpuUsageSampler(monotonic::get, Duration.ofSeconds(1)));
     }
 
