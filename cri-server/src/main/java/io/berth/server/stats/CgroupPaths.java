@@ -35,8 +35,8 @@ public final class CgroupPaths {
 
     /**
      * systemd nests a slice under every dash-separated prefix of its name:
-     * {@code kubepods-burstable-pod1.slice} is {@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice};
-     * {@code -.slice} is the root.
+     * {@code kubepods-burstable-pod1.slice} is
+     * {@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice}; {@code -.slice} is the root.
      */
     static String sliceDir(String slice) {
         if (slice.equals("-.slice")) {

@@ -37,7 +37,8 @@ public final class StatsService implements AutoCloseable {
 
     public StatsService(ContainerStore containers, SandboxStore sandboxes, Snapshotter snapshotter, Path snapshotRoot,
             CgroupSource cgroups, PodInterfaces interfaces, CgroupDriver driver, Clock clock) {
-        this(containers, sandboxes, snapshotter, snapshotRoot, cgroups, interfaces, driver, clock, new CpuUsageSampler());
+        this(containers, sandboxes, snapshotter, snapshotRoot, cgroups, interfaces, driver, clock,
+                new CpuUsageSampler());
     }
 
     /** With the CPU rate taken by {@code sampler}, whose clock tests control. */

@@ -63,7 +63,8 @@ class CadvisorMetricsTest extends StatsFixture {
         assertThat(value(frontMetrics.getMetricsList(), "container_memory_working_set_bytes", null)).isEqualTo(8_000);
         assertThat(metric(frontMetrics.getMetricsList(), "container_memory_rss", null).getMetricType())
                 .isEqualTo(MetricType.GAUGE);
-        assertThat(value(frontMetrics.getMetricsList(), "container_fs_usage_bytes", dir.resolve("snapshots").toString()))
+        String device = dir.resolve("snapshots").toString();
+        assertThat(value(frontMetrics.getMetricsList(), "container_fs_usage_bytes", device))
                 .isGreaterThanOrEqualTo(1000);
 
         assertThat(pod(batch).getContainerMetricsList()).extracting(ContainerMetrics::getContainerId)

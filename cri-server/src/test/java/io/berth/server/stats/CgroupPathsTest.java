@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class CgroupPathsTest {
     @Test
     void cgroupfsPathsAreThePathsKubeletGave() {
-        assertThat(CgroupPaths.pod(CgroupDriver.CGROUPFS, "/kubepods/burstable/pod1")).isEqualTo("/kubepods/burstable/pod1");
+        assertThat(CgroupPaths.pod(CgroupDriver.CGROUPFS, "/kubepods/burstable/pod1"))
+                .isEqualTo("/kubepods/burstable/pod1");
         assertThat(CgroupPaths.pod(CgroupDriver.CGROUPFS, "kubepods//pod1/")).isEqualTo("/kubepods/pod1");
         assertThat(CgroupPaths.container(CgroupDriver.CGROUPFS, "/kubepods/pod1", "c1")).isEqualTo("/kubepods/pod1/c1");
         assertThat(CgroupPaths.container(CgroupDriver.CGROUPFS, "", "c1")).isEqualTo("/c1");

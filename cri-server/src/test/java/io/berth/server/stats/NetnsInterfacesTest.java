@@ -53,12 +53,14 @@ class NetnsInterfacesTest {
     @Test
     void theNamespacesInterfacesWithoutLoopbackWhicheverWayTheyAreRead() throws Exception {
         NetnsInterfaces interfaces = new NetnsInterfaces();
-        assertThat(names(interfaces.of(pod, List.of()))).as("by entering the namespace").containsExactlyInAnyOrder("bst-v0", "bst-v1");
+        assertThat(names(interfaces.of(pod, List.of()))).as("by entering the namespace")
+                .containsExactlyInAnyOrder("bst-v0", "bst-v1");
         assertThat(names(interfaces.of(pod, List.of((int) member.pid())))).as("through a member's /proc")
                 .containsExactlyInAnyOrder("bst-v0", "bst-v1");
         int notAMember = (int) ProcessHandle.current().pid();
         assertThat(names(interfaces.of(pod, List.of(notAMember, 999_999_999))))
-                .as("a pid in another namespace, or none at all, is not taken for the pod's").containsExactlyInAnyOrder("bst-v0", "bst-v1");
+                .as("a pid in another namespace, or none at all, is not taken for the pod's")
+                .containsExactlyInAnyOrder("bst-v0", "bst-v1");
     }
 
     @Test

@@ -1,15 +1,6 @@
 package io.berth.server.stats;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.common.error.NotFoundException;
-import io.berth.cri.v1.ContainerStats;
-import io.berth.cri.v1.ContainerStatsFilter;
-import io.berth.cri.v1.NetworkInterfaceUsage;
-import io.berth.cri.v1.PodSandboxStats;
-import io.berth.cri.v1.PodSandboxStatsFilter;
-import io.berth.linux.cgroup.CgroupStats;
 import io.berth.linux.net.InterfaceCounters;
 import io.berth.server.config.CgroupDriver;
 import io.berth.server.container.ContainerStore;
@@ -28,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**

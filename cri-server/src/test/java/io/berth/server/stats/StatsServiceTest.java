@@ -10,26 +10,10 @@ import io.berth.cri.v1.NetworkInterfaceUsage;
 import io.berth.cri.v1.PodSandboxStats;
 import io.berth.cri.v1.PodSandboxStatsFilter;
 import io.berth.linux.cgroup.CgroupStats;
-import io.berth.linux.net.InterfaceCounters;
-import io.berth.server.config.CgroupDriver;
-import io.berth.server.container.ContainerStore;
-import io.berth.server.container.TestRecords;
-import io.berth.server.sandbox.SandboxStore;
-import io.berth.snapshotter.Snapshotter;
-import io.berth.snapshotter.Snapshotters;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Container and pod stats assembled from fake cgroups, fake pod interfaces and a real native snapshotter. */
 class StatsServiceTest extends StatsFixture {
@@ -52,7 +36,8 @@ class StatsServiceTest extends StatsFixture {
         assertThat(s.getMemory().getAvailableBytes().getValue()).as("limit - working set").isEqualTo(92_000);
         assertThat(s.getSwap().getSwapUsageBytes().getValue()).isEqualTo(100);
         assertThat(s.getSwap().getSwapAvailableBytes().getValue()).isEqualTo(900);
-        assertThat(s.getWritableLayer().getUsedBytes().getValue()).as("the file plus the dir").isGreaterThanOrEqualTo(1000);
+        assertThat(s.getWritableLayer().getUsedBytes().getValue()).as("the file plus the dir")
+                .isGreaterThanOrEqualTo(1000);
         assertThat(s.getWritableLayer().getInodesUsed().getValue()).isEqualTo(2);
         assertThat(s.getWritableLayer().getFsId().getMountpoint()).isEqualTo(dir.resolve("snapshots").toString());
         assertThat(s.getWritableLayer().getTimestamp()).isEqualTo(NOW_NANOS);
@@ -110,7 +95,8 @@ class StatsServiceTest extends StatsFixture {
     @Test
     void listContainerStatsFiltersByIdPodAndLabels() {
         assertThat(ids(ContainerStatsFilter.getDefaultInstance())).containsExactly(front, worker, idle);
-        assertThat(ids(ContainerStatsFilter.newBuilder().setId(worker.substring(0, 3)).build())).containsExactly(worker);
+        assertThat(ids(ContainerStatsFilter.newBuilder().setId(worker.substring(0, 3)).build()))
+                .containsExactly(worker);
         assertThat(ids(ContainerStatsFilter.newBuilder().setPodSandboxId(batch.substring(0, 4)).build()))
                 .containsExactly(worker, idle);
         assertThat(ids(ContainerStatsFilter.newBuilder().putLabelSelector("tier", "back").build()))

@@ -81,7 +81,8 @@ class ContainerEventsE2eTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> events.of(id).size() >= 4);
 
             List<ContainerEventResponse> seen = events.of(id);
-            assertThat(seen).extracting(ContainerEventResponse::getContainerEventType).containsExactlyElementsOf(LIFECYCLE);
+            assertThat(seen).extracting(ContainerEventResponse::getContainerEventType)
+                    .containsExactlyElementsOf(LIFECYCLE);
             assertThat(seen).allSatisfy(e -> {
                 assertThat(e.getPodSandboxStatus().getId()).isEqualTo(pod);
                 assertThat(e.getPodSandboxStatus().getMetadata().getName()).isEqualTo("lifecycle");

@@ -55,7 +55,8 @@ class ManyContainersStatsE2eTest {
         Latencies latencies = new Latencies();
         ListContainerStatsResponse last = null;
         for (int i = 0; i < 60; i++) {
-            last = latencies.time(() -> bed.cri.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
+            last = latencies.time(() -> bed.cri.runtime()
+                    .listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
         }
         System.out.println("ListContainerStats, " + containers.size() + " running containers: " + latencies.summary());
 
