@@ -81,6 +81,7 @@ public final class CriWiring implements AutoCloseable {
         NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
         network = new PluginPodNetwork(plugin);
         startNetwork(plugin);
+        SandboxRecovery.removeOrphans(config.state(), sandboxes, containers.infra());
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
