@@ -27,12 +27,25 @@ final class HostNetwork {
 
     /** Runs a command to completion; returns stdout and stderr together (exit status is the caller's business). */
     static String run(String... command) {
+        return execute(false, command);
+    }
+
+    /** Runs a command that must succeed: a test's own set-up step. */
+    static String runChecked(String... command) {
+        return execute(true, command);
+    }
+
+    private static String execute(boolean checked, String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", command) + " did not finish within 60s");
+            }
+            if (checked && p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): "
+                        + out);
             }
             return out;
         } catch (IOException e) {
