@@ -144,6 +144,19 @@ class CniPluginTest extends NetworkPluginContract {
     }
 
     @Test
+    void aMissingIpamBinaryIsNamedBeforeAnyPluginRuns() throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("no-ipam"));
+        Files.writeString(conf.resolve("10.conflist"), conflist(SUBNET, dir.resolve("ipam"))
+                .replace("\"host-local\"", "\"no-such-ipam\""));
+        CniPlugin noIpam = new CniPlugin(conf, List.of(BIN), dir.resolve("s4"));
+        assertThat(noIpam.status().ready()).isFalse();
+        assertThat(noIpam.status().message()).contains("CNI plugin 'no-such-ipam' is not in any of the bin dirs");
+        assertThatThrownBy(() -> noIpam.setUp(pods.pod("web", List.of())))
+                .isInstanceOf(FailedPreconditionException.class).hasMessageContaining("no-such-ipam");
+        assertThat(dir.resolve("s4/results")).doesNotExist();
+    }
+
+    @Test
     void anExhaustedRangeFailsInThePluginAndLeavesNothing() throws Exception {
         Path conf = Files.createDirectories(dir.resolve("tiny"));
         Files.writeString(conf.resolve("10.conflist"), conflist(Cidr.parse("10.213.79.0/30", "s"), dir.resolve("ipam")));
