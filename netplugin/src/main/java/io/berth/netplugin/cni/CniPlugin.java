@@ -105,6 +105,9 @@ public final class CniPlugin implements NetworkPlugin {
             } catch (IOException | RuntimeException undo) {
                 e.addSuppressed(undo);
             }
+            if (e instanceof CniPluginException plugin) {
+                throw plugin.forCaller();
+            }
             throw e;
         }
     }

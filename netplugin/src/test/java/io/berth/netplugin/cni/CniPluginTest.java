@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.UnavailableException;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.NetworkPluginContract;
@@ -165,14 +166,29 @@ class CniPluginTest extends NetworkPluginContract {
         PodRequest second = pods.pod("second", List.of());
         try {
             tiny.setUp(first);
-            assertThatThrownBy(() -> tiny.setUp(second)).isInstanceOf(CniPluginException.class)
-                    .hasMessageContaining("ADD").hasMessageContaining("no IP addresses available");
+            assertThatThrownBy(() -> tiny.setUp(second)).isInstanceOf(UnavailableException.class)
+                    .hasMessageStartingWith("pod network set-up failed: CNI plugin bridge ADD failed")
+                    .hasMessageContaining("no IP addresses available")
+                    .hasCauseInstanceOf(CniPluginException.class);
             assertThat(bridgePorts()).hasSize(1);
             assertThat(addressHolders()).doesNotContain(second.id());
         } finally {
             tiny.tearDown(first.id());
             tiny.tearDown(second.id());
         }
+    }
+
+    @Test
+    void aPluginFailureReachesTheCallerAsTheSpecsCodeMeansIt() {
+        assertThat(new CniPluginException("bridge", "ADD", 7, "bad config").forCaller())
+                .isInstanceOf(FailedPreconditionException.class)
+                .hasMessage("pod network set-up failed: CNI plugin bridge ADD failed (code 7): bad config");
+        assertThat(new CniPluginException("calico", "ADD", 11, "datastore busy").forCaller())
+                .isInstanceOf(UnavailableException.class);
+        assertThat(new CniPluginException("bridge", "ADD", 999, "no IP addresses available").forCaller())
+                .isInstanceOf(UnavailableException.class);
+        assertThat(new CniPluginException("odd", "ADD", -1, "no message").forCaller())
+                .isInstanceOf(UnavailableException.class);
     }
 
     @Test
