@@ -64,6 +64,8 @@ public final class CniPlugin implements NetworkPlugin {
 
     @Override
     public void start(Set<String> livePodIds) throws IOException {
+        // A berthd killed while writing a cache entry left its temp file; nothing else removes it.
+        io.berth.common.io.AtomicFiles.removeLeftovers(cacheDir);
         for (CniCacheEntry e : entries()) {
             if (!livePodIds.contains(e.podId())) {
                 LOG.info("running CNI DEL for pod " + e.podId() + ": its sandbox is gone");

@@ -66,6 +66,23 @@ class BridgePluginTest extends NetworkPluginContract {
     }
 
     @Test
+    void startRemovesTheTempFilesOfWritesAKillCutShort() throws Exception {
+        PodRequest pod = pods.pod("web", List.of());
+        setUp(pod);
+        java.nio.file.Path records = dir.resolve("state/pods");
+        java.nio.file.Path ipam = dir.resolve("state/ipam/10.213.77.0_24");
+        java.nio.file.Files.writeString(records.resolve("." + pod.id() + ".json.tmp-4242-7"), "{\"torn");
+        java.nio.file.Files.writeString(ipam.resolve(".last_reserved_ip.tmp-4242-7"), "1");
+        BridgePlugin restarted = new BridgePlugin(config(SUBNET, List::of));
+        restarted.start(Set.of(pod.id()));
+        try (var left = java.nio.file.Files.list(records)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly(pod.id() + ".json");
+        }
+        assertThat(ipam.resolve(".last_reserved_ip.tmp-4242-7")).doesNotExist();
+        assertThat(addressHolders()).containsExactly(pod.id());
+    }
+
+    @Test
     void theTableIsGoneWithTheLastPod() throws Exception {
         PodRequest pod = pods.pod("web", List.of());
         setUp(pod);
