@@ -143,16 +143,10 @@ class PodNetworkConcurrencyE2eTest {
     }
 
     private void assertNothingLeft(Set<String> podIds) throws IOException {
-        assertThat(pods.listed()).isEmpty();
         Set<String> links = HostNetwork.links();
         assertThat(podIds).allSatisfy(id -> assertThat(links).as("ip -o link").doesNotContain(HostNetwork.berthVeth(id)));
-        assertThat(HostNetwork.portsOf(bridge)).as("ports of %s", bridge).isEmpty();
-        assertThat(allocations()).as("IPAM allocations").isEmpty();
+        new PodResidue(berthd, bridge, subnet).assertOnly(List.of());
         assertThat(children(networkState().resolve("pods"))).as("network records, temp files included").isEmpty();
-        assertThat(HostNetwork.nftTables()).as("nft tables: berth's goes with the last pod")
-                .doesNotContain("table inet " + HostNetwork.berthTable(bridge));
-        assertThat(HostNetwork.mountsUnder(berthd.dir().path())).as("pinned namespaces and shm mounts").isEmpty();
-        assertThat(children(berthd.state().resolve("sandboxes"))).as("sandbox state dirs").isEmpty();
     }
 
     private Path networkState() {
