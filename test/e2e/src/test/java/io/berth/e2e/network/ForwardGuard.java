@@ -25,17 +25,21 @@ final class ForwardGuard implements AutoCloseable {
         this.tablesBefore = tablesBefore;
     }
 
-    static ForwardGuard install(String bridge) throws Exception {
-        String table = "berth_e2e_guard_" + bridge.replace('-', '_');
+    /** Installs the guard for the class's bridges; the table is named after the first. */
+    static ForwardGuard install(String... bridges) throws Exception {
+        String table = "berth_e2e_guard_" + bridges[0].replace('-', '_');
         ForwardGuard guard = new ForwardGuard(table, Files.readString(IP_FORWARD).trim(), HostNetwork.nftTables());
         // Priority -10: before any accept of another table's forward chain at the filter priority.
-        String script = "table inet " + table + " {\n chain forward {\n"
-                + "  type filter hook forward priority -10; policy accept;\n"
-                + "  iifname \"" + bridge + "\" oifname != \"" + bridge + "\" drop\n"
-                + "  oifname \"" + bridge + "\" iifname != \"" + bridge + "\" drop\n }\n}\n";
+        StringBuilder script = new StringBuilder("table inet " + table + " {\n chain forward {\n"
+                + "  type filter hook forward priority -10; policy accept;\n");
+        for (String bridge : bridges) {
+            script.append("  iifname \"").append(bridge).append("\" oifname != \"").append(bridge).append("\" drop\n")
+                    .append("  oifname \"").append(bridge).append("\" iifname != \"").append(bridge).append("\" drop\n");
+        }
+        script.append(" }\n}\n");
         Path file = Files.createTempFile("guard", ".nft");
         try {
-            Files.writeString(file, script);
+            Files.writeString(file, script.toString());
             String out = HostNetwork.run("nft", "-f", file.toString());
             if (!HostNetwork.nftTables().contains("table inet " + table)) {
                 throw new IllegalStateException("could not install the forward guard: " + out);
