@@ -2,12 +2,8 @@ package io.berth.e2e.network;
 
 import static io.berth.e2e.network.NetPods.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.google.common.util.concurrent.ListenableFuture;
 import io.berth.cri.v1.PodSandboxConfig;
-import io.berth.cri.v1.RunPodSandboxRequest;
-import io.berth.cri.v1.RunPodSandboxResponse;
 import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
@@ -15,13 +11,11 @@ import io.berth.e2e.harness.E2eSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,8 +28,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * every pod down to nothing. Pods here have no containers: the network is set up by RunPodSandbox alone.
  */
 class PodNetworkConcurrencyE2eTest {
-    private static final Duration SET_UP_TIMEOUT = Duration.ofSeconds(120);
-
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
 
@@ -67,14 +59,11 @@ class PodNetworkConcurrencyE2eTest {
 
     @Test
     void thirtyConcurrentRunPodSandboxCallsGetDistinctAddresses() throws Exception {
-        List<ListenableFuture<RunPodSandboxResponse>> calls = new ArrayList<>();
+        List<PodSandboxConfig> configs = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            calls.add(runAsync(pods.config("p" + i).build()));
+            configs.add(pods.config("p" + i).build());
         }
-        List<String> ids = new ArrayList<>();
-        for (ListenableFuture<RunPodSandboxResponse> call : calls) {
-            ids.add(call.get(SET_UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getPodSandboxId());
-        }
+        List<String> ids = InFlightSetUps.start(berthd, configs).ids();
         Set<String> ips = new HashSet<>();
         for (String id : ids) {
             ips.add(pods.ip(id));
@@ -93,53 +82,38 @@ class PodNetworkConcurrencyE2eTest {
 
     @Test
     void killDashNineDuringSetUpThenRestartThenTearDownLeavesNothing() throws Exception {
-        List<ListenableFuture<RunPodSandboxResponse>> calls = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
+        // Pods that were up before the crash must come through it whole: veth, address and hostPort rule.
+        int livePort = NetPods.freeHostPort();
+        List<String> before = List.of(pods.run(pods.config("up-0", tcp(80, livePort))), pods.run(pods.config("up-1")));
+        List<PodSandboxConfig> configs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
             // Half with a hostPort, so that the kill also catches rules being written.
-            calls.add(runAsync(i % 2 == 0 ? pods.config("k" + i, tcp(80, NetPods.freeHostPort())).build()
-                    : pods.config("k" + i).build()));
+            configs.add(i % 2 == 0 ? pods.config("k" + i, tcp(80, NetPods.freeHostPort())).build()
+                    : pods.config("k" + i).build());
         }
-        // In flight: some set-ups have begun (their record is the first thing written), not all have returned.
-        await().atMost(SET_UP_TIMEOUT).pollInterval(Duration.ofMillis(5))
-                .until(() -> podRecords().size() >= 3 || calls.stream().allMatch(ListenableFuture::isDone));
-        berthd.kill9();
-        assertThat(calls).as("set-ups still in flight when berthd was killed")
-                .anyMatch(call -> !call.isDone() || failed(call));
+        // A set-up's record is the first thing it writes: two more records than live pods mean set-ups are on.
+        InFlightSetUps.start(berthd, configs).killBerthdOnce(() -> podRecords().size(), before.size() + 2);
         Set<String> touched = new HashSet<>(podRecords());
         touched.addAll(allocations().values());
-        assertThat(touched).as("pods whose network set-up had begun").isNotEmpty();
 
         berthd.restart();
         Set<String> listed = Set.copyOf(pods.listed());
-        for (String id : touched) {
-            if (!listed.contains(id)) {
-                assertThat(HostNetwork.links()).as("veth of pod %s, whose set-up was cut short", id)
-                        .doesNotContain(HostNetwork.berthVeth(id));
-            }
-        }
-        Set<String> ipsOfListed = new HashSet<>();
-        listed.forEach(id -> ipsOfListed.add(pods.ip(id)));
-        assertThat(ipsOfListed).as("addresses of the pods that were recorded").hasSize(listed.size());
+        assertThat(listed).containsAll(before);
+        Set<String> interrupted = new HashSet<>(touched);
+        interrupted.removeAll(listed);
+        assertThat(interrupted).as("pods whose network set-up was cut short").isNotEmpty();
+        Set<String> links = HostNetwork.links();
+        assertThat(interrupted).allSatisfy(id -> assertThat(links).doesNotContain(HostNetwork.berthVeth(id)));
+        assertThat(HostNetwork.portsOf(bridge)).containsExactlyInAnyOrderElementsOf(
+                listed.stream().map(HostNetwork::berthVeth).toList());
         assertThat(allocations().values()).as("addresses held after restart").containsExactlyInAnyOrderElementsOf(
                 listed);
+        assertThat(HostNetwork.mentionsPort(HostNetwork.berthRules(bridge).orElse(""), livePort))
+                .as("the table rebuilt at start keeps the hostPort of a live pod").isTrue();
 
         pods.removeAll();
         touched.addAll(listed);
         assertNothingLeft(touched);
-    }
-
-    private ListenableFuture<RunPodSandboxResponse> runAsync(PodSandboxConfig config) {
-        return berthd.client().runtimeAsync().withDeadlineAfter(SET_UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-                .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build());
-    }
-
-    private static boolean failed(ListenableFuture<?> call) {
-        try {
-            call.get(0, TimeUnit.SECONDS);
-            return false;
-        } catch (Exception e) {
-            return true;
-        }
     }
 
     private void assertNothingLeft(Set<String> podIds) throws IOException {
