@@ -1,5 +1,6 @@
 package io.berth.e2e.network;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -52,7 +53,7 @@ final class ForwardGuard implements AutoCloseable {
 
     /** Call after every pod is gone: portmap's DEL still writes to the nat tables. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         Files.writeString(IP_FORWARD, ipForward);
         for (String t : HostNetwork.nftTables()) {
             if (PORTMAP_TABLES.contains(t) && !tablesBefore.contains(t)) {

@@ -189,9 +189,9 @@ final class HostNetwork {
         }
     }
 
-    /** Deletes a link; a missing one is fine. */
+    /** Deletes a link; a missing one is fine, and so is none (a class skipped before it chose a name). */
     static void deleteLink(String name) {
-        if (Files.exists(Path.of("/sys/class/net", name))) {
+        if (name != null && Files.exists(Path.of("/sys/class/net", name))) {
             run("ip", "link", "del", name);
         }
     }

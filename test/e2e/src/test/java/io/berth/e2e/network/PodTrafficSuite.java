@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 abstract class PodTrafficSuite {
     private static final Duration SERVER_START = Duration.ofSeconds(60);
 
+    // Set by the running subclass's @BeforeAll; classes run one at a time (no parallel execution is configured).
     static NetTestbed bed;
     static String webPod;
     static String webIp;
