@@ -137,6 +137,9 @@ abstract class PodTrafficSuite {
         String rules = hostRules();
         assertThat(HostNetwork.mentionsPort(rules, hostPort)).as("rules mention port %d:\n%s", hostPort, rules).isFalse();
         assertThat(HostNetwork.mentionsAddress(rules, ip)).as("rules mention %s:\n%s", ip, rules).isFalse();
+        // The pod's address is this class's alone, so no table of anyone may name it any more.
+        assertThat(HostNetwork.mentionsAddress(HostNetwork.nftRuleset(), ip)).as("nft list ruleset names %s", ip)
+                .isFalse();
         assertThat(HttpProbe.unanswered("127.0.0.1", hostPort)).as("hostPort %d after stop", hostPort).isTrue();
     }
 }
