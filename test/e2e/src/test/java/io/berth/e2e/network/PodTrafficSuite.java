@@ -106,6 +106,34 @@ abstract class PodTrafficSuite {
     }
 
     @Test
+    void aHostPortWithAHostIpAnswersOnThatAddressOnly() throws Exception {
+        int hostPort = NetPods.freeHostPort();
+        String pod = bed.pods().run(bed.pods().config("loopback-only", tcp(WebImage.HTTP_PORT, hostPort).toBuilder()
+                .setHostIp("127.0.0.1").build()));
+        try {
+            bed.pods().start(pod, "httpd", WebImage.httpd());
+            await().atMost(SERVER_START).ignoreExceptions()
+                    .until(() -> HttpProbe.get("127.0.0.1", hostPort).contains(WebImage.PAGE));
+            assertThat(HttpProbe.unanswered(bed.gateway(), hostPort)).as("the same port on the gateway").isTrue();
+        } finally {
+            bed.pods().remove(pod);
+        }
+    }
+
+    @Test
+    void trafficFlowsThroughAKillDashNineAndARestartOfBerthd() {
+        bed.berthd().kill9();
+        // Pod networking is the kernel's: it does not depend on berthd running.
+        assertThat(HttpProbe.unanswered("127.0.0.1", webHostPort)).as("hostPort while berthd is down").isFalse();
+        bed.berthd().restart();
+        assertThat(HttpProbe.unanswered("127.0.0.1", webHostPort)).as("hostPort after the restart").isFalse();
+        ContainerStatus client = bed.pods().runToExit(clientPod, "after-restart",
+                WebImage.get(bed.gateway(), webHostPort));
+        assertThat(NetPods.output(client)).contains(WebImage.PAGE);
+        assertThat(client.getExitCode()).isZero();
+    }
+
+    @Test
     void stopTakesTheVethTheAddressAndTheRulesAwayAndRemoveKeepsItSo() throws Exception {
         List<String> portsBefore = HostNetwork.portsOf(bed.bridge());
         int hostPort = NetPods.freeHostPort();
