@@ -83,6 +83,25 @@ class BridgePluginTest extends NetworkPluginContract {
     }
 
     @Test
+    void theGatewayKeepsItsMacWhilePodsComeAndGo() throws Exception {
+        PodRequest first = pods.pod("first", List.of());
+        setUp(first);
+        java.nio.file.Path sys = java.nio.file.Path.of("/sys/class/net", BRIDGE);
+        String mac = java.nio.file.Files.readString(sys.resolve("address")).trim();
+        assertThat(java.nio.file.Files.readString(sys.resolve("addr_assign_type")).trim()).as("NET_ADDR_SET")
+                .isEqualTo("3");
+        for (int i = 0; i < 4; i++) {
+            // New veths get random MACs: without a pinned MAC, one lower than the bridge's would take over.
+            PodRequest next = pods.pod("next" + i, List.of());
+            setUp(next);
+            plugin().tearDown(next.id());
+        }
+        plugin().tearDown(first.id());
+        setUp(pods.pod("last", List.of()));
+        assertThat(java.nio.file.Files.readString(sys.resolve("address")).trim()).isEqualTo(mac);
+    }
+
+    @Test
     void theTableIsGoneWithTheLastPod() throws Exception {
         PodRequest pod = pods.pod("web", List.of());
         setUp(pod);
