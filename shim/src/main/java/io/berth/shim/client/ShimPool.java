@@ -85,7 +85,8 @@ public final class ShimPool implements AutoCloseable {
             return;
         }
         Path socket = dir.resolve("spare-" + sequence.incrementAndGet() + ".sock");
-        Process p = ShimClient.start(options, dir.resolve("spare.log"), "--spare", socket.toString());
+        Process p = ShimClient.start(options, dir.resolve("spare.log"), "--spare", socket.toString(),
+                Long.toString(ProcessHandle.current().pid()));
         spare = new Spare(p, socket);
     }
 
