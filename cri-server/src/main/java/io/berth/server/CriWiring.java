@@ -107,6 +107,7 @@ public final class CriWiring implements AutoCloseable {
         NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
         network = new PluginPodNetwork(plugin);
         startNetwork(plugin);
+        SandboxRecovery.removeOrphans(config.state(), sandboxes, containers.infra());
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
         streaming = own(new StreamingEndpoint());
         streams = new ContainerStreams(containers.store(), sandboxes, containers.shims());

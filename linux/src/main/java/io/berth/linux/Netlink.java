@@ -34,6 +34,7 @@ public final class Netlink implements AutoCloseable {
     static final int NLM_F_CREATE = 0x400;
     static final int NLM_F_EXCL = 0x200;
 
+    static final int IFLA_ADDRESS = 1;
     static final int IFLA_IFNAME = 3;
     static final int IFLA_MTU = 4;
     static final int IFLA_MASTER = 10;
@@ -159,6 +160,31 @@ public final class Netlink implements AutoCloseable {
         int index = indexOf(name);
         NetlinkMessage m = new NetlinkMessage(RTM_NEWLINK, REQ | ACK).ifinfo(AF_UNSPEC, index, IFF_UP, IFF_UP);
         socket.execute(m, "RTM_NEWLINK " + name + " up");
+    }
+
+    /**
+     * Sets the link's MAC address to the one it has now. A bridge whose MAC was never set follows the
+     * lowest MAC among its ports, so it changes as ports come and go, and every neighbour that cached the
+     * old one (pods resolving their gateway) sends into the void until its entry fails. A MAC that was set
+     * stays (the kernel marks it NET_ADDR_SET); CNI's bridge plugin pins its bridges the same way.
+     */
+    public void pinHardwareAddress(String name) throws ErrnoException {
+        NetlinkMessage get = new NetlinkMessage(RTM_GETLINK, REQ).ifinfo(AF_UNSPEC, 0, 0, 0)
+                .attrString(IFLA_IFNAME, name);
+        List<NetlinkSocket.Reply> replies = socket.query(get, "RTM_GETLINK " + name, false);
+        if (replies.isEmpty()) {
+            throw new ErrnoException("link " + name, ErrnoException.ENODEV);
+        }
+        NetlinkSocket.Reply link = replies.get(0);
+        ByteBuffer address = link.attributes(16).get(IFLA_ADDRESS);
+        if (address == null) {
+            throw new ErrnoException("link " + name + " has no hardware address to pin", ErrnoException.EINVAL);
+        }
+        byte[] mac = new byte[address.remaining()];
+        address.duplicate().get(mac);
+        NetlinkMessage set = new NetlinkMessage(RTM_NEWLINK, REQ | ACK)
+                .ifinfo(AF_UNSPEC, link.payload().getInt(4), 0, 0).attr(IFLA_ADDRESS, mac);
+        socket.execute(set, "RTM_NEWLINK " + name + " address (pin)");
     }
 
     /** Hairpin mode on a bridge port: frames may go back out the port they came in on. */

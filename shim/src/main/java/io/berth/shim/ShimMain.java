@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * berthd, so it outlives the daemon. If it cannot create the container it writes why to
  * {@code create-error} and exits 1.
  *
- * <p>{@code --spare} starts a shim ahead of need: it waits, warmed up, until berthd hands it a run dir,
+ * <p>{@code --spare <socket> <berthd-pid>} starts a shim ahead of need: it waits, warmed up, until berthd hands it a run dir,
  * so creating a container does not wait for a JVM to boot. {@code --train} runs the create path's code
  * once without a container, for the class-data archive made at build time.
  */
@@ -29,7 +29,7 @@ public final class ShimMain {
         } else if (args.length == 1) {
             run(Path.of(args[0]));
         } else {
-            System.err.println("usage: berth-shim <run-dir> | --spare <socket> <owner-pid> | --train <scratch-dir>");
+            System.err.println("usage: berth-shim <run-dir> | --spare <socket> <berthd-pid> | --train <scratch-dir>");
             System.exit(2);
         }
     }

@@ -13,12 +13,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * A shim started before any container needs it. It warms up, then waits on a socket for berthd to send
  * the run dir of the container it is to serve. If berthd goes away first, the spare exits: a spare is
- * never anyone's shim, so nothing is lost.
+ * never anyone's shim, so nothing is lost. berthd passes its pid, because a berthd that dies while the
+ * spare's JVM is still booting has already handed the spare to init by the time the spare could ask
+ * who its parent is.
  */
 final class SpareShim {
     /** How often the spare checks that the berthd that started it is still there. */
@@ -27,12 +28,9 @@ final class SpareShim {
 
     private SpareShim() {}
 
-    /**
-     * Blocks until assigned; returns the run dir. Exits the process when berthd ({@code ownerPid}) is gone.
-     * The owner is named rather than taken as the parent: setsid may fork, leaving init as the parent.
-     */
-    static Path awaitAssignment(Path socket, long ownerPid) {
-        Optional<ProcessHandle> parent = ProcessHandle.of(ownerPid);
+    /** Blocks until assigned; returns the run dir. Exits the process when berthd ({@code berthdPid}) is gone. */
+    static Path awaitAssignment(Path socket, long berthdPid) {
+        exitIfOrphaned(socket, berthdPid);
         ShimTraining.warmUp();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {
@@ -49,15 +47,28 @@ final class SpareShim {
                     redirectLog(runDir);
                     return runDir;
                 }
-                if (parent.isEmpty() || !parent.get().isAlive()) {
-                    Files.deleteIfExists(socket);
-                    System.exit(0);
-                }
+                exitIfOrphaned(socket, berthdPid);
             }
         } catch (IOException e) {
             ShimLog.error("spare shim on " + socket + " failed: " + e);
             System.exit(1);
             return null;
+        }
+    }
+
+    /**
+     * The spare is berthd's child (setsid execs in place); once berthd is gone its parent is init or a
+     * subreaper, whatever pid that has, and no berthd can ever assign it.
+     */
+    private static void exitIfOrphaned(Path socket, long berthdPid) {
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        if (parent != berthdPid) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // The socket lives in berthd's state dir; if it cannot go, the next berthd replaces it.
+            }
+            System.exit(0);
         }
     }
 

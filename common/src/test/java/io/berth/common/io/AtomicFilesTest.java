@@ -22,4 +22,17 @@ class AtomicFilesTest {
             assertThat(files).containsExactly(target);
         }
     }
+
+    @Test
+    void leftoversOfAKilledWriterAreRemovedAndNothingElse() throws Exception {
+        Path record = Files.writeString(dir.resolve("pod.json"), "{}");
+        Path hidden = Files.writeString(dir.resolve(".keep"), "not ours");
+        Files.writeString(dir.resolve(".pod.json.tmp-4242-17"), "{\"torn");
+        Files.writeString(dir.resolve(".last_reserved_ip.tmp-4242-18"), "7");
+        assertThat(AtomicFiles.removeLeftovers(dir)).isEqualTo(2);
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactlyInAnyOrder(record, hidden);
+        }
+        assertThat(AtomicFiles.removeLeftovers(dir.resolve("absent"))).isZero();
+    }
 }

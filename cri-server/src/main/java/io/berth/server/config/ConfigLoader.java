@@ -122,11 +122,17 @@ public final class ConfigLoader {
         }
         String subnet = orDefault(raw.subnet, d.subnet());
         try {
-            if (io.berth.netplugin.ip.Cidr.parse(subnet, "network.subnet").isIpv6()) {
+            io.berth.netplugin.ip.Cidr v4 = io.berth.netplugin.ip.Cidr.parse(subnet, "network.subnet");
+            if (v4.isIpv6()) {
                 throw new ConfigException(where + ": network.subnet must be IPv4; use network.ipv6_subnet for IPv6");
             }
-            if (raw.ipv6Subnet != null && !io.berth.netplugin.ip.Cidr.parse(raw.ipv6Subnet, "network.ipv6_subnet").isIpv6()) {
-                throw new ConfigException(where + ": network.ipv6_subnet must be an IPv6 range");
+            requireRoomForPods(v4, subnet, 30, "network.subnet", where);
+            if (raw.ipv6Subnet != null) {
+                io.berth.netplugin.ip.Cidr v6 = io.berth.netplugin.ip.Cidr.parse(raw.ipv6Subnet, "network.ipv6_subnet");
+                if (!v6.isIpv6()) {
+                    throw new ConfigException(where + ": network.ipv6_subnet must be an IPv6 range");
+                }
+                requireRoomForPods(v6, raw.ipv6Subnet, 126, "network.ipv6_subnet", where);
             }
         } catch (io.berth.common.error.InvalidArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage());
@@ -136,6 +142,18 @@ public final class ConfigLoader {
                 raw.allowEgress == null ? d.allowEgress() : raw.allowEgress,
                 path(raw.cniConfDir, d.cniConfDir(), "network.cni_conf_dir", where), binDirs);
 
+    }
+
+    /**
+     * A range must hold its network address, the bridge's gateway and at least one pod. Checked here, with
+     * the key and file named, rather than when the bridge plugin first gets the range.
+     */
+    private static void requireRoomForPods(io.berth.netplugin.ip.Cidr range, String text, int longestPrefix,
+            String key, String where) {
+        if (range.prefixLength() > longestPrefix) {
+            throw new ConfigException(where + ": " + key + " " + text + " is too small: pods need at least a /"
+                    + longestPrefix + " (network address, gateway and one pod)");
+        }
     }
 
     private static MetricsConfig metrics(ConfigFile.MetricsSection section, String where) {

@@ -111,6 +111,23 @@ public final class PodInfra implements SandboxInfra {
     }
 
     @Override
+    public void stopOrphan(Path sandboxDir) throws Exception {
+        Path runDir = sandboxDir.resolve("infra");
+        if (!Files.exists(runDir)) {
+            return;
+        }
+        try {
+            ShimClient shim = ShimClient.connect(runDir);
+            shim.kill(SIGKILL, true);
+            shim.delete(true);
+        } catch (ShimGoneException | java.io.IOException gone) {
+            // No shim serves it: runc never created the init, or the shim already deleted it.
+        }
+        ContainerCreator.unmountAllUnder(runDir);
+        TreeDeleter.delete(runDir);
+    }
+
+    @Override
     public boolean isRunning(SandboxMetadata sandbox) {
         try {
             return ShimClient.connect(runDir(sandbox)).state().getStatus() == io.berth.shim.api.Status.STATUS_RUNNING;

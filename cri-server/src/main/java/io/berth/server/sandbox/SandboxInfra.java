@@ -11,6 +11,12 @@ public interface SandboxInfra {
     /** Stops and deletes it; idempotent. */
     void stop(SandboxMetadata sandbox) throws Exception;
 
+    /**
+     * Stops and deletes the init process under a sandbox dir that no record owns (RunPodSandbox was cut
+     * short by a crash before it recorded the sandbox); idempotent, and a dir without one is fine.
+     */
+    void stopOrphan(java.nio.file.Path sandboxDir) throws Exception;
+
     /** Whether it still runs (after a daemon restart). */
     boolean isRunning(SandboxMetadata sandbox);
 }

@@ -12,7 +12,12 @@ public record SandboxPaths(Path dir) {
      * in 108 bytes even under a long state dir.
      */
     public static SandboxPaths of(Path stateRoot, String id) {
-        return new SandboxPaths(stateRoot.resolve("sandboxes").resolve(id.substring(0, 16)));
+        return new SandboxPaths(root(stateRoot).resolve(id.substring(0, 16)));
+    }
+
+    /** The dir that holds every sandbox's dir. */
+    public static Path root(Path stateRoot) {
+        return stateRoot.resolve("sandboxes");
     }
 
     public Path netns() {

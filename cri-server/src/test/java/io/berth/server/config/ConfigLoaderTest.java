@@ -130,4 +130,16 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_downloads = 2", "x.toml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key");
     }
+
+    @Test
+    void rangesTooSmallForAPodAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[network]\nsubnet = \"10.1.2.0/31\"", "n.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config n.toml: network.subnet 10.1.2.0/31 is too small");
+        assertThatThrownBy(() -> ConfigLoader.parse("[network]\nipv6_subnet = \"fd00::/127\"", "n.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config n.toml: network.ipv6_subnet fd00::/127 is too small");
+        assertThat(ConfigLoader.parse("[network]\nsubnet = \"10.1.2.0/30\"\nipv6_subnet = \"fd00::/126\"", "n.toml")
+                .network().subnet()).isEqualTo("10.1.2.0/30");
+    }
 }

@@ -65,6 +65,7 @@ class SandboxLifecycleTest {
     private InProcessCri serve() throws Exception {
         SandboxStore store = new SandboxStore(config.root().resolve("sandboxes"));
         SandboxRecovery.reconcile(store, NO_INFRA);
+        SandboxRecovery.removeOrphans(config.state(), store, NO_INFRA);
         SandboxMembers none = new SandboxMembers() {
             @Override
             public void stopAll(String id) {}
@@ -92,6 +93,9 @@ class SandboxLifecycleTest {
 
         @Override
         public void stop(SandboxMetadata sandbox) {}
+
+        @Override
+        public void stopOrphan(Path sandboxDir) {}
 
         @Override
         public boolean isRunning(SandboxMetadata sandbox) {
@@ -202,6 +206,28 @@ class SandboxLifecycleTest {
         rt = cri.runtime();
         assertThat(status(kept).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
         assertThat(status(lost).getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    }
+
+    @Test
+    void aSandboxDirNoRecordOwnsIsTakenDownAtStart() throws Exception {
+        String kept = run(pod("kept"));
+        // What a berthd killed inside RunPodSandbox leaves: pinned namespaces and /dev/shm, but no record.
+        SandboxPaths orphan = SandboxPaths.of(config.state(), "0123456789abcdef".repeat(4));
+        Files.createDirectories(orphan.dir().resolve("ns"));
+        Namespaces.createPinned(Namespaces.Kind.NET, orphan.netns(), null);
+        Namespaces.createPinned(Namespaces.Kind.UTS, orphan.utsns(), "orphan");
+        Namespaces.createPinned(Namespaces.Kind.IPC, orphan.ipcns(), null);
+        Files.createDirectories(orphan.shm());
+        io.berth.linux.Tmpfs.mount(orphan.shm(), 1 << 20, 01777);
+
+        cri.close();
+        cri = serve();
+        rt = cri.runtime();
+        assertThat(io.berth.linux.MountTable.mountPointsUnder(orphan.dir())).isEmpty();
+        assertThat(orphan.dir()).doesNotExist();
+        SandboxPaths keptPaths = SandboxPaths.of(config.state(), kept);
+        assertThat(Namespaces.isPinned(keptPaths.netns())).isTrue();
+        assertThat(status(kept).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
     }
 
     @Test

@@ -45,6 +45,11 @@ final class BridgeDevice {
             throw new IOException("network.bridge '" + name + "' exists and is a " + (link.kind().isEmpty()
                     ? "non-bridge device" : link.kind()) + ", not a bridge; choose another bridge name");
         }
+        if (!hardwareAddressIsSet()) {
+            // Otherwise the gateway's MAC follows the lowest MAC of the pods' veths and changes when a pod
+            // comes or goes; the other pods' cached neighbour entry for the gateway then goes nowhere.
+            host.pinHardwareAddress(name);
+        }
         for (Cidr range : ranges) {
             InetAddress gateway = range.address(BigInteger.ONE);
             try {
@@ -91,6 +96,11 @@ final class BridgeDevice {
     /** Removes the bridge (tests and decommissioning); a missing bridge is fine. */
     void remove(Netlink host) throws ErrnoException {
         host.deleteLink(name);
+    }
+
+    /** Whether the bridge's MAC was set explicitly: {@code addr_assign_type} 3 is NET_ADDR_SET. */
+    private boolean hardwareAddressIsSet() throws IOException {
+        return Files.readString(Path.of("/sys/class/net", name, "addr_assign_type")).trim().equals("3");
     }
 
     private static void sysctl(String key, String value) throws IOException {

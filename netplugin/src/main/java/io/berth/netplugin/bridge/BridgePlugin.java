@@ -80,6 +80,11 @@ public final class BridgePlugin implements NetworkPlugin {
 
     @Override
     public void start(Set<String> livePodIds) throws IOException {
+        // A berthd killed while writing a record or an IPAM file left its temp file; nothing else removes it.
+        records.removeTempLeftovers();
+        for (HostLocalIpam ipam : allIpams()) {
+            ipam.removeTempLeftovers();
+        }
         for (BridgePodRecord r : records.all()) {
             if (!livePodIds.contains(r.podId())) {
                 LOG.info("releasing the network of pod " + r.podId() + ": its sandbox is gone"

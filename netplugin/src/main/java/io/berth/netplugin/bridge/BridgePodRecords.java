@@ -35,6 +35,11 @@ final class BridgePodRecords {
         }
     }
 
+    /** Temp files of writes cut short by a crash; call at start, before any write. */
+    void removeTempLeftovers() throws IOException {
+        io.berth.common.io.AtomicFiles.removeLeftovers(dir);
+    }
+
     void delete(String podId) throws IOException {
         Files.deleteIfExists(file(podId));
     }

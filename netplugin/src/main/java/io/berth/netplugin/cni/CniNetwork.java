@@ -68,13 +68,29 @@ public record CniNetwork(String name, String cniVersion, List<ObjectNode> plugin
             plugins.add((ObjectNode) root);
         }
         for (ObjectNode p : plugins) {
-            String type = text(p, "type", file);
-            if (!type.matches("[A-Za-z0-9_.-]+") || type.startsWith(".")) {
-                throw new FailedPreconditionException("CNI configuration " + file + ": plugin type '" + type
-                        + "' is not a file name");
+            requireFileName(text(p, "type", file), file);
+            JsonNode ipam = p.get("ipam");
+            if (ipam != null && ipam.isObject()) {
+                requireFileName(text(ipam, "type", file), file);
             }
         }
         return new CniNetwork(name, version, List.copyOf(plugins), file);
+    }
+
+    private static void requireFileName(String type, Path file) {
+        if (!type.matches("[A-Za-z0-9_.-]+") || type.startsWith(".")) {
+            throw new FailedPreconditionException("CNI configuration " + file + ": plugin type '" + type
+                    + "' is not a file name");
+        }
+    }
+
+    /**
+     * The binaries plugin {@code i} needs: its own and, when it delegates addresses to one, its IPAM
+     * plugin's. A missing IPAM binary fails the ADD just as surely, after the plugin has begun its work.
+     */
+    List<String> binaries(int i) {
+        JsonNode ipamType = plugins.get(i).path("ipam").path("type");
+        return ipamType.isTextual() ? List.of(type(i), ipamType.asText()) : List.of(type(i));
     }
 
     /** The stdin config of plugin {@code i}: its own object plus the list's name and cniVersion. */

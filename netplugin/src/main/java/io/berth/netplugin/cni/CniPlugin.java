@@ -55,10 +55,7 @@ public final class CniPlugin implements NetworkPlugin {
     @Override
     public PluginStatus status() {
         try {
-            CniNetwork net = CniNetwork.loadFirst(confDir);
-            for (int i = 0; i < net.plugins().size(); i++) {
-                exec.find(net.type(i));
-            }
+            findBinaries(CniNetwork.loadFirst(confDir));
             return PluginStatus.ok();
         } catch (BerthException | IOException e) {
             return PluginStatus.notReady("NetworkPluginNotReady", "cni: " + e.getMessage());
@@ -67,6 +64,8 @@ public final class CniPlugin implements NetworkPlugin {
 
     @Override
     public void start(Set<String> livePodIds) throws IOException {
+        // A berthd killed while writing a cache entry left its temp file; nothing else removes it.
+        io.berth.common.io.AtomicFiles.removeLeftovers(cacheDir);
         for (CniCacheEntry e : entries()) {
             if (!livePodIds.contains(e.podId())) {
                 LOG.info("running CNI DEL for pod " + e.podId() + ": its sandbox is gone");
@@ -78,9 +77,7 @@ public final class CniPlugin implements NetworkPlugin {
     @Override
     public PodAttachment setUp(PodRequest pod) throws IOException {
         CniNetwork net = CniNetwork.loadFirst(confDir);
-        for (int i = 0; i < net.plugins().size(); i++) {
-            exec.find(net.type(i));
-        }
+        findBinaries(net);
         CniCacheEntry entry = new CniCacheEntry(pod.id(), net.name(), net.cniVersion(),
                 List.copyOf(net.plugins()), pod.netns().toString(), IFNAME, cniArgs(pod), runtimeConfig(pod), 
                 pod.portMappings().stream().map(CniPlugin::encode).toList(), null);
@@ -106,6 +103,9 @@ public final class CniPlugin implements NetworkPlugin {
             return new PodAttachment(ips(result));
         } catch (IOException | RuntimeException e) {
             undoSetUp(pod.id(), e);
+            if (e instanceof CniPluginException plugin) {
+                throw plugin.forCaller();
+            }
             throw e;
         }
     }
@@ -145,6 +145,13 @@ public final class CniPlugin implements NetworkPlugin {
         for (int i = 0; i < entry.plugins().size(); i++) {
             exec.run(type(entry, i), "CHECK", podId, entry.netns(), entry.ifName(), entry.cniArgs(),
                     config(entry, i, entry.result()));
+        }
+    }
+
+    /** Every binary the chain runs, IPAM plugins included, or a FailedPrecondition naming the first missing. */
+    private void findBinaries(CniNetwork net) {
+        for (int i = 0; i < net.plugins().size(); i++) {
+            net.binaries(i).forEach(exec::find);
         }
     }
 

@@ -96,6 +96,11 @@ public final class HostLocalIpam {
         });
     }
 
+    /** Temp files of writes cut short by a crash (last_reserved_ip is written atomically); call at start. */
+    public void removeTempLeftovers() throws IOException {
+        locked(() -> AtomicFiles.removeLeftovers(dir));
+    }
+
     /** Address to pod id, for status, garbage collection and tests. */
     public Map<InetAddress, String> allocations() throws IOException {
         return locked(this::readAllocations);

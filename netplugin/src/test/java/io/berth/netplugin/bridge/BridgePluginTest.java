@@ -66,6 +66,42 @@ class BridgePluginTest extends NetworkPluginContract {
     }
 
     @Test
+    void startRemovesTheTempFilesOfWritesAKillCutShort() throws Exception {
+        PodRequest pod = pods.pod("web", List.of());
+        setUp(pod);
+        java.nio.file.Path records = dir.resolve("state/pods");
+        java.nio.file.Path ipam = dir.resolve("state/ipam/10.213.77.0_24");
+        java.nio.file.Files.writeString(records.resolve("." + pod.id() + ".json.tmp-4242-7"), "{\"torn");
+        java.nio.file.Files.writeString(ipam.resolve(".last_reserved_ip.tmp-4242-7"), "1");
+        BridgePlugin restarted = new BridgePlugin(config(SUBNET, List::of));
+        restarted.start(Set.of(pod.id()));
+        try (var left = java.nio.file.Files.list(records)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly(pod.id() + ".json");
+        }
+        assertThat(ipam.resolve(".last_reserved_ip.tmp-4242-7")).doesNotExist();
+        assertThat(addressHolders()).containsExactly(pod.id());
+    }
+
+    @Test
+    void theGatewayKeepsItsMacWhilePodsComeAndGo() throws Exception {
+        PodRequest first = pods.pod("first", List.of());
+        setUp(first);
+        java.nio.file.Path sys = java.nio.file.Path.of("/sys/class/net", BRIDGE);
+        String mac = java.nio.file.Files.readString(sys.resolve("address")).trim();
+        assertThat(java.nio.file.Files.readString(sys.resolve("addr_assign_type")).trim()).as("NET_ADDR_SET")
+                .isEqualTo("3");
+        for (int i = 0; i < 4; i++) {
+            // New veths get random MACs: without a pinned MAC, one lower than the bridge's would take over.
+            PodRequest next = pods.pod("next" + i, List.of());
+            setUp(next);
+            plugin().tearDown(next.id());
+        }
+        plugin().tearDown(first.id());
+        setUp(pods.pod("last", List.of()));
+        assertThat(java.nio.file.Files.readString(sys.resolve("address")).trim()).isEqualTo(mac);
+    }
+
+    @Test
     void theTableIsGoneWithTheLastPod() throws Exception {
         PodRequest pod = pods.pod("web", List.of());
         setUp(pod);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.UnavailableException;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.NetworkPluginContract;
@@ -144,6 +145,19 @@ class CniPluginTest extends NetworkPluginContract {
     }
 
     @Test
+    void aMissingIpamBinaryIsNamedBeforeAnyPluginRuns() throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("no-ipam"));
+        Files.writeString(conf.resolve("10.conflist"), conflist(SUBNET, dir.resolve("ipam"))
+                .replace("\"host-local\"", "\"no-such-ipam\""));
+        CniPlugin noIpam = new CniPlugin(conf, List.of(BIN), dir.resolve("s4"));
+        assertThat(noIpam.status().ready()).isFalse();
+        assertThat(noIpam.status().message()).contains("CNI plugin 'no-such-ipam' is not in any of the bin dirs");
+        assertThatThrownBy(() -> noIpam.setUp(pods.pod("web", List.of())))
+                .isInstanceOf(FailedPreconditionException.class).hasMessageContaining("no-such-ipam");
+        assertThat(dir.resolve("s4/results")).doesNotExist();
+    }
+
+    @Test
     void anExhaustedRangeFailsInThePluginAndLeavesNothing() throws Exception {
         Path conf = Files.createDirectories(dir.resolve("tiny"));
         Files.writeString(conf.resolve("10.conflist"), conflist(Cidr.parse("10.213.79.0/30", "s"), dir.resolve("ipam")));
@@ -152,14 +166,29 @@ class CniPluginTest extends NetworkPluginContract {
         PodRequest second = pods.pod("second", List.of());
         try {
             tiny.setUp(first);
-            assertThatThrownBy(() -> tiny.setUp(second)).isInstanceOf(CniPluginException.class)
-                    .hasMessageContaining("ADD").hasMessageContaining("no IP addresses available");
+            assertThatThrownBy(() -> tiny.setUp(second)).isInstanceOf(UnavailableException.class)
+                    .hasMessageStartingWith("pod network set-up failed: CNI plugin bridge ADD failed")
+                    .hasMessageContaining("no IP addresses available")
+                    .hasCauseInstanceOf(CniPluginException.class);
             assertThat(bridgePorts()).hasSize(1);
             assertThat(addressHolders()).doesNotContain(second.id());
         } finally {
             tiny.tearDown(first.id());
             tiny.tearDown(second.id());
         }
+    }
+
+    @Test
+    void aPluginFailureReachesTheCallerAsTheSpecsCodeMeansIt() {
+        assertThat(new CniPluginException("bridge", "ADD", 7, "bad config").forCaller())
+                .isInstanceOf(FailedPreconditionException.class)
+                .hasMessage("pod network set-up failed: CNI plugin bridge ADD failed (code 7): bad config");
+        assertThat(new CniPluginException("calico", "ADD", 11, "datastore busy").forCaller())
+                .isInstanceOf(UnavailableException.class);
+        assertThat(new CniPluginException("bridge", "ADD", 999, "no IP addresses available").forCaller())
+                .isInstanceOf(UnavailableException.class);
+        assertThat(new CniPluginException("odd", "ADD", -1, "no message").forCaller())
+                .isInstanceOf(UnavailableException.class);
     }
 
     @Test

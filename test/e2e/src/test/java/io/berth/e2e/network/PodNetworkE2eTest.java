@@ -38,9 +38,18 @@ class PodNetworkE2eTest {
     private static final String BRIDGE = "te2e-br";
     private static final String CNI_BRIDGE = "te2e-cni";
     private String ipForward;
+    /** The test's berthd: its pods are removed before it stops, or their init processes would outlive it. */
+    private BerthdProcess berthd;
 
     @AfterEach
     void cleanHost() throws Exception {
+        if (berthd != null && berthd.isAlive()) {
+            for (var pod : berthd.client().runtime().listPodSandbox(
+                    io.berth.cri.v1.ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                berthd.client().runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder()
+                        .setPodSandboxId(pod.getId()).build());
+            }
+        }
         sh("ip", "link", "del", BRIDGE);
         sh("ip", "link", "del", CNI_BRIDGE);
         sh("nft", "delete", "table", "inet", "berth_te2e_br");
@@ -56,7 +65,7 @@ class PodNetworkE2eTest {
 
     @Test
     void aPodGetsAnAddressAndStopRemovesVethAddressAndRules() throws Exception {
-        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
+        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
         CriClient cri = berthd.client();
         assertThat(BasicCriCalls.condition(cri.runtime().status(StatusRequest.getDefaultInstance()),
                 BasicCriCalls.NETWORK_READY)).hasValueSatisfying(c -> assertThat(c.getStatus()).isTrue());
@@ -76,7 +85,7 @@ class PodNetworkE2eTest {
 
     @Test
     void killDashNineThenRestartThenRemoveLeavesNothing() throws Exception {
-        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
+        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
         String id = run(berthd.client(), "web", 18482);
         berthd.kill9();
         berthd.restart();
@@ -90,7 +99,7 @@ class PodNetworkE2eTest {
 
     @Test
     void aTakenHostPortFailsRunPodSandboxAndLeavesNothing() throws Exception {
-        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
+        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
         CriClient cri = berthd.client();
         String first = run(cri, "first", 18483);
         try {
@@ -122,7 +131,7 @@ class PodNetworkE2eTest {
                   {"type": "loopback"}
                  ]}
                 """.formatted(CNI_BRIDGE, conf.resolve("ipam")));
-        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
+        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
                 "[network]\nplugin = \"cni\"\ncni_conf_dir = \"" + conf.path() + "\"\ncni_bin_dirs = [\"/usr/lib/cni\"]\n"));
         CriClient cri = berthd.client();
         String id = run(cri, "cni-pod", 0);
@@ -140,7 +149,7 @@ class PodNetworkE2eTest {
 
     @Test
     void statusNamesAMissingCniConfig() {
-        BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
+        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
                 "[network]\nplugin = \"cni\"\ncni_conf_dir = \"/nonexistent/net.d\"\n"));
         assertThat(BasicCriCalls.condition(berthd.client().runtime().status(StatusRequest.getDefaultInstance()),
                 BasicCriCalls.NETWORK_READY)).hasValueSatisfying(c -> {
