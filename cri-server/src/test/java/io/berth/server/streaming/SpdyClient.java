@@ -189,6 +189,29 @@ public final class SpdyClient implements AutoCloseable {
         return b == null ? new byte[0] : b.toByteArray();
     }
 
+    /** Streams the server answered with SYN_REPLY (live view). */
+    public Set<Integer> repliedStreams() {
+        return replied;
+    }
+
+    /** Streams the server half-closed with a FIN (live view). */
+    public Set<Integer> finishedStreams() {
+        return finished;
+    }
+
+    /** Streams the server reset (live view). */
+    public Set<Integer> resetStreams() {
+        return resets;
+    }
+
+    public boolean goAwayReceived() {
+        return goAway.get();
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
     public void awaitClosed() throws Exception {
         closed.get(10, TimeUnit.SECONDS);
     }

@@ -161,6 +161,11 @@ public final class WsClient implements AutoCloseable {
         return messages.poll(10, TimeUnit.SECONDS);
     }
 
+    /** The next message if one is there, else null; never waits. */
+    public Msg poll() {
+        return messages.poll();
+    }
+
     /** Reads everything until the server closes; returns the bytes of each channel. */
     public ChannelOutput readAll() throws InterruptedException {
         ChannelOutput out = new ChannelOutput();

@@ -9,15 +9,15 @@ import java.nio.file.Path;
  * A berthd registry config dir with containerd-style {@code certs.d/<host>/hosts.toml} files, and the
  * config.toml lines that point berthd at it.
  */
-final class RegistryHosts {
+public final class RegistryHosts {
     private final Path dir;
 
-    RegistryHosts(Path dir) {
+    public RegistryHosts(Path dir) {
         this.dir = dir;
     }
 
     /** Declares {@code host} (host:port) a plain-HTTP registry, as an operator would for a local one. */
-    RegistryHosts plainHttp(String host) {
+    public RegistryHosts plainHttp(String host) {
         try {
             Path file = dir.resolve("certs.d").resolve(host).resolve("hosts.toml");
             Files.createDirectories(file.getParent());
@@ -30,7 +30,7 @@ final class RegistryHosts {
     }
 
     /** The berthd config: this registry dir plus any further {@code [image]} lines. */
-    String config(String... imageLines) {
+    public String config(String... imageLines) {
         return "[image]\nregistry_config_dir = \"" + dir + "\"\n" + String.join("\n", imageLines) + "\n";
     }
 }
