@@ -109,7 +109,8 @@ public final class SpdyClient implements AutoCloseable {
                     ctx.pipeline().addBefore("client", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
                     ctx.pipeline().remove("http");
                 }
-                response.complete(r.retainedDuplicate());
+                // A heap copy: whoever reads the answer need not release it, and Netty finds no leak.
+                response.complete(r.replace(Unpooled.copiedBuffer(r.content())));
             } else if (msg instanceof SpdySynReplyFrame f) {
                 replied.add(f.streamId());
             } else if (msg instanceof SpdyDataFrame f) {

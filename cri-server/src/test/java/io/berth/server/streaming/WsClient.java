@@ -101,7 +101,8 @@ public final class WsClient implements AutoCloseable {
                 handshaker.finishHandshake(ctx.channel(), response);
                 accepted.complete(handshaker.actualSubprotocol() == null ? "" : handshaker.actualSubprotocol());
             } catch (RuntimeException e) {
-                rejected.complete(response.retainedDuplicate());
+                // A heap copy: whoever reads the answer need not release it, and Netty finds no leak.
+                rejected.complete(response.replace(Unpooled.copiedBuffer(response.content())));
             }
             return;
         }
