@@ -85,6 +85,42 @@ class AttachE2eTest {
         assertThat(testbed.state(ticker)).isEqualTo(ContainerState.CONTAINER_RUNNING);
     }
 
+    @Test
+    void withStdinOnceTheFirstAttacherWhoseStdinEndsEndsTheContainersStdin() throws Exception {
+        String pod = testbed.runPod("stdin-once");
+        String once = testbed.runContainer(pod, testbed.container("once", "cat").setStdin(true).setStdinOnce(true));
+        String open = testbed.runContainer(pod, testbed.container("open", "cat").setStdin(true));
+        // An attacher without stdin comes and goes: that is no end of stdin.
+        try (ExecConnection watcher = StreamProtocol.WEBSOCKET_V5.open(testbed.attachUrl(once, Streams.OUT_ERR),
+                Streams.OUT_ERR)) {
+            assertThat(watcher.ended()).isFalse();
+        }
+        try (ExecConnection c = StreamProtocol.SPDY_V5.open(testbed.attachUrl(once, Streams.IN_OUT_ERR),
+                Streams.IN_OUT_ERR)) {
+            c.stdin("typed once\n");
+            c.awaitStdout("typed once\n");
+            c.closeStdin();
+            // cat reads its end of file and exits, and with it the container: that ends the attachment.
+            c.awaitEnd();
+            assertThat(c.error()).isEqualTo(StatusJson.SUCCESS);
+        }
+        await().atMost(StreamingTestbed.CONTAINER_TIMEOUT)
+                .until(() -> testbed.state(once) == ContainerState.CONTAINER_EXITED);
+        // Without stdin_once an attacher's end of stdin is its own: cat waits for the next one.
+        try (ExecConnection c = StreamProtocol.SPDY_V5.open(testbed.attachUrl(open, Streams.IN_OUT_ERR),
+                Streams.IN_OUT_ERR)) {
+            c.stdin("typed first\n");
+            c.awaitStdout("typed first\n");
+            c.closeStdin();
+        }
+        assertThat(testbed.state(open)).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        try (ExecConnection c = StreamProtocol.WEBSOCKET_V4.open(testbed.attachUrl(open, Streams.IN_OUT_ERR),
+                Streams.IN_OUT_ERR)) {
+            c.stdin("typed again\n");
+            c.awaitStdout("typed again\n");
+        }
+    }
+
     /** The numbers of the complete {@code tick-N} lines, in order. */
     private static List<Integer> ticks(String output) {
         List<Integer> numbers = new ArrayList<>();

@@ -10,6 +10,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,6 +83,34 @@ class ExecE2eTest {
         }
         // WebSocket v4 cannot end stdin: the client leaves instead, which kills the process.
         await().atMost(ExecConnection.SESSION_TIMEOUT).until(() -> !testbed.processes(container).contains("cat"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamProtocol.class)
+    void megabytesOfOutputArriveWholeAndInOrder(StreamProtocol protocol) throws Exception {
+        int lines = 300_000; // about 2 MB, many times berthd's frame size and every buffer on the way
+        String expected = IntStream.rangeClosed(1, lines).mapToObj(n -> n + "\n").collect(Collectors.joining());
+        try (ExecConnection c = exec(protocol, Streams.OUT_ERR, "seq", "1", Integer.toString(lines))) {
+            c.awaitEnd();
+            assertThat(c.stdout().length()).isEqualTo(expected.length());
+            assertThat(c.stdout()).isEqualTo(expected);
+            assertThat(c.error()).isEqualTo(StatusJson.SUCCESS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamProtocol.class)
+    void aMegabyteOfStdinArrivesWhole(StreamProtocol protocol) throws Exception {
+        int size = 1024 * 1024;
+        String chunk = "0123456789abcdef".repeat(4096); // 64 KiB per message, under the server's message limit
+        try (ExecConnection c = exec(protocol, Streams.IN_OUT_ERR, "sh", "-c", "head -c " + size + " | wc -c")) {
+            for (int sent = 0; sent < size; sent += chunk.length()) {
+                c.stdin(chunk);
+            }
+            c.awaitEnd();
+            assertThat(c.stdout().trim()).isEqualTo(Integer.toString(size));
+            assertThat(c.error()).isEqualTo(StatusJson.SUCCESS);
+        }
     }
 
     @ParameterizedTest
