@@ -69,14 +69,19 @@ class AttachE2eTest {
                 attached.add(protocol.open(testbed.attachUrl(ticker, Streams.OUT_ERR), Streams.OUT_ERR));
             }
             for (ExecConnection c : attached) {
-                await().atMost(ExecConnection.SESSION_TIMEOUT).until(() -> ticks(c.stdout()).size() >= 3);
-                assertThat(c.ended()).isFalse();
+                await().atMost(ExecConnection.SESSION_TIMEOUT).until(() -> !ticks(c.stdout()).isEmpty());
             }
-            // Each attacher sees a contiguous run of the same lines: nothing dropped or interleaved.
+            // The last one in saw its first line when all the others were in too: from there on, every
+            // attacher must see every line, in order.
+            int allIn = attached.stream().mapToInt(c -> ticks(c.stdout()).get(0)).max().orElseThrow();
             for (ExecConnection c : attached) {
+                await().atMost(ExecConnection.SESSION_TIMEOUT).until(() -> ticks(c.stdout()).contains(allIn + 2));
+                assertThat(c.ended()).isFalse();
                 List<Integer> seen = ticks(c.stdout());
+                assertThat(seen).contains(allIn, allIn + 1, allIn + 2);
                 for (int k = 1; k < seen.size(); k++) {
-                    assertThat(seen.get(k)).isEqualTo(seen.get(k - 1) + 1);
+                    assertThat(seen.get(k)).as("the line after tick-%d", seen.get(k - 1))
+                            .isEqualTo(seen.get(k - 1) + 1);
                 }
             }
         } finally {
