@@ -9,23 +9,32 @@ import io.berth.server.container.ContainerService;
 import io.berth.server.container.ContainerStreams;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
+import io.berth.server.events.ContainerEventBus;
+import io.berth.server.events.ContainerEventPublisher;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.AttachRpc;
+import io.berth.server.rpc.ContainerStatsRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.exec.ExecSync;
 import io.berth.server.rpc.ExecRpc;
 import io.berth.server.rpc.ExecSyncRpc;
 import io.berth.server.rpc.PortForwardRpc;
 import io.berth.server.rpc.CreateContainerRpc;
+import io.berth.server.rpc.GetContainerEventsRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
+import io.berth.server.rpc.ListContainerStatsRpc;
 import io.berth.server.rpc.ListContainersRpc;
 import io.berth.server.rpc.ListImagesRpc;
+import io.berth.server.rpc.ListMetricDescriptorsRpc;
+import io.berth.server.rpc.ListPodSandboxMetricsRpc;
 import io.berth.server.rpc.ListPodSandboxRpc;
+import io.berth.server.rpc.ListPodSandboxStatsRpc;
+import io.berth.server.rpc.PodSandboxStatsRpc;
 import io.berth.server.rpc.PodSandboxStatusRpc;
 import io.berth.server.rpc.PullImageRpc;
 import io.berth.server.rpc.RemoveContainerRpc;
@@ -50,6 +59,9 @@ import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
 import io.berth.server.streaming.StreamBackend;
 import io.berth.server.streaming.StreamingEndpoint;
+import io.berth.server.stats.HostCgroups;
+import io.berth.server.stats.NetnsInterfaces;
+import io.berth.server.stats.StatsService;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -76,6 +88,8 @@ public final class CriWiring implements AutoCloseable {
     private final SandboxTeardown sandboxTeardown;
     private final StreamingEndpoint streaming;
     private final StreamBackend streams;
+    private final ContainerEventBus events = new ContainerEventBus();
+    private final StatsService stats;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
@@ -84,8 +98,10 @@ public final class CriWiring implements AutoCloseable {
         this.clock = clock;
         HostFacts host = HostProbe.detect(config);
         sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock);
+        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock, metrics::shimStarted);
         owned.add(containers);
+        owned.add(events::close);
+        containers.store().onChange(new ContainerEventPublisher(events, containers.store(), sandboxes, clock));
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();
         NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
@@ -95,6 +111,10 @@ public final class CriWiring implements AutoCloseable {
         streaming = own(new StreamingEndpoint());
         streams = new ContainerStreams(containers.store(), sandboxes, containers.shims());
         streaming.useBackend(streams);
+        // The snapshotter root is what ImageFsInfo reports as the container filesystem (see ImageSystem).
+        stats = own(new StatsService(containers.store(), sandboxes, snapshotter, config.root().resolve("snapshots"),
+                HostCgroups.detect(), new NetnsInterfaces(), host.cgroupDriver(), clock))
+                .startHousekeeping(StatsService.LAYER_REFRESH);
         metrics.countSandboxes(() -> sandboxes.list().size());
         metrics.countContainers(() -> containers.store().list().size());
         metrics.countShims(() -> containers.shims().size());
@@ -128,7 +148,14 @@ public final class CriWiring implements AutoCloseable {
                         new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)))
                 .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
                 .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
-                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming));
+                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming))
+                .serverStream(RuntimeServiceGrpc.getGetContainerEventsMethod(), new GetContainerEventsRpc(events))
+                .unary(RuntimeServiceGrpc.getContainerStatsMethod(), new ContainerStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListContainerStatsMethod(), new ListContainerStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatsMethod(), new PodSandboxStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), new ListPodSandboxStatsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListMetricDescriptorsMethod(), new ListMetricDescriptorsRpc(stats))
+                .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), new ListPodSandboxMetricsRpc(stats));
     }
 
     /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */
@@ -151,6 +178,14 @@ public final class CriWiring implements AutoCloseable {
         Set<String> ids = new HashSet<>();
         containers.store().list().forEach(c -> ids.add(c.metadata().imageId()));
         return ids;
+    }
+
+    /**
+     * Ends every GetContainerEvents stream (UNAVAILABLE: reconnect). Call before stopping the gRPC server: an
+     * open kubelet stream is an in-flight call that would otherwise hold the shutdown for its whole grace period.
+     */
+    public void closeEventStreams() {
+        events.close();
     }
 
     /** Takes ownership: closed, in reverse order, when the wiring closes. */

@@ -14,6 +14,7 @@ import io.berth.server.metrics.MetricsCatalog;
 import io.berth.server.metrics.MetricsHttpServer;
 import io.berth.server.metrics.RpcMetrics;
 import java.io.IOException;
+import io.berth.server.image.pull.PullObserver;
 import java.time.Clock;
 import java.util.Set;
 import java.util.logging.Logger;
@@ -44,15 +45,17 @@ public final class Daemon {
         try {
             MetricsCatalog metrics = new MetricsCatalog();
             JvmMetrics.register(metrics);
+            DaemonMetrics daemonMetrics = new DaemonMetrics(metrics);
             Clock clock = Clock.systemUTC();
             // The image side is opened first (containers need its snapshotter) but asks the container side,
             // once it exists, which images are in use.
             CriWiring[] late = new CriWiring[1];
             ImageSystem images = ImageSystem.open(config,
-                    () -> late[0] == null ? Set.of() : late[0].imagesInUse(), clock);
+                    () -> late[0] == null ? Set.of() : late[0].imagesInUse(), clock,
+                    PullObserver.of(daemonMetrics::imagePulled, daemonMetrics::imagePullFailed));
             try {
                 wiring = new CriWiring(config, clock, images.snapshotter(), new StoreImageLookup(images.store()),
-                        new DaemonMetrics(metrics));
+                        daemonMetrics);
             } catch (IOException | RuntimeException e) {
                 images.close();
                 throw e;
@@ -98,6 +101,7 @@ public final class Daemon {
         if (metricsServer != null) {
             metricsServer.close();
         }
+        wiring.closeEventStreams();
         server.stop(config.shutdownGraceSeconds());
         // Closes the streaming server with the other components; open exec sessions end with it.
         wiring.close();

@@ -7,8 +7,10 @@ import io.berth.common.error.AlreadyExistsException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.linux.Posix;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,25 @@ abstract class SnapshotterConformanceTest {
             }
         });
         snapshotter.commit(name, key);
+    }
+
+    @Test
+    void theRootOfEverySnapshotIs0755UnderBerthdsUmask() throws Exception {
+        // The root of a container's snapshot is its "/": under berthd's umask 0077 it must still be 0755.
+        int previous = Posix.umask(0077);
+        List<Mount> fresh;
+        List<Mount> child;
+        try {
+            commitLayer("base", null, "etc/passwd", "root");
+            fresh = snapshotter.prepare("fresh", null);
+            child = snapshotter.prepare("child", "base");
+        } finally {
+            Posix.umask(previous);
+        }
+        for (List<Mount> mounts : List.of(fresh, child)) {
+            withMounted(mounts, dir -> assertThat(Files.getPosixFilePermissions(dir))
+                    .isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
     }
 
     @Test

@@ -57,6 +57,21 @@ public final class ContainerCleaner {
         TreeDeleter.delete(m.runPath());
     }
 
+    /**
+     * {@code <runtime> delete --force} for a container whose shim died without recording its exit: the runtime
+     * kills whatever of it still runs and forgets it. The rootfs mount, snapshot and run dir stay for
+     * RemoveContainer. A failure is logged, not thrown: the container is recorded EXITED either way.
+     */
+    public void killOrphaned(ContainerStore.Container c) {
+        try {
+            runtimeFor(c.metadata()).forceDelete(c.id());
+            LOG.info("container " + c.id() + " lost its shim; its processes were killed by "
+                    + c.metadata().runtimeHandler() + " delete --force");
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warning("container " + c.id() + " lost its shim and could not be killed: " + e.getMessage());
+        }
+    }
+
     private static ShimClient reconnect(ContainerMetadata m) {
         try {
             return ShimClient.connect(m.runPath());

@@ -125,9 +125,15 @@ public final class ContainerControl implements SandboxMembers {
         containers.update(c.id(), s -> s.withResources(resources.toByteArray()));
     }
 
-    /** Records an exit the shim reported, or the loss of the shim. Called on the exit watcher's thread. */
+    /**
+     * Records an exit the shim reported, or the loss of the shim. Called on the exit watcher's thread, and by
+     * recovery at start. A shim lost without a recorded exit leaves the container's processes running with no one
+     * watching them; they are killed here, as containerd does after a dead shim, so that EXITED is the truth and a
+     * restart by kubelet never runs a second copy beside the first.
+     */
     public void recordExit(String id, ShimRegistry.Exit exit) {
-        if (containers.find(id).isEmpty()) {
+        ContainerStore.Container before = containers.find(id).orElse(null);
+        if (before == null || before.status().phase() == ContainerLifecycle.Phase.EXITED) {
             return;
         }
         long now = clock.millis() * 1_000_000L;
@@ -143,6 +149,9 @@ public final class ContainerControl implements SandboxMembers {
             return s.exited(255, now, "Unknown", exit.lostReason());
         });
         LOG.info("container " + id + " exited: " + containers.get(id).status().exitCode());
+        if (exit.status().isEmpty()) {
+            cleaner.killOrphaned(before);
+        }
     }
 
     @Override

@@ -11,7 +11,10 @@ import io.berth.shim.client.LaunchOptions;
 import io.berth.shim.client.ShimPool;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
+import io.berth.shim.client.ShimClient;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** The container side of berthd, assembled once: store, shims, create, control, the pod init, recovery. */
@@ -26,7 +29,7 @@ public final class ContainerService implements AutoCloseable {
     private final ShimPool pool;
 
     public ContainerService(BerthConfig config, SandboxStore sandboxes, ImageLookup images, Snapshotter snapshotter,
-            HostFacts host, Clock clock) throws IOException {
+            HostFacts host, Clock clock, Consumer<Duration> shimStarted) throws IOException {
         store = new ContainerStore(config.root().resolve("containers"));
         ContainerControl[] controlRef = new ContainerControl[1];
         shims = new ShimRegistry((id, exit) -> controlRef[0].recordExit(id, exit));
@@ -38,7 +41,13 @@ public final class ContainerService implements AutoCloseable {
             throw new IllegalStateException("the pod init mounts no image volumes");
         });
         pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
-        ContainerCreator.ShimLauncher launcher = pool::launch;
+        ContainerCreator.ShimLauncher launcher = shimConfig -> {
+            long start = System.nanoTime();
+            ShimClient shim = pool.launch(shimConfig);
+            // Launch to a serving socket: the time CreateContainer (or RunPodSandbox) waited for its shim.
+            shimStarted.accept(Duration.ofNanos(System.nanoTime() - start));
+            return shim;
+        };
         PodFacts podFacts = new PodFacts();
         creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
                 clock);

@@ -8,12 +8,17 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-/** Container records by id plus the index of their reserved names. */
+/**
+ * Container records by id plus the index of their reserved names. Every lifecycle step (a record added, a
+ * phase entered, a record removed) is told to the {@link ContainerChanges} listener under this store's lock,
+ * so the CRI event stream carries each container's steps in order.
+ */
 public final class ContainerStore {
     public static final String KIND = "container";
 
     private final RecordStore<ContainerMetadata, ContainerLifecycle> records;
     private final NameIndex names = new NameIndex(KIND);
+    private volatile ContainerChanges changes = ContainerChanges.NONE;
 
     public ContainerStore(Path dir) throws IOException {
         records = new RecordStore<>(KIND, dir, ContainerMetadata.class, ContainerLifecycle.class);
@@ -26,12 +31,28 @@ public final class ContainerStore {
         return names;
     }
 
-    public Container add(ContainerMetadata metadata, ContainerLifecycle status) {
-        return new Container(records.create(metadata.id(), metadata, status));
+    /** Sets the one listener of lifecycle steps (the event publisher in berthd). */
+    public void onChange(ContainerChanges listener) {
+        this.changes = listener;
     }
 
-    public Container update(String id, UnaryOperator<ContainerLifecycle> change) {
-        return new Container(records.update(id, change));
+    public synchronized Container add(ContainerMetadata metadata, ContainerLifecycle status) {
+        Container added = new Container(records.create(metadata.id(), metadata, status));
+        changes.changed(ContainerChanges.Step.CREATED, added);
+        return added;
+    }
+
+    /** Replaces the status; entering RUNNING is a STARTED step, entering EXITED a STOPPED one. */
+    public synchronized Container update(String id, UnaryOperator<ContainerLifecycle> change) {
+        ContainerLifecycle.Phase before = records.get(id).status().phase();
+        Container updated = new Container(records.update(id, change));
+        ContainerLifecycle.Phase after = updated.status().phase();
+        if (after != before && after == ContainerLifecycle.Phase.RUNNING) {
+            changes.changed(ContainerChanges.Step.STARTED, updated);
+        } else if (after != before && after == ContainerLifecycle.Phase.EXITED) {
+            changes.changed(ContainerChanges.Step.STOPPED, updated);
+        }
+        return updated;
     }
 
     public Container get(String id) {
@@ -54,9 +75,13 @@ public final class ContainerStore {
         return list().stream().filter(c -> c.metadata().sandboxId().equals(sandboxId)).toList();
     }
 
-    public void remove(Container c) {
+    public synchronized void remove(Container c) {
+        Container last = find(c.id()).orElse(null);
         records.delete(c.id());
         names.release(c.metadata().name(), c.id());
+        if (last != null) {
+            changes.changed(ContainerChanges.Step.DELETED, last);
+        }
     }
 
     /** An immutable view of one container at the time it was read. */

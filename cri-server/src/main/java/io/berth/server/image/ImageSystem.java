@@ -8,6 +8,7 @@ import io.berth.server.config.ImageSettings;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.hosts.HostsConfig;
 import io.berth.server.image.pull.ImagePuller;
+import io.berth.server.image.pull.PullObserver;
 import io.berth.server.image.reclaim.ImageReclaimer;
 import io.berth.server.image.reclaim.ImageRemover;
 import io.berth.server.image.reclaim.ImageUsers;
@@ -66,6 +67,12 @@ public final class ImageSystem implements AutoCloseable {
      * record needs.
      */
     public static ImageSystem open(BerthConfig config, ImageUsers users, Clock clock) throws IOException {
+        return open(config, users, clock, PullObserver.NONE);
+    }
+
+    /** As {@link #open(BerthConfig, ImageUsers, Clock)}, telling {@code pulls} how each pull ended. */
+    public static ImageSystem open(BerthConfig config, ImageUsers users, Clock clock, PullObserver pulls)
+            throws IOException {
         ImageSettings settings = config.image();
         Path snapshotRoot = config.root().resolve("snapshots");
         Path scratch = config.state().resolve("layer-apply");
@@ -81,7 +88,7 @@ public final class ImageSystem implements AutoCloseable {
         RegistryClient registry = new RegistryClient(new HostsConfig(settings.registryConfigDir()), registrySettings);
         ImagePuller puller = new ImagePuller(registry, content, store, snapshotter, new LayerApplier(scratch),
                 reclaimer, new LayerDownloader(settings.maxConcurrentDownloads()), Platform.host(),
-                registrySettings.maxManifestBytes(), clock);
+                registrySettings.maxManifestBytes(), clock, pulls);
         return new ImageSystem(content, snapshotter, store, puller, new ImageRemover(store, reclaimer, users),
                 new FilesystemUsageMeter(snapshotRoot, clock), snapshotRoot);
     }

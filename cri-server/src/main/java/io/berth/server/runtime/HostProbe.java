@@ -1,10 +1,13 @@
 package io.berth.server.runtime;
 
 import io.berth.server.config.BerthConfig;
+import io.berth.server.container.spec.Capabilities;
 import io.berth.server.container.spec.HostFacts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Logger;
 
 /** Reads the host facts the OCI spec depends on, once at start. */
@@ -22,11 +25,30 @@ public final class HostProbe {
         int floor = parseInt(read(Path.of("/proc/self/oom_score_adj")));
         String hostname = read(Path.of("/proc/sys/kernel/hostname"));
         // runc 1.1 has no "rro"; claiming it would make every recursive_read_only mount fail at start.
+        List<String> capabilities = effectiveCapabilities();
         HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, false, swap, floor, HostFacts.jvmArch(),
-                hostname);
+                hostname, capabilities);
+        List<String> missing = new ArrayList<>(Capabilities.ALL);
+        missing.removeAll(capabilities);
         LOG.info("host: cgroup " + (v2 ? "v2" : "v1/hybrid") + ", apparmor " + apparmor + ", swap limits " + swap
-                + ", oom_score_adj floor " + floor);
+                + ", oom_score_adj floor " + floor + (missing.isEmpty() ? "" : ", berthd lacks capabilities "
+                + String.join(" ", missing) + " (privileged and ALL grant the others)"));
         return facts;
+    }
+
+    /** berthd's effective capabilities: what "ALL" can grant, as containerd reads them for its own. */
+    static List<String> effectiveCapabilities() {
+        for (String line : read(Path.of("/proc/self/status")).split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                try {
+                    return Capabilities.fromMask(Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16));
+                } catch (NumberFormatException e) {
+                    break;
+                }
+            }
+        }
+        LOG.warning("cannot read CapEff from /proc/self/status; assuming berthd holds every capability");
+        return Capabilities.ALL;
     }
 
     private static String fsType(Path p) {

@@ -37,6 +37,10 @@ public final class SandboxStore {
         return new Sandbox(records.get(id));
     }
 
+    public java.util.Optional<Sandbox> find(String id) {
+        return records.find(id).map(Sandbox::new);
+    }
+
     /** Full id or unique prefix. */
     public Sandbox resolve(String idOrPrefix) {
         return new Sandbox(records.resolve(idOrPrefix));

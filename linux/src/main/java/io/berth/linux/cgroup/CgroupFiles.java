@@ -53,14 +53,24 @@ final class CgroupFiles {
         if (text.isEmpty()) {
             return Optional.empty();
         }
+        // Split by hand, not by regex: kubelet reads memory.stat of every container every few seconds, and a
+        // regex split per line cost as much as reading the file.
+        String all = text.get();
         Map<String, Long> values = new HashMap<>();
-        for (String line : text.get().split("\n")) {
-            String[] kv = line.trim().split("\\s+");
-            if (kv.length != 2) {
+        int start = 0;
+        while (start < all.length()) {
+            int end = all.indexOf('\n', start);
+            if (end < 0) {
+                end = all.length();
+            }
+            String line = all.substring(start, end).trim();
+            start = end + 1;
+            int space = line.indexOf(' ');
+            if (space <= 0 || line.indexOf(' ', space + 1) >= 0) {
                 continue;
             }
             try {
-                values.put(kv[0], Long.parseLong(kv[1]));
+                values.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
             } catch (NumberFormatException e) {
                 // One key we do not use (a u64 limit beyond LONG_MAX, say) must not cost the whole reading.
             }

@@ -17,6 +17,8 @@ import java.util.OptionalLong;
  * @param majorPageFaults       {@code pgmajfault}
  * @param memoryLimitBytes      the memory limit; absent when there is none
  * @param swapUsageBytes        swap in use (v2 {@code memory.swap.current}, v1 memsw usage minus usage)
+ * @param swapLimitBytes        swap the cgroup may use (v2 {@code memory.swap.max}, v1 memsw limit minus memory
+ *                              limit); absent when there is no limit
  * @param oomKills              processes killed by the OOM killer in this cgroup
  * @param pids                  number of tasks ({@code pids.current})
  * @param ioReadBytes           bytes read from block devices
@@ -34,6 +36,7 @@ public record CgroupStats(
         OptionalLong majorPageFaults,
         OptionalLong memoryLimitBytes,
         OptionalLong swapUsageBytes,
+        OptionalLong swapLimitBytes,
         OptionalLong oomKills,
         OptionalLong pids,
         OptionalLong ioReadBytes,
@@ -47,6 +50,14 @@ public record CgroupStats(
         return OptionalLong.of(Math.max(0, memoryLimitBytes.getAsLong() - workingSetBytes.getAsLong()));
     }
 
+    /** kubelet's {@code swap_available_bytes}: swap limit minus swap in use, floored at 0; absent without a limit. */
+    public OptionalLong swapAvailableBytes() {
+        if (swapLimitBytes.isEmpty() || swapUsageBytes.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.max(0, swapLimitBytes.getAsLong() - swapUsageBytes.getAsLong()));
+    }
+
     /** usage − inactive_file, floored at 0 (inactive file pages are reclaimed before anything is killed). */
     static OptionalLong workingSet(OptionalLong usage, OptionalLong inactiveFile) {
         if (usage.isEmpty()) {
@@ -58,6 +69,11 @@ public record CgroupStats(
 
     static OptionalLong times(OptionalLong value, long factor) {
         return value.isEmpty() ? OptionalLong.empty() : OptionalLong.of(value.getAsLong() * factor);
+    }
+
+    /** A reading with every value absent: no cgroup found, or a process that is gone. */
+    public static CgroupStats none() {
+        return builder().build();
     }
 
     static Builder builder() {
@@ -77,6 +93,7 @@ public record CgroupStats(
         OptionalLong majorPageFaults = OptionalLong.empty();
         OptionalLong memoryLimitBytes = OptionalLong.empty();
         OptionalLong swapUsageBytes = OptionalLong.empty();
+        OptionalLong swapLimitBytes = OptionalLong.empty();
         OptionalLong oomKills = OptionalLong.empty();
         OptionalLong pids = OptionalLong.empty();
         OptionalLong ioReadBytes = OptionalLong.empty();
@@ -84,7 +101,8 @@ public record CgroupStats(
 
         CgroupStats build() {
             return new CgroupStats(cpuUsageNanos, cpuUserNanos, cpuSystemNanos, memoryUsageBytes, workingSetBytes,
-                    rssBytes, cacheBytes, pageFaults, majorPageFaults, memoryLimitBytes, swapUsageBytes, oomKills,
+                    rssBytes, cacheBytes, pageFaults, majorPageFaults, memoryLimitBytes, swapUsageBytes, swapLimitBytes,
+                    oomKills,
                     pids, ioReadBytes, ioWriteBytes);
         }
     }

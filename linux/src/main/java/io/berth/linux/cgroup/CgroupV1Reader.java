@@ -63,6 +63,12 @@ final class CgroupV1Reader {
         if (memsw.isPresent() && b.memoryUsageBytes.isPresent()) {
             b.swapUsageBytes = OptionalLong.of(Math.max(0, memsw.getAsLong() - b.memoryUsageBytes.getAsLong()));
         }
+        // v1 limits memory plus swap together; the swap share is what memsw allows beyond the memory limit.
+        OptionalLong memswLimit = memsw.isPresent() && b.memoryLimitBytes.isPresent()
+                ? CgroupFiles.limit(dir.resolve("memory.memsw.limit_in_bytes")) : OptionalLong.empty();
+        if (memswLimit.isPresent() && b.memoryLimitBytes.isPresent()) {
+            b.swapLimitBytes = OptionalLong.of(Math.max(0, memswLimit.getAsLong() - b.memoryLimitBytes.getAsLong()));
+        }
         // oom_kill appeared in memory.oom_control in 4.13; older kernels only have oom_kill_disable/under_oom.
         b.oomKills = CgroupFiles.key(CgroupFiles.keyed(dir.resolve("memory.oom_control")), "oom_kill");
     }

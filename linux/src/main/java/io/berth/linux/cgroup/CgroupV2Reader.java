@@ -29,6 +29,7 @@ final class CgroupV2Reader {
         b.majorPageFaults = CgroupFiles.key(mem, "pgmajfault");
         b.memoryLimitBytes = CgroupFiles.limit(dir.resolve("memory.max"));
         b.swapUsageBytes = CgroupFiles.number(dir.resolve("memory.swap.current"));
+        b.swapLimitBytes = CgroupFiles.limit(dir.resolve("memory.swap.max"));
         b.oomKills = CgroupFiles.key(CgroupFiles.keyed(dir.resolve("memory.events")), "oom_kill");
 
         b.pids = CgroupFiles.number(dir.resolve("pids.current"));

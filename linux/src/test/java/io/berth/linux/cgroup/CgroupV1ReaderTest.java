@@ -56,6 +56,7 @@ class CgroupV1ReaderTest {
                 "total_unevictable 0");
         fs.file(memory, "memory.limit_in_bytes", "536870912");
         fs.file(memory, "memory.memsw.usage_in_bytes", "3436544");
+        fs.file(memory, "memory.memsw.limit_in_bytes", "1073741824");
         fs.file(memory, "memory.oom_control", "oom_kill_disable 0", "under_oom 0", "oom_kill 2");
         fs.file(pids, "pids.current", "5");
         fs.file(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 1048576", "8:0 Write 8192",
@@ -82,6 +83,8 @@ class CgroupV1ReaderTest {
         assertThat(s.majorPageFaults()).hasValue(3);
         assertThat(s.memoryLimitBytes()).hasValue(536_870_912L);
         assertThat(s.swapUsageBytes()).as("memsw - usage").hasValue(4096);
+        assertThat(s.swapLimitBytes()).as("memsw limit - memory limit").hasValue(1_073_741_824L - 536_870_912L);
+        assertThat(s.swapAvailableBytes()).hasValue(1_073_741_824L - 536_870_912L - 4096);
         assertThat(s.oomKills()).hasValue(2);
         assertThat(s.pids()).hasValue(5);
         assertThat(s.ioReadBytes()).hasValue(1_048_576L + 512);
@@ -103,6 +106,8 @@ class CgroupV1ReaderTest {
         assertThat(s.memoryLimitBytes()).as("page-rounded LONG_MAX is no limit").isEmpty();
         assertThat(s.rssBytes()).as("a u64 beyond LONG_MAX in memory.stat costs only its own key").hasValue(8192);
         assertThat(s.swapUsageBytes()).as("no memsw files").isEmpty();
+        assertThat(s.swapLimitBytes()).isEmpty();
+        assertThat(s.swapAvailableBytes()).isEmpty();
         assertThat(s.oomKills()).as("kernel before 4.13").isEmpty();
         assertThat(s.cpuUsageNanos()).isEmpty();
         assertThat(s.pids()).isEmpty();

@@ -40,6 +40,7 @@ class CgroupV2ReaderTest {
                 "pgmajfault 7", "pgrefill 0", "thp_fault_alloc 0");
         fs.file(dir, "memory.max", "268435456");
         fs.file(dir, "memory.swap.current", "4096");
+        fs.file(dir, "memory.swap.max", "65536");
         fs.file(dir, "memory.events", "low 0", "high 0", "max 3", "oom 1", "oom_kill 1", "oom_group_kill 0");
         fs.file(dir, "pids.current", "3");
         fs.file(dir, "io.stat", "8:0 rbytes=1048576 wbytes=4096 rios=10 wios=1 dbytes=0 dios=0",
@@ -65,6 +66,8 @@ class CgroupV2ReaderTest {
         assertThat(s.memoryLimitBytes()).hasValue(268_435_456L);
         assertThat(s.availableBytes()).hasValue(268_435_456L - (16_777_216L - 3_145_728L));
         assertThat(s.swapUsageBytes()).hasValue(4096);
+        assertThat(s.swapLimitBytes()).hasValue(65536);
+        assertThat(s.swapAvailableBytes()).hasValue(65536 - 4096);
         assertThat(s.oomKills()).hasValue(1);
         assertThat(s.pids()).hasValue(3);
         assertThat(s.ioReadBytes()).hasValue(1_048_576L + 2048);
@@ -86,6 +89,7 @@ class CgroupV2ReaderTest {
         assertThat(s.cpuUsageNanos()).isEmpty();
         assertThat(s.rssBytes()).isEmpty();
         assertThat(s.swapUsageBytes()).isEmpty();
+        assertThat(s.swapLimitBytes()).isEmpty();
         assertThat(s.oomKills()).isEmpty();
         assertThat(s.pids()).isEmpty();
         assertThat(s.ioReadBytes()).isEmpty();
@@ -110,7 +114,7 @@ class CgroupV2ReaderTest {
     @Test
     void aCgroupThatIsGoneReadsAsAllAbsent() throws Exception {
         CgroupStats s = Cgroups.detect(fs.proc).statsOf("/not/there");
-        assertThat(s).isEqualTo(CgroupStats.builder().build());
+        assertThat(s).isEqualTo(CgroupStats.none());
         assertThat(s.memoryUsageBytes()).isEqualTo(OptionalLong.empty());
     }
 }

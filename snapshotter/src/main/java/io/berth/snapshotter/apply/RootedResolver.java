@@ -1,5 +1,6 @@
 package io.berth.snapshotter.apply;
 
+import io.berth.snapshotter.fs.RootDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -60,7 +61,8 @@ final class RootedResolver {
                 if (!create) {
                     return null;
                 }
-                Files.createDirectory(here);
+                // A parent the layer implies without an entry of its own.
+                RootDirs.create(here);
                 real.add(c);
             } else if (attrs.isSymbolicLink()) {
                 if (++links > MAX_LINKS) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.linux.MountTable;
+import io.berth.linux.Posix;
 import io.berth.snapshotter.MountedView;
 import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +73,24 @@ abstract class LayerApplyConformanceTest {
                 .file("a/x", "x").file("a/y", "y")
                 .file("d/old", "old").file("d/sub/deep", "deep")
                 .dir("etc", 0755).file("etc/passwd", "root:x:0:0::/root:/bin/sh");
+    }
+
+    @Test
+    void theImageRootAndParentsNoEntryDescribesAre0755UnderBerthdsUmask() throws Exception {
+        // berthd runs with umask 0077; a "/" or "/a" of 0700 would lock non-root container users out.
+        int previous = Posix.umask(0077);
+        try {
+            layer("l1", null, new TarBuilder().file("a/b/file", "f"));
+            layer("l2", "l1", new TarBuilder().file("c/file", "f"));
+        } finally {
+            Posix.umask(previous);
+        }
+        withImage("l2", root -> {
+            for (Path dir : List.of(root, root.resolve("a"), root.resolve("a/b"), root.resolve("c"))) {
+                assertThat(Files.getPosixFilePermissions(dir)).as(dir.toString())
+                        .isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        });
     }
 
     @Test

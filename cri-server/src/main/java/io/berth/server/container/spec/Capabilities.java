@@ -34,12 +34,21 @@ public final class Capabilities {
 
     private Capabilities() {}
 
+    /** As {@link #of(LinuxContainerSecurityContext, List)} for a berthd that holds every capability. */
+    public static OciSpec.Capabilities of(LinuxContainerSecurityContext sc) {
+        return of(sc, ALL);
+    }
+
     /**
      * "ALL" in add or drop is applied before the single names, as containerd does, so {@code add: [ALL],
      * drop: [CHOWN]} is everything but CHOWN and {@code drop: [ALL], add: [NET_BIND_SERVICE]} is that one.
-     * The inheritable set stays empty except for ambient capabilities (CVE-2022-24769).
+     * "ALL" and privileged mean every capability in {@code grantable} (what berthd holds), not every one Linux
+     * defines: in a user namespace or under a reduced bounding set the runtime could not grant the rest, and the
+     * container would fail to start. A capability named singly is passed on as asked, so that asking for one the
+     * host cannot give fails clearly. The inheritable set stays empty except for ambient capabilities
+     * (CVE-2022-24769).
      */
-    public static OciSpec.Capabilities of(LinuxContainerSecurityContext sc) {
+    public static OciSpec.Capabilities of(LinuxContainerSecurityContext sc, List<String> grantable) {
         Capability req = sc.getCapabilities();
         List<String> add = canonical(req.getAddCapabilitiesList(), "add_capabilities", true);
         List<String> drop = canonical(req.getDropCapabilitiesList(), "drop_capabilities", true);
@@ -47,11 +56,11 @@ public final class Capabilities {
 
         Set<String> granted = new TreeSet<>(KERNEL_ORDER);
         if (sc.getPrivileged()) {
-            granted.addAll(ALL);
+            granted.addAll(grantable);
         } else {
             granted.addAll(DEFAULT);
             if (add.contains("ALL")) {
-                granted.addAll(ALL);
+                granted.addAll(grantable);
             }
             if (drop.contains("ALL")) {
                 granted.clear();
@@ -70,6 +79,20 @@ public final class Capabilities {
     }
 
     /** Upper-cased, {@code CAP_}-prefixed names; an unknown name is an error naming the field. */
+    /**
+     * The known capabilities set in a {@code /proc/<pid>/status} mask ({@code CapEff:\t000001ffffffffff}), in
+     * kernel order; bits above the last capability berth knows are ignored.
+     */
+    public static List<String> fromMask(long mask) {
+        List<String> out = new ArrayList<>();
+        for (int bit = 0; bit < ALL.size(); bit++) {
+            if ((mask & (1L << bit)) != 0) {
+                out.add(ALL.get(bit));
+            }
+        }
+        return out;
+    }
+
     static List<String> canonical(List<String> names, String field, boolean allowAll) {
         List<String> out = new ArrayList<>(names.size());
         for (String raw : names) {

@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.server.config.CgroupDriver;
+import java.util.List;
 
 /**
  * What berthd knows about its host, decided once at start and injected so tests can vary every fact.
@@ -13,6 +14,9 @@ import io.berth.server.config.CgroupDriver;
  * @param oomScoreAdjFloor        berthd's own oom_score_adj: an unprivileged daemon cannot give a child less
  * @param arch                    Go-style architecture name ({@code amd64}, {@code arm64}) for seccomp filtering
  * @param nodeHostname            the host's name, the hostname of host-network containers
+ * @param grantableCapabilities   what "ALL" and privileged mean: the capabilities berthd itself holds (its
+ *                                effective set), as containerd's {@code cap.Current()}; the runtime cannot give a
+ *                                container more, and asking for more fails the container's start with EPERM
  */
 public record HostFacts(
         CgroupDriver cgroupDriver,
@@ -22,7 +26,20 @@ public record HostFacts(
         boolean swapControllerAvailable,
         int oomScoreAdjFloor,
         String arch,
-        String nodeHostname) {
+        String nodeHostname,
+        List<String> grantableCapabilities) {
+
+    public HostFacts {
+        grantableCapabilities = List.copyOf(grantableCapabilities);
+    }
+
+    /** A host on which berthd holds every capability Linux defines. */
+    public HostFacts(CgroupDriver cgroupDriver, boolean cgroupV2, boolean apparmorEnabled,
+            boolean recursiveReadOnlyMounts, boolean swapControllerAvailable, int oomScoreAdjFloor, String arch,
+            String nodeHostname) {
+        this(cgroupDriver, cgroupV2, apparmorEnabled, recursiveReadOnlyMounts, swapControllerAvailable,
+                oomScoreAdjFloor, arch, nodeHostname, Capabilities.ALL);
+    }
 
     /** Go's name for this JVM's architecture, the names docker-style seccomp profiles filter on. */
     public static String jvmArch() {

@@ -60,7 +60,7 @@ public final class SpecBuilder {
         NamespacePlan ns = NamespacePlan.of(sc.getNamespaceOptions(), in.sandbox(), host.cgroupV2(), in.targetPid());
         String hostname = ns.hostNetwork() ? host.nodeHostname() : checkedHostname(pod.getHostname());
 
-        OciSpec.Capabilities caps = Capabilities.of(sc);
+        OciSpec.Capabilities caps = Capabilities.of(sc, host.grantableCapabilities());
         OciSpec.Process process = new OciSpec.Process(
                 config.getTty(),
                 new OciSpec.User(in.user().uid(), in.user().gid(), null, in.user().additionalGids()),

@@ -7,7 +7,6 @@ import io.berth.server.image.reclaim.ImageReclaimer;
 import io.berth.server.image.content.Digest;
 import io.berth.server.image.reference.ImageReference;
 import io.berth.server.image.registry.Descriptor;
-import io.berth.server.image.registry.DownloadProgress;
 import io.berth.server.image.registry.ImageManifest;
 import io.berth.server.image.registry.LayerDownloader;
 import io.berth.server.image.registry.Platform;
@@ -23,6 +22,7 @@ import io.berth.server.image.store.ImageStore;
 import io.berth.snapshotter.Snapshotter;
 import io.berth.snapshotter.apply.LayerApplier;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,10 +46,11 @@ public final class ImagePuller {
     private final Platform platform;
     private final long maxConfigBytes;
     private final Clock clock;
+    private final PullObserver observer;
 
     public ImagePuller(RegistryClient registry, ContentStore content, ImageStore images, Snapshotter snapshotter,
             LayerApplier applier, ImageReclaimer reclaimer, LayerDownloader downloader, Platform platform,
-            long maxConfigBytes, Clock clock) {
+            long maxConfigBytes, Clock clock, PullObserver observer) {
         this.registry = registry;
         this.content = content;
         this.images = images;
@@ -59,6 +60,7 @@ public final class ImagePuller {
         this.platform = platform;
         this.maxConfigBytes = maxConfigBytes;
         this.clock = clock;
+        this.observer = observer;
     }
 
     /** Pulls {@code reference} (any Docker-style form) and returns the image as stored. */
@@ -69,12 +71,15 @@ public final class ImagePuller {
         List<String> blobs = new CopyOnWriteArrayList<>();
         List<String> built = new CopyOnWriteArrayList<>();
         ImageReclaimer.Lease lease = reclaimer.lease();
+        DownloadedBytes downloaded = new DownloadedBytes();
         try {
-            Image image = pullLeased(ref, credentials, lease, blobs, built);
+            Image image = pullLeased(ref, credentials, lease, blobs, built, downloaded);
+            observer.pulled(downloaded.total(), Duration.ofNanos(System.nanoTime() - start));
             LOG.info("pulled " + ref + " as " + image.id() + " (" + image.metadata().size() + " bytes, "
                     + image.chainIds().size() + " layers) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
             return image;
         } catch (RuntimeException | Error e) {
+            observer.failed(downloaded.total());
             lease.close();
             try {
                 reclaimer.reclaim(blobs, built);
@@ -89,8 +94,9 @@ public final class ImagePuller {
     }
 
     private Image pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
-            List<String> blobs, List<String> built) {
+            List<String> blobs, List<String> built, DownloadedBytes downloaded) {
         ResolvedImage resolved = registry.resolve(ref, credentials, platform);
+        downloaded.add(resolved.manifestBytes().length + resolved.index().map(i -> i.bytes().length).orElse(0));
         ImageManifest manifest = resolved.manifest();
         LOG.info("resolved " + ref + " to manifest " + resolved.manifestDigest() + " on " + resolved.registryHost()
                 + ": " + manifest.layers().size() + " layers");
@@ -104,7 +110,7 @@ public final class ImagePuller {
 
         Descriptor configBlob = manifest.config();
         hold(configBlob.digest(), lease, blobs);
-        registry.fetchBlob(ref, credentials, configBlob, content, DownloadProgress.NONE);
+        registry.fetchBlob(ref, credentials, configBlob, content, downloaded);
         ImageConfig config = ImageConfigParser.parse(content.readAll(configBlob.digest(), maxConfigBytes), ref.toString());
         List<Descriptor> layers = manifest.layers();
         if (config.diffIds().size() != layers.size()) {
@@ -116,6 +122,7 @@ public final class ImagePuller {
 
         downloader.download(layers, (blob, progress) -> registry.fetchBlob(ref, credentials, blob, content, progress),
                 (blob, received) -> {
+                    downloaded.onBytes(blob, received);
                     if (received == blob.size()) {
                         LOG.info(ref + ": downloaded layer " + blob.digest() + " (" + received + " bytes)");
                     }

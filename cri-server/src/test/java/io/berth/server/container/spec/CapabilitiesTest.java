@@ -65,6 +65,32 @@ class CapabilitiesTest {
     }
 
     @Test
+    void allAndPrivilegedGrantOnlyWhatBerthdHoldsWhileSingleNamesPassAsAsked() {
+        // A host whose bounding set lacks SYS_RESOURCE (a nested or locked-down node): runc could not grant it.
+        List<String> held = new ArrayList<>(Capabilities.ALL);
+        held.remove("CAP_SYS_RESOURCE");
+        OciSpec.Capabilities all = Capabilities.of(LinuxContainerSecurityContext.newBuilder()
+                .setCapabilities(Capability.newBuilder().addAddCapabilities("ALL").addDropCapabilities("CHOWN"))
+                .build(), held);
+        assertThat(all.bounding()).doesNotContain("CAP_SYS_RESOURCE", "CAP_CHOWN").hasSize(39);
+        OciSpec.Capabilities privileged = Capabilities.of(LinuxContainerSecurityContext.newBuilder()
+                .setPrivileged(true).build(), held);
+        assertThat(privileged.bounding()).isEqualTo(held);
+        OciSpec.Capabilities named = Capabilities.of(LinuxContainerSecurityContext.newBuilder()
+                .setCapabilities(Capability.newBuilder().addAddCapabilities("SYS_RESOURCE")).build(), held);
+        assertThat(named.bounding()).contains("CAP_SYS_RESOURCE");
+    }
+
+    @Test
+    void aProcStatusMaskNamesTheCapabilitiesInKernelOrder() {
+        assertThat(Capabilities.fromMask(0xa80425fbL)).containsExactlyElementsOf(Capabilities.ALL.stream()
+                .filter(Capabilities.DEFAULT::contains).toList());
+        assertThat(Capabilities.fromMask(0x000001fffeffffffL)).hasSize(40).doesNotContain("CAP_SYS_RESOURCE");
+        assertThat(Capabilities.fromMask(-1L)).isEqualTo(Capabilities.ALL);
+        assertThat(Capabilities.fromMask(0)).isEmpty();
+    }
+
+    @Test
     void ambientCapabilitiesAreAlsoInheritableAndPermitted() {
         OciSpec.Capabilities c = Capabilities.of(LinuxContainerSecurityContext.newBuilder()
                 .setCapabilities(Capability.newBuilder().addDropCapabilities("ALL")

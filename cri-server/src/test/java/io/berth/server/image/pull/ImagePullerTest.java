@@ -37,6 +37,9 @@ class ImagePullerTest {
     FakeRegistry registry;
     ImageSystem images;
     String host;
+    /** What the pull observer was told: downloaded bytes of each finished pull, and of each failed one. */
+    final List<Long> pulledBytes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Long> failedBytes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static final TestLayer.Built BASE = new TestLayer().file("etc/os-release", "base").build();
     private static final TestLayer.Built APP = new TestLayer().file("app/run", "app").build();
@@ -53,7 +56,8 @@ class ImagePullerTest {
         BerthConfig config = ConfigLoader.defaults()
                 .withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("berth.sock"))
                 .withImage(new ImageSettings("native", 2, Duration.ofSeconds(5), dir.resolve("etc")));
-        return ImageSystem.open(config, ImageUsers.NONE, Clock.systemUTC());
+        return ImageSystem.open(config, ImageUsers.NONE, Clock.systemUTC(),
+                PullObserver.of((bytes, took) -> pulledBytes.add(bytes), failedBytes::add));
     }
 
     @AfterEach
@@ -164,6 +168,27 @@ class ImagePullerTest {
         assertThatThrownBy(() -> pull("gone:v1")).isInstanceOf(NotFoundException.class)
                 .hasMessageContaining(host);
         assertNoPartialState();
+    }
+
+    @Test
+    void theObserverIsToldTheBytesEachPullDownloadedAndEachFailure() {
+        TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
+        Image image = pull("app:v1");
+        pull("app:v1");
+        assertThat(pulledBytes).hasSize(2);
+        assertThat(pulledBytes.get(0)).as("manifest, config and layers all came over the network")
+                .isEqualTo(image.metadata().size());
+        assertThat(pulledBytes.get(1)).as("the second pull fetched the manifest, no blob it had stored already")
+                .isPositive().isLessThan(pulledBytes.get(0) - BASE.blob().length - APP.blob().length);
+        assertThat(failedBytes).isEmpty();
+
+        TestRegistryImages.serve(registry, "gone", "v1", "", List.of(TOOL));
+        registry.route(TestRegistryImages.blobPath("gone", TOOL.blob()),
+                exchange -> FakeRegistry.sendError(exchange, 404, "BLOB_UNKNOWN", "no such blob"));
+        assertThatThrownBy(() -> pull("gone:v1")).isInstanceOf(NotFoundException.class);
+        assertThat(failedBytes).singleElement().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LONG)
+                .as("its manifest and config were downloaded before the layer failed").isPositive();
+        assertThat(pulledBytes).hasSize(2);
     }
 
     @Test

@@ -37,7 +37,9 @@ class UnimplementedRpcsE2eTest {
             "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ContainerStatus",
             "ListContainers", "ReopenContainerLog", "UpdateContainerResources",
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
-            "Exec", "Attach", "PortForward", "ExecSync");
+            "Exec", "Attach", "PortForward", "ExecSync", "GetContainerEvents",
+            "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats", "ListMetricDescriptors",
+            "ListPodSandboxMetrics");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * One scrape of a {@code /metrics} endpoint, checked line by line against the Prometheus text format 0.0.4
  * grammar (written here from the format's description; the e2e suite sees berthd only from outside).
  */
-final class PrometheusScrape {
+public final class PrometheusScrape {
     private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
     private static final String LABEL = "[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
     private static final String VALUE = "(?:[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?|[+-]?Inf|NaN)";
@@ -25,11 +25,11 @@ final class PrometheusScrape {
     private static final Pattern SAMPLE = Pattern.compile(
             "(" + NAME + ")(\\{(?:" + LABEL + "(?:," + LABEL + ")*)?\\})? (" + VALUE + ")(?: -?\\d+)?");
 
-    final String contentType;
+    public final String contentType;
     /** Series ({@code name{labels}} exactly as written) to value. */
-    final Map<String, Double> series = new HashMap<>();
+    public final Map<String, Double> series = new HashMap<>();
     /** Family name to type. */
-    final Map<String, String> types = new HashMap<>();
+    public final Map<String, String> types = new HashMap<>();
 
     private PrometheusScrape(String contentType, String body) {
         this.contentType = contentType;
@@ -61,7 +61,7 @@ final class PrometheusScrape {
         }
     }
 
-    static PrometheusScrape of(int port) throws Exception {
+    public static PrometheusScrape of(int port) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
@@ -73,7 +73,7 @@ final class PrometheusScrape {
     }
 
     /** The value of one series, 0 when it does not exist yet (a counter that never moved). */
-    double valueOr0(String seriesName) {
+    public double valueOr0(String seriesName) {
         return series.getOrDefault(seriesName, 0.0);
     }
 

@@ -92,11 +92,16 @@ class PodNetworkE2eTest {
     void aTakenHostPortFailsRunPodSandboxAndLeavesNothing() throws Exception {
         BerthdProcess berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(bridgeConfig()));
         CriClient cri = berthd.client();
-        run(cri, "first", 18483);
-        assertThatThrownBy(() -> run(cri, "second", 18483)).isInstanceOf(StatusRuntimeException.class)
-                .hasMessageContaining("ALREADY_EXISTS").hasMessageContaining("18483");
-        assertThat(sh("ip", "-o", "-d", "link", "show", "master", BRIDGE).lines().filter(l -> l.contains("veth"))).hasSize(1);
-        assertThat(allocations(berthd)).hasSize(1);
+        String first = run(cri, "first", 18483);
+        try {
+            assertThatThrownBy(() -> run(cri, "second", 18483)).isInstanceOf(StatusRuntimeException.class)
+                    .hasMessageContaining("ALREADY_EXISTS").hasMessageContaining("18483");
+            assertThat(sh("ip", "-o", "-d", "link", "show", "master", BRIDGE).lines().filter(l -> l.contains("veth"))).hasSize(1);
+            assertThat(allocations(berthd)).hasSize(1);
+        } finally {
+            // PID mode POD (the CRI default) gives the pod an init process and its shim, which outlive berthd.
+            cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(first).build());
+        }
     }
 
     @Test
