@@ -24,13 +24,29 @@ public final class Posix {
     /** Sends a signal; a missing process is {@link ErrnoException#ESRCH}. */
     public static void kill(int pid, int signal) throws ErrnoException {
         if (pid <= 0) {
-            // kill(0) and kill(-n) address process groups; berth only ever signals one process.
+            // kill(0) and kill(-n) address process groups: that is killProcessGroup, said on purpose.
             throw new IllegalArgumentException("refusing to signal pid " + pid + ": not a single process");
         }
         try {
             LibC.kill(pid, signal);
         } catch (LastErrorException e) {
             throw new ErrnoException("kill(" + pid + ", " + signal + ")", e.getErrorCode());
+        }
+    }
+
+    /**
+     * Signals every process of the process group {@code pgid} ({@code kill(-pgid, signal)}); a group that no
+     * longer exists is {@link ErrnoException#ESRCH}. Only a group id that is the pid of a process berth started
+     * and has not reaped names a group of that process, so callers pass exactly such a pid.
+     */
+    public static void killProcessGroup(int pgid, int signal) throws ErrnoException {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process group " + pgid);
+        }
+        try {
+            LibC.kill(-pgid, signal);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("kill(-" + pgid + ", " + signal + ")", e.getErrorCode());
         }
     }
 

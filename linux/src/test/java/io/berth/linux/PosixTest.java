@@ -2,10 +2,12 @@ package io.berth.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +54,33 @@ class PosixTest {
     @Test
     void signallingAProcessGroupIsRefused() {
         assertThatThrownBy(() -> Posix.kill(0, Posix.SIGTERM)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void killProcessGroupReachesEveryMemberOfTheGroup() throws Exception {
+        // setsid makes the shell a group leader (pgid == its pid); its background sleep is in that group.
+        Process leader = new ProcessBuilder("setsid", "sh", "-c", "sleep 30 & echo $!; wait").start();
+        int member = Integer.parseInt(new java.io.BufferedReader(new java.io.InputStreamReader(
+                leader.getInputStream())).readLine().trim());
+        try {
+            Posix.killProcessGroup((int) leader.pid(), Posix.SIGKILL);
+            assertThat(leader.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            // Orphaned by the shell, it is reaped by whoever adopts it; dead is what counts.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Posix.isAlive(member) || isZombie(member));
+        } finally {
+            leader.destroyForcibly();
+        }
+        assertThatThrownBy(() -> Posix.killProcessGroup(1, Posix.SIGKILL))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static boolean isZombie(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException gone) {
+            return false;
+        }
     }
 
     @Test

@@ -197,6 +197,17 @@ final class ExecSession {
         } catch (ErrnoException e) {
             ShimLog.error("cannot signal exec " + execId + " (pid " + pid + "): " + e.getMessage());
         }
+        try {
+            // The runtime starts the process as the leader of its own session and process group (runc's
+            // nsexec calls setsid), so the group holds what it started: the children of a timed-out probe
+            // script or of a shell whose client left must not run on in the container.
+            Posix.killProcessGroup(pid, signal);
+        } catch (ErrnoException e) {
+            if (e.errno() != ErrnoException.ESRCH) {
+                ShimLog.error("cannot signal the process group of exec " + execId + " (pid " + pid + "): "
+                        + e.getMessage());
+            }
+        }
     }
 
     private void startInputLoop() {

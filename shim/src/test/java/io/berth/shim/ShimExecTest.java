@@ -196,6 +196,30 @@ class ShimExecTest {
         assertThat(shim.state().getStatus()).isEqualTo(io.berth.shim.api.Status.STATUS_RUNNING);
     }
 
+    @Test
+    void closingTheStreamAlsoKillsWhatTheProcessStarted() throws Exception {
+        running();
+        ProcessStream s = shim.exec(exec("sh", "-c", "sleep 997; echo never").build());
+        await().atMost(PATIENCE).until(() -> StreamOutput.childrenNamed(shim.shimPid(), "sh").size() == 1);
+        int sh = StreamOutput.childrenNamed(shim.shimPid(), "sh").get(0);
+        await().atMost(PATIENCE).until(() -> StreamOutput.childrenNamed(sh, "sleep").size() == 1);
+        int sleep = StreamOutput.childrenNamed(sh, "sleep").get(0);
+
+        s.close();
+
+        // The container's init here (sleep) reaps nobody, so the killed grandchild may stay a zombie.
+        await().atMost(PATIENCE).until(() -> isGoneOrZombie(sleep));
+    }
+
+    private static boolean isGoneOrZombie(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException gone) {
+            return true;
+        }
+    }
+
     private static long rssKib(int pid) throws Exception {
         return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                 .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();

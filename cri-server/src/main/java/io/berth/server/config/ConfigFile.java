@@ -62,5 +62,6 @@ final class ConfigFile {
         public String tlsKeyFile;
         public Integer idleTimeoutSeconds;
         public Integer streamCreationTimeoutSeconds;
+        public Integer tokenTtlSeconds;
     }
 }

@@ -210,7 +210,9 @@ public final class ConfigLoader {
                     raw.idleTimeoutSeconds == null ? StreamingConfig.DEFAULT_IDLE_TIMEOUT
                             : java.time.Duration.ofSeconds(raw.idleTimeoutSeconds),
                     raw.streamCreationTimeoutSeconds == null ? StreamingConfig.DEFAULT_STREAM_CREATION_TIMEOUT
-                            : java.time.Duration.ofSeconds(raw.streamCreationTimeoutSeconds));
+                            : java.time.Duration.ofSeconds(raw.streamCreationTimeoutSeconds),
+                    raw.tokenTtlSeconds == null ? StreamingConfig.DEFAULT_TOKEN_TTL
+                            : java.time.Duration.ofSeconds(raw.tokenTtlSeconds));
         } catch (ConfigException e) {
             throw new ConfigException(where + ": " + e.getMessage(), e);
         }

@@ -14,19 +14,25 @@ import java.util.Objects;
  * @param tlsKeyFile PEM private key (PKCS#8), set exactly when the certificate is
  * @param idleTimeout a connection with no frame in either direction for this long is closed
  * @param streamCreationTimeout how long a SPDY client may take to open the streams it asked for
+ * @param tokenTtl how long a URL from Exec, Attach or PortForward may wait to be opened
  */
 public record StreamingConfig(String address, int port, Path tlsCertFile, Path tlsKeyFile, Duration idleTimeout,
-        Duration streamCreationTimeout) {
+        Duration streamCreationTimeout, Duration tokenTtl) {
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
     /** kubelet's default stream idle timeout. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(4);
     /** kubelet's DefaultStreamCreationTimeout. */
     public static final Duration DEFAULT_STREAM_CREATION_TIMEOUT = Duration.ofSeconds(30);
+    /** kubelet's streaming request cache TTL: the client opens the URL right after the RPC returns. */
+    public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(1);
+    /** A URL is a credential for a process in a container; it should not stay usable for long. */
+    public static final Duration MAX_TOKEN_TTL = Duration.ofMinutes(10);
 
     public StreamingConfig {
         Objects.requireNonNull(address);
         Objects.requireNonNull(idleTimeout);
         Objects.requireNonNull(streamCreationTimeout);
+        Objects.requireNonNull(tokenTtl);
         if (port < 0 || port > 65535) {
             throw new ConfigException("streaming.port must be between 0 and 65535, not " + port);
         }
@@ -39,11 +45,14 @@ public record StreamingConfig(String address, int port, Path tlsCertFile, Path t
         if (streamCreationTimeout.isNegative() || streamCreationTimeout.isZero()) {
             throw new ConfigException("streaming.stream_creation_timeout_seconds must be positive");
         }
+        if (tokenTtl.isNegative() || tokenTtl.isZero() || tokenTtl.compareTo(MAX_TOKEN_TTL) > 0) {
+            throw new ConfigException("streaming.token_ttl_seconds must be between 1 and " + MAX_TOKEN_TTL.toSeconds());
+        }
     }
 
     public static StreamingConfig defaults() {
         return new StreamingConfig(DEFAULT_ADDRESS, 0, null, null, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_STREAM_CREATION_TIMEOUT);
+                DEFAULT_STREAM_CREATION_TIMEOUT, DEFAULT_TOKEN_TTL);
     }
 
     public boolean tls() {
@@ -51,10 +60,10 @@ public record StreamingConfig(String address, int port, Path tlsCertFile, Path t
     }
 
     public StreamingConfig withIdleTimeout(Duration timeout) {
-        return new StreamingConfig(address, port, tlsCertFile, tlsKeyFile, timeout, streamCreationTimeout);
+        return new StreamingConfig(address, port, tlsCertFile, tlsKeyFile, timeout, streamCreationTimeout, tokenTtl);
     }
 
     public StreamingConfig withStreamCreationTimeout(Duration timeout) {
-        return new StreamingConfig(address, port, tlsCertFile, tlsKeyFile, idleTimeout, timeout);
+        return new StreamingConfig(address, port, tlsCertFile, tlsKeyFile, idleTimeout, timeout, tokenTtl);
     }
 }

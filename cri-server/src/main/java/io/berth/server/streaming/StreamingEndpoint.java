@@ -3,13 +3,13 @@ package io.berth.server.streaming;
 import io.berth.common.error.UnavailableException;
 import io.berth.server.config.StreamingConfig;
 import java.io.IOException;
+import java.time.Clock;
 
 /**
  * The streaming server as the daemon wires it: RPCs are bound to this before the server runs (berthd starts
  * streaming after gRPC), and until it runs they answer UNAVAILABLE instead of a URL nobody serves.
  */
 public final class StreamingEndpoint implements StreamUrls, AutoCloseable {
-    private final TokenStore tokens = new TokenStore();
     private volatile StreamBackend backend;
     private volatile StreamingServer server;
 
@@ -22,7 +22,8 @@ public final class StreamingEndpoint implements StreamUrls, AutoCloseable {
         if (backend == null) {
             throw new IllegalStateException("no stream backend bound");
         }
-        server = StreamingServer.start(config, backend, tokens);
+        server = StreamingServer.start(config, backend, new TokenStore(Clock.systemUTC(), config.tokenTtl(),
+                TokenStore.DEFAULT_MAX_IN_FLIGHT));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.berth.server.streaming;
 
 import io.berth.common.error.ResourceExhaustedException;
+import io.berth.server.config.StreamingConfig;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.Optional;
  */
 public final class TokenStore {
     /** kubelet's CacheTTL: the client opens the URL right after the RPC returns. */
-    public static final Duration DEFAULT_TTL = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_TTL = StreamingConfig.DEFAULT_TOKEN_TTL;
     /** kubelet's MaxInFlight. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1000;
     /** 16 random bytes: 128 bits, more than kubelet's 8, as guessing is the only attack on an open URL. */

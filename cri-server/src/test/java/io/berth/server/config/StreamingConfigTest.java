@@ -17,6 +17,7 @@ class StreamingConfigTest {
         assertThat(s.tls()).isFalse();
         assertThat(s.idleTimeout()).isEqualTo(Duration.ofHours(4));
         assertThat(s.streamCreationTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.tokenTtl()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
@@ -28,9 +29,11 @@ class StreamingConfigTest {
                 "tls_cert_file = \"/etc/berth/stream.crt\"",
                 "tls_key_file = \"/etc/berth/stream.key\"",
                 "idle_timeout_seconds = 60",
-                "stream_creation_timeout_seconds = 5"), "s.toml").streaming();
+                "stream_creation_timeout_seconds = 5",
+                "token_ttl_seconds = 2"), "s.toml").streaming();
         assertThat(s).isEqualTo(new StreamingConfig("0.0.0.0", 10010, Path.of("/etc/berth/stream.crt"),
-                Path.of("/etc/berth/stream.key"), Duration.ofSeconds(60), Duration.ofSeconds(5)));
+                Path.of("/etc/berth/stream.key"), Duration.ofSeconds(60), Duration.ofSeconds(5),
+                Duration.ofSeconds(2)));
     }
 
     @Test
@@ -43,6 +46,11 @@ class StreamingConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("set together");
         assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\nidle_timeout_seconds = 0", "s.toml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("idle_timeout_seconds");
+        assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\ntoken_ttl_seconds = 0", "s.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("token_ttl_seconds must be between 1 and 600");
+        assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\ntoken_ttl_seconds = 601", "s.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("token_ttl_seconds");
         assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\nprot = 1", "s.toml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'streaming.prot'");
     }

@@ -109,7 +109,8 @@ public final class SpdyClient implements AutoCloseable {
                     ctx.pipeline().addBefore("client", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
                     ctx.pipeline().remove("http");
                 }
-                response.complete(r.retainedDuplicate());
+                // A heap copy: whoever reads the answer need not release it, and Netty finds no leak.
+                response.complete(r.replace(Unpooled.copiedBuffer(r.content())));
             } else if (msg instanceof SpdySynReplyFrame f) {
                 replied.add(f.streamId());
             } else if (msg instanceof SpdyDataFrame f) {
@@ -187,6 +188,29 @@ public final class SpdyClient implements AutoCloseable {
     public byte[] bytes(int stream) {
         ByteArrayOutputStream b = data.get(stream);
         return b == null ? new byte[0] : b.toByteArray();
+    }
+
+    /** Streams the server answered with SYN_REPLY (live view). */
+    public Set<Integer> repliedStreams() {
+        return replied;
+    }
+
+    /** Streams the server half-closed with a FIN (live view). */
+    public Set<Integer> finishedStreams() {
+        return finished;
+    }
+
+    /** Streams the server reset (live view). */
+    public Set<Integer> resetStreams() {
+        return resets;
+    }
+
+    public boolean goAwayReceived() {
+        return goAway.get();
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
     }
 
     public void awaitClosed() throws Exception {

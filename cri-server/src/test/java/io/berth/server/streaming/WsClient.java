@@ -101,7 +101,8 @@ public final class WsClient implements AutoCloseable {
                 handshaker.finishHandshake(ctx.channel(), response);
                 accepted.complete(handshaker.actualSubprotocol() == null ? "" : handshaker.actualSubprotocol());
             } catch (RuntimeException e) {
-                rejected.complete(response.retainedDuplicate());
+                // A heap copy: whoever reads the answer need not release it, and Netty finds no leak.
+                rejected.complete(response.replace(Unpooled.copiedBuffer(response.content())));
             }
             return;
         }
@@ -159,6 +160,11 @@ public final class WsClient implements AutoCloseable {
     /** The next message, or null after 10 s. */
     public Msg next() throws InterruptedException {
         return messages.poll(10, TimeUnit.SECONDS);
+    }
+
+    /** The next message if one is there, else null; never waits. */
+    public Msg poll() {
+        return messages.poll();
     }
 
     /** Reads everything until the server closes; returns the bytes of each channel. */

@@ -17,11 +17,14 @@ import java.util.concurrent.TimeUnit;
 /** A gRPC connection to a CRI runtime's unix socket, the way kubelet and crictl talk to it. */
 public final class CriClient implements AutoCloseable {
 
+    /** kubelet's limit on a CRI message it receives. */
+    public static final int KUBELET_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
     private final Path socket;
     private final EventLoopGroup eventLoop;
     private final ManagedChannel channel;
 
-    private CriClient(Path socket) {
+    private CriClient(Path socket, int maxInboundMessageBytes) {
         this.socket = socket;
         this.eventLoop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
@@ -31,12 +34,17 @@ public final class CriClient implements AutoCloseable {
                 // gRPC asks every channel for TCP keepalive; a null value withdraws it, as unix sockets have none.
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
                 // kubelet allows 16 MiB messages; large list answers must not be cut off by the client.
-                .maxInboundMessageSize(16 * 1024 * 1024)
+                .maxInboundMessageSize(maxInboundMessageBytes)
                 .build();
     }
 
     public static CriClient connect(Path socket) {
-        return new CriClient(socket);
+        return new CriClient(socket, KUBELET_MAX_MESSAGE_BYTES);
+    }
+
+    /** A client that takes bigger answers than kubelet does, to look at answers kubelet would refuse. */
+    public static CriClient connect(Path socket, int maxInboundMessageBytes) {
+        return new CriClient(socket, maxInboundMessageBytes);
     }
 
     public Path socket() {
