@@ -16,9 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,41 +27,30 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ContainerLogE2eTest {
     @RegisterExtension
+    @Order(1)
     static final E2eDaemons daemons = new E2eDaemons();
+
+    /** Registered after the daemons, so its after-callbacks run before theirs. */
+    @RegisterExtension
+    @Order(2)
+    static final PodSuite suite = new PodSuite(daemons, "lg", 223);
+
+    private static PodCalls cri() {
+        return suite.cri();
+    }
 
     private static final int MAX_LINE = 16 * 1024;
 
-    private static PodTestbed testbed;
-    private static PodCalls cri;
-
-    @BeforeAll
-    static void startBerthd() throws Exception {
-        testbed = PodTestbed.start(daemons, "lg", 223);
-        cri = testbed.cri();
-    }
-
-    @AfterEach
-    void removePodsAndCheckTheHost() {
-        testbed.removeAllPods();
-        testbed.assertNothingLeftOfAnyPod();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        if (testbed != null) {
-            testbed.close();
-        }
-    }
 
     @Test
     void everyLineIsInTheCriFormatAndLongLinesAreSplitIntoPartialChunks() throws Exception {
-        String pod = cri.runPod("format");
+        String pod = cri().runPod("format");
         Instant before = Instant.now();
-        String id = cri.run(pod, cri.shell("writer", "echo out-line; echo err-line >&2; echo;"
+        String id = cri().run(pod, cri().shell("writer", "echo out-line; echo err-line >&2; echo;"
                 + " head -c 40000 /dev/zero | tr '\\0' x; echo; printf 'no newline at the end'"));
-        cri.awaitExit(id);
+        cri().awaitExit(id);
 
-        List<String> raw = Files.readAllLines(cri.logPath(id), StandardCharsets.UTF_8);
+        List<String> raw = Files.readAllLines(cri().logPath(id), StandardCharsets.UTF_8);
         assertThat(raw).allSatisfy(line -> assertThat(line).matches(CriLogLine.FORMAT));
         List<CriLogLine> lines = raw.stream().map(CriLogLine::parse).toList();
         assertThat(lines).allSatisfy(line -> assertThat(Instant.parse(line.timestamp()))
@@ -88,10 +75,10 @@ class ContainerLogE2eTest {
 
     @Test
     void reopenAfterRenameContinuesInANewFileWithNoLineLostOrRepeated() throws Exception {
-        String pod = cri.runPod("rotate");
-        String id = cri.run(pod, cri.shell("counter",
+        String pod = cri().runPod("rotate");
+        String id = cri().run(pod, cri().shell("counter",
                 "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done"));
-        Path log = cri.logPath(id);
+        Path log = cri().logPath(id);
         await().atMost(PodCalls.EXIT_TIMEOUT).until(() -> CriLogLine.read(log).size() >= 10);
 
         Path rotated = log.resolveSibling(log.getFileName() + ".20260101-000000");
@@ -101,9 +88,9 @@ class ContainerLogE2eTest {
         await().atMost(PodCalls.EXIT_TIMEOUT).until(() -> CriLogLine.read(rotated).size() > atRename + 3);
         assertThat(log).doesNotExist();
 
-        cri.runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+        cri().runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
         await().atMost(PodCalls.EXIT_TIMEOUT).until(() -> CriLogLine.read(log).size() >= 10);
-        cri.stop(id, 0);
+        cri().stop(id, 0);
 
         List<CriLogLine> all = new ArrayList<>(CriLogLine.read(rotated));
         int inOld = all.size();
@@ -113,7 +100,7 @@ class ContainerLogE2eTest {
         assertThat(numbers).as("%d lines in the renamed file, the rest in the reopened one", inOld)
                 .isEqualTo(IntStream.range(0, numbers.size()).boxed().toList());
 
-        assertThatThrownBy(() -> cri.runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder()
+        assertThatThrownBy(() -> cri().runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder()
                 .setContainerId(id).build())).as("a stopped container has no log to reopen")
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));

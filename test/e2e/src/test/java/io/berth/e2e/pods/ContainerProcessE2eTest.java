@@ -16,9 +16,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,7 +27,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ContainerProcessE2eTest {
     @RegisterExtension
+    @Order(1)
     static final E2eDaemons daemons = new E2eDaemons();
+
+    /** Registered after the daemons, so its after-callbacks run before theirs. */
+    @RegisterExtension
+    @Order(2)
+    static final PodSuite suite = new PodSuite(daemons, "pr", 221);
+
+    private static PodCalls cri() {
+        return suite.cri();
+    }
 
     /** containerd's 14 default capabilities: CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP
      *  SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE, as the kernel prints the mask. */
@@ -40,85 +48,64 @@ class ContainerProcessE2eTest {
     private static final long CAP_NET_ADMIN = 1L << 12;
     private static final long CAP_SYS_ADMIN = 1L << 21;
 
-    private static PodTestbed testbed;
-    private static PodCalls cri;
-
-    @BeforeAll
-    static void startBerthd() throws Exception {
-        testbed = PodTestbed.start(daemons, "pr", 221);
-        cri = testbed.cri();
-    }
-
-    @AfterEach
-    void removePodsAndCheckTheHost() {
-        testbed.removeAllPods();
-        testbed.assertNothingLeftOfAnyPod();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        if (testbed != null) {
-            testbed.close();
-        }
-    }
 
     @Test
     void argsEnvWorkdirUserAndGroupsAreWhatTheProcessSees() {
-        String pod = cri.runPod("identity");
-        String named = cri.run(pod, cri.container("named", "/bin/sh", "-c",
+        String pod = cri().runPod("identity");
+        String named = cri().run(pod, cri().container("named", "/bin/sh", "-c",
                 "echo \"args=$0,$1,$2\"; id; pwd; echo \"FOO=$FOO FROM_IMAGE=$FROM_IMAGE PATH=$PATH\"")
                 .addAllArgs(List.of("zero", "one two", "three"))
                 .addEnvs(KeyValue.newBuilder().setKey("FOO").setValue("bar baz"))
                 .setWorkingDir("/tmp")
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder()
                         .setRunAsUsername(BusyboxImage.USER).addSupplementalGroups(3000))));
-        String numeric = cri.run(pod, cri.shell("numeric", "id")
+        String numeric = cri().run(pod, cri().shell("numeric", "id")
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder()
                         .setRunAsUser(Int64Value.newBuilder().setValue(4321)).setRunAsGroup(Int64Value.newBuilder().setValue(555)))));
-        String imageDefaults = cri.run(pod, cri.shell("defaults", "id; pwd"));
+        String imageDefaults = cri().run(pod, cri().shell("defaults", "id; pwd"));
 
-        cri.awaitExit(named);
-        assertThat(cri.output(named)).containsExactly(
+        cri().awaitExit(named);
+        assertThat(cri().output(named)).containsExactly(
                 "args=zero,one two,three",
                 "uid=1234(app) gid=1234(app) groups=1234(app),2000(extra),3000",
                 "/tmp",
                 "FOO=bar baz FROM_IMAGE=yes PATH=/bin");
-        assertThat(cri.status(named).getUser().getLinux()).isEqualTo(LinuxContainerUser.newBuilder()
+        assertThat(cri().status(named).getUser().getLinux()).isEqualTo(LinuxContainerUser.newBuilder()
                 .setUid(BusyboxImage.USER_UID).setGid(BusyboxImage.USER_GID)
                 .addAllSupplementalGroups(List.of((long) BusyboxImage.USER_GID, (long) BusyboxImage.EXTRA_GID, 3000L))
                 .build());
 
-        cri.awaitExit(numeric);
-        assertThat(cri.output(numeric)).containsExactly("uid=4321 gid=555 groups=555");
+        cri().awaitExit(numeric);
+        assertThat(cri().output(numeric)).containsExactly("uid=4321 gid=555 groups=555");
 
-        cri.awaitExit(imageDefaults);
-        assertThat(cri.output(imageDefaults)).as("root and the image's WorkingDir")
+        cri().awaitExit(imageDefaults);
+        assertThat(cri().output(imageDefaults)).as("root and the image's WorkingDir")
                 .containsExactly("uid=0(root) gid=0(root) groups=0(root)", BusyboxImage.WORKING_DIR);
     }
 
     @Test
     void commandAndArgsMergeWithTheImageEntrypointAndCmdAsKubeletUsersExpect() {
-        String pod = cri.runPod("merge");
+        String pod = cri().runPod("merge");
         Map<String, ContainerConfig.Builder> cases = new LinkedHashMap<>();
-        cases.put("entry cmd", cri.container("neither"));
-        cases.put("entry a b", cri.container("args-only").addAllArgs(List.of("a", "b")));
-        cases.put("own", cri.container("command-only", "/bin/echo", "own"));
-        cases.put("own x y", cri.container("both", "/bin/echo", "own").addAllArgs(List.of("x", "y")));
+        cases.put("entry cmd", cri().container("neither"));
+        cases.put("entry a b", cri().container("args-only").addAllArgs(List.of("a", "b")));
+        cases.put("own", cri().container("command-only", "/bin/echo", "own"));
+        cases.put("own x y", cri().container("both", "/bin/echo", "own").addAllArgs(List.of("x", "y")));
         Map<String, String> ids = new LinkedHashMap<>();
-        cases.forEach((expected, config) -> ids.put(expected, cri.run(pod, config)));
+        cases.forEach((expected, config) -> ids.put(expected, cri().run(pod, config)));
         ids.forEach((expected, id) -> {
-            assertThat(cri.awaitExit(id).getExitCode()).isZero();
-            assertThat(cri.output(id)).as(cri.status(id).getMetadata().getName()).containsExactly(expected);
+            assertThat(cri().awaitExit(id).getExitCode()).isZero();
+            assertThat(cri().output(id)).as(cri().status(id).getMetadata().getName()).containsExactly(expected);
         });
     }
 
     @Test
     void aReadOnlyRootfsRefusesWritesWhileItsWritableMountsAcceptThem() throws Exception {
-        Path data = testbed.dir("rw-volume");
-        Path config = testbed.dir("ro-volume");
+        Path data = suite.testbed().dir("rw-volume");
+        Path config = suite.testbed().dir("ro-volume");
         Files.writeString(config.resolve("setting"), "from-host\n");
-        String pod = cri.runPod("rootfs");
-        String readOnly = cri.run(pod, cri.shell("read-only",
+        String pod = cri().runPod("rootfs");
+        String readOnly = cri().run(pod, cri().shell("read-only",
                 "touch /new-file || echo rootfs-refused; echo written > /data/out && echo volume-written;"
                         + " cat /config/setting; touch /config/x || echo ro-mount-refused;"
                         + " touch /dev/shm/x && echo shm-written")
@@ -126,16 +113,16 @@ class ContainerProcessE2eTest {
                 .addMounts(Mount.newBuilder().setHostPath(config.toString()).setContainerPath("/config")
                         .setReadonly(true))
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder().setReadonlyRootfs(true))));
-        String writable = cri.run(pod, cri.shell("writable", "touch /new-file && echo rootfs-written"));
+        String writable = cri().run(pod, cri().shell("writable", "touch /new-file && echo rootfs-written"));
 
-        cri.awaitExit(readOnly);
-        assertThat(cri.output(readOnly)).contains("rootfs-refused", "volume-written", "from-host",
+        cri().awaitExit(readOnly);
+        assertThat(cri().output(readOnly)).contains("rootfs-refused", "volume-written", "from-host",
                 "ro-mount-refused", "shm-written");
-        assertThat(cri.output(readOnly)).anySatisfy(line -> assertThat(line).contains("Read-only file system"));
+        assertThat(cri().output(readOnly)).anySatisfy(line -> assertThat(line).contains("Read-only file system"));
         assertThat(data.resolve("out")).hasContent("written");
         assertThat(config).isDirectoryNotContaining("glob:**/x");
-        cri.awaitExit(writable);
-        assertThat(cri.output(writable)).containsExactly("rootfs-written");
+        cri().awaitExit(writable);
+        assertThat(cri().output(writable)).containsExactly("rootfs-written");
     }
 
     @Test
@@ -162,21 +149,21 @@ class ContainerProcessE2eTest {
                 "add-all-drop-sys-admin", all & ~CAP_SYS_ADMIN,
                 "drop-all-add-bind", CAP_NET_BIND_SERVICE);
 
-        String pod = cri.runPod("caps");
+        String pod = cri().runPod("caps");
         Map<String, String> ids = new LinkedHashMap<>();
-        requests.forEach((name, caps) -> ids.put(name, cri.run(pod, cri.shell(name, "grep ^Cap /proc/1/status")
+        requests.forEach((name, caps) -> ids.put(name, cri().run(pod, cri().shell(name, "grep ^Cap /proc/1/status")
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder().setCapabilities(caps))))));
-        String nonRoot = cri.run(pod, cri.shell("non-root", "grep ^Cap /proc/1/status")
+        String nonRoot = cri().run(pod, cri().shell("non-root", "grep ^Cap /proc/1/status")
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder().setRunAsUsername(BusyboxImage.USER))));
 
         ids.forEach((name, id) -> {
-            cri.awaitExit(id);
+            cri().awaitExit(id);
             String mask = String.format("%016x", expected.get(name));
-            assertThat(cri.output(id)).as(name).contains("CapBnd:\t" + mask, "CapPrm:\t" + mask, "CapEff:\t" + mask,
+            assertThat(cri().output(id)).as(name).contains("CapBnd:\t" + mask, "CapPrm:\t" + mask, "CapEff:\t" + mask,
                     "CapInh:\t0000000000000000", "CapAmb:\t0000000000000000");
         });
-        cri.awaitExit(nonRoot);
-        assertThat(cri.output(nonRoot)).as("a non-root user keeps the bounding set but has no effective ones")
+        cri().awaitExit(nonRoot);
+        assertThat(cri().output(nonRoot)).as("a non-root user keeps the bounding set but has no effective ones")
                 .contains(String.format("CapBnd:\t%016x", DEFAULT_CAPS), "CapEff:\t0000000000000000");
     }
 
