@@ -96,9 +96,21 @@ public final class HostLocalIpam {
         });
     }
 
-    /** Temp files of writes cut short by a crash (last_reserved_ip is written atomically); call at start. */
+    /**
+     * Leftovers of writes cut short by a crash; call at start. That is temp files (last_reserved_ip is written
+     * atomically), and allocation files created but killed before their owner was written: no set-up ever
+     * returned such an address, so it is free.
+     */
     public void removeTempLeftovers() throws IOException {
-        locked(() -> AtomicFiles.removeLeftovers(dir));
+        locked(() -> {
+            AtomicFiles.removeLeftovers(dir);
+            for (Map.Entry<InetAddress, String> e : readAllocations().entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    Files.deleteIfExists(dir.resolve(e.getKey().getHostAddress()));
+                }
+            }
+            return null;
+        });
     }
 
     /** Address to pod id, for status, garbage collection and tests. */

@@ -77,4 +77,13 @@ class HostLocalIpamTest {
         assertThat(ipam.gateway().getHostAddress()).isEqualTo("fd00:213:0:0:0:0:0:1");
         assertThat(ipam.allocate("p").getHostAddress()).isEqualTo("fd00:213:0:0:0:0:0:2");
     }
+
+    @Test
+    void anAllocationCutShortBeforeItsOwnerWasWrittenIsFreedAtStart() throws Exception {
+        HostLocalIpam ipam = new HostLocalIpam(dir, Cidr.parse("10.213.0.0/24", "s"));
+        java.net.InetAddress kept = ipam.allocate("pod-a");
+        java.nio.file.Files.createFile(dir.resolve("10.213.0.9"));
+        new HostLocalIpam(dir, Cidr.parse("10.213.0.0/24", "s")).removeTempLeftovers();
+        assertThat(ipam.allocations()).containsOnlyKeys(kept).containsValue("pod-a");
+    }
 }
