@@ -1,5 +1,6 @@
 package io.berth.e2e.pods;
 
+import io.berth.e2e.harness.HostCommands;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

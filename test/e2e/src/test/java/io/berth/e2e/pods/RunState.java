@@ -1,5 +1,6 @@
 package io.berth.e2e.pods;
 
+import io.berth.e2e.harness.HostCommands;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;

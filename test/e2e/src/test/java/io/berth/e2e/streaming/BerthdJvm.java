@@ -1,5 +1,6 @@
 package io.berth.e2e.streaming;
 
+import io.berth.e2e.harness.HostCommands;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +33,7 @@ final class BerthdJvm {
         if (!Files.isExecutable(jcmd)) {
             throw new IllegalStateException("no jcmd in " + jcmd.getParent() + ": the e2e suite needs a full JDK");
         }
-        String out = StreamingTestbed.run(jcmd.toString(), Long.toString(pid), "GC.run");
+        String out = HostCommands.run(jcmd.toString(), Long.toString(pid), "GC.run");
         if (!out.contains("Command executed successfully")) {
             throw new IllegalStateException("jcmd " + pid + " GC.run failed: " + out);
         }

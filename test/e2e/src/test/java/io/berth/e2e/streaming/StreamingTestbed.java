@@ -1,5 +1,7 @@
 package io.berth.e2e.streaming;
 
+import static io.berth.e2e.harness.HostCommands.run;
+
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +34,6 @@ import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.images.RegistryHosts;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,23 +240,5 @@ final class StreamingTestbed implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no free /24 in 10.250-254.x");
-    }
-
-    /** A host tool run to completion; stdout and stderr together, a non-zero exit is not an error here. */
-    static String run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within 30s");
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running " + String.join(" ", command), e);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.berth.e2e.pods;
+package io.berth.e2e.harness;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** Host tools (ip, nft, umount, kill, runc) run to completion; each call names exactly what it acts on. */
-final class HostCommands {
+public final class HostCommands {
     private HostCommands() {
     }
 
     /** Runs the command and returns stdout and stderr together; a non-zero exit is not an error here. */
-    static String run(String... command) {
+    public static String run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             byte[] out = p.getInputStream().readAllBytes();
@@ -29,7 +29,7 @@ final class HostCommands {
     }
 
     /** SIGKILL to one pid. */
-    static void kill9(long pid) {
+    public static void kill9(long pid) {
         run("kill", "-9", Long.toString(pid));
     }
 }
