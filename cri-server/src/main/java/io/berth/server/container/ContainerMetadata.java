@@ -1,9 +1,7 @@
 package io.berth.server.container;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.berth.cri.v1.ContainerConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.berth.server.store.ParsedConfigs;
 import java.nio.file.Path;
 
 /**
@@ -33,13 +31,12 @@ public record ContainerMetadata(
         long uid,
         long gid,
         long[] supplementalGroups) {
+    private static final ParsedConfigs<ContainerConfig> CONFIGS =
+            new ParsedConfigs<>(ContainerConfig.parser(), "container");
+
 
     public ContainerConfig containerConfig() {
-        try {
-            return ContainerConfig.parseFrom(config);
-        } catch (InvalidProtocolBufferException e) {
-            throw new UncheckedIOException(new IOException("container " + id + " has an unreadable config record", e));
-        }
+        return CONFIGS.of(id, config);
     }
 
     public Path runPath() {

@@ -1,9 +1,7 @@
 package io.berth.server.sandbox;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.berth.cri.v1.PodSandboxConfig;
-import java.io.UncheckedIOException;
-import java.io.IOException;
+import io.berth.server.store.ParsedConfigs;
 
 /**
  * What never changes about a sandbox once created. The CRI config is kept as its protobuf bytes so that
@@ -22,13 +20,12 @@ public record SandboxMetadata(
         boolean hostNetwork,
         boolean hostIpc,
         boolean hostPid) {
+    private static final ParsedConfigs<PodSandboxConfig> CONFIGS =
+            new ParsedConfigs<>(PodSandboxConfig.parser(), "sandbox");
+
 
     public PodSandboxConfig podConfig() {
-        try {
-            return PodSandboxConfig.parseFrom(config);
-        } catch (InvalidProtocolBufferException e) {
-            throw new UncheckedIOException(new IOException("sandbox " + id + " has an unreadable config record", e));
-        }
+        return CONFIGS.of(id, config);
     }
 
     public SandboxPaths paths() {
