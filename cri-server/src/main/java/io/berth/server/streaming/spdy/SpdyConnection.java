@@ -14,6 +14,7 @@ import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
+import io.netty.handler.codec.spdy.SpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.HashSet;
@@ -30,6 +31,8 @@ import java.util.logging.Logger;
  */
 public final class SpdyConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(SpdyConnection.class.getName());
+    private static final String STATUS = ":status";
+    private static final String VERSION = ":version";
 
     private final SpdyStreams streams;
     private final int maxStreams;
@@ -88,10 +91,21 @@ public final class SpdyConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         open.add(id);
-        ctx.writeAndFlush(new DefaultSpdySynReplyFrame(id));
+        ctx.writeAndFlush(reply(id));
         if (syn.isLast()) {
             streams.remoteFinished(id);
         }
+    }
+
+    /**
+     * A SYN_REPLY whose header block is never empty. SPDY/3 frames always carry a header block that starts with
+     * its pair count, and Go's framer (spdystream, in client-go and crictl) fails to decode a reply without one;
+     * Netty encodes zero headers as no block at all, so the reply names the status the way SPDY/3 replies do.
+     */
+    static SpdySynReplyFrame reply(int streamId) {
+        SpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(streamId);
+        reply.headers().set(STATUS, "200").set(VERSION, "HTTP/1.1");
+        return reply;
     }
 
     @Override
