@@ -123,11 +123,16 @@ public final class SandboxCreator {
         return handler;
     }
 
-    private static String hostname(PodSandboxConfig pod, boolean hostNetwork) throws IOException {
-        if (hostNetwork) {
+    /**
+     * The pod's host name: the node's with the host network or when the config names none (kubelet always names
+     * one; crictl and critest often do not, and their pod names are longer than a host name may be), as
+     * containerd does.
+     */
+    static String hostname(PodSandboxConfig pod, boolean hostNetwork) throws IOException {
+        String hostname = pod.getHostname();
+        if (hostNetwork || hostname.isEmpty()) {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         }
-        String hostname = pod.getHostname().isEmpty() ? pod.getMetadata().getName() : pod.getHostname();
         if (!HOSTNAME.matcher(hostname).matches()) {
             throw new InvalidArgumentException("config.hostname '" + Require.printable(hostname)
                     + "' is not a valid host name (letters, digits, '-', '.', at most 63 characters)");

@@ -132,6 +132,20 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void aPodWithoutAHostnameGetsTheNodesEvenWhenItsNameIsLongerThanAHostName() throws Exception {
+        // critest names its pods like this: 67 characters, too long for a host name.
+        String name = "create-PodSandbox-for-container-0123456789abcdef0123456789abcdef0";
+        String id = run(pod(name).clearHostname());
+        SandboxPaths paths = SandboxPaths.of(config.state(), id);
+        String node = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        assertThat(Namespaces.runIn(Namespaces.Kind.UTS, paths.utsns(),
+                () -> Files.readString(Path.of("/proc/sys/kernel/hostname")).trim())).isEqualTo(node);
+        assertThat(paths.hostname()).hasContent(node + "\n");
+        rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+
+    @Test
     void aPodGetsPinnedNamespacesShmAndEtcFilesThenStopsAndGoes() throws Exception {
         String id = run(pod("web"));
         PodSandboxStatus s = status(id);
