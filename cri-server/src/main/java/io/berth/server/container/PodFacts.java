@@ -26,6 +26,7 @@ public final class PodFacts implements ContainerCreator.SandboxFactsSource {
                 m.hostNetwork() ? "" : p.netns().toString(),
                 m.hostIpc() ? "" : p.ipcns().toString(),
                 m.hostNetwork() ? "" : p.utsns().toString(),
+                m.podConfig().getLinux().getSecurityContext().getNamespaceOptions().getPid(),
                 pidNs,
                 m.podConfig().getLinux().getCgroupParent(),
                 p.hosts().toString(),

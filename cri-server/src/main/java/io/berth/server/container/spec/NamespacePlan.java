@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The namespaces a container joins or creates. Network, IPC and UTS are the pod's pinned namespaces (or the
- * host's), PID follows the CRI mode, mount is always new, and cgroup is new on cgroup v2 hosts so the
- * container sees its own cgroup as the root. A host namespace is expressed by leaving it out.
+ * The namespaces a container joins or creates. Network, IPC and UTS are always the sandbox's (its pinned ones,
+ * or the host's), whatever the container config says, as containerd does: crictl and critest send container
+ * configs without namespace options, which read as POD, also into host-network pods. PID follows the container's
+ * mode, where POD means "what the sandbox chose": its shared namespace, the host's, or (sandbox mode CONTAINER)
+ * one of the container's own. Mount is always new, and cgroup is new on cgroup v2 hosts so the container sees
+ * its own cgroup as the root. A host namespace is expressed by leaving it out.
  */
 public record NamespacePlan(List<OciSpec.Namespace> namespaces, boolean hostNetwork, boolean hostIpc,
         boolean hostPid) {
@@ -22,7 +25,13 @@ public record NamespacePlan(List<OciSpec.Namespace> namespaces, boolean hostNetw
         boolean hostPid = false;
         switch (options.getPid()) {
             case CONTAINER -> ns.add(new OciSpec.Namespace("pid", null));
-            case POD -> ns.add(new OciSpec.Namespace("pid", required(sandbox.pidNsPath(), "PID", sandbox)));
+            case POD -> {
+                switch (sandbox.pidMode()) {
+                    case NODE -> hostPid = true;
+                    case POD -> ns.add(new OciSpec.Namespace("pid", required(sandbox.pidNsPath(), "PID", sandbox)));
+                    default -> ns.add(new OciSpec.Namespace("pid", null));
+                }
+            }
             case NODE -> hostPid = true;
             case TARGET -> {
                 if (targetPid <= 0) {
@@ -33,13 +42,15 @@ public record NamespacePlan(List<OciSpec.Namespace> namespaces, boolean hostNetw
             }
             default -> throw new InvalidArgumentException(FIELD + "pid: unknown mode " + options.getPidValue());
         }
-        boolean hostNetwork = shared(options.getNetwork(), options.getNetworkValue(), "network");
+        checkShared(options.getNetwork(), options.getNetworkValue(), "network");
+        boolean hostNetwork = sandbox.netNsPath().isEmpty();
         if (!hostNetwork) {
             ns.add(new OciSpec.Namespace("network", required(sandbox.netNsPath(), "network", sandbox)));
             // The UTS namespace goes with the network one, as in kubelet's model: hostNetwork shares both.
             ns.add(new OciSpec.Namespace("uts", required(sandbox.utsNsPath(), "UTS", sandbox)));
         }
-        boolean hostIpc = shared(options.getIpc(), options.getIpcValue(), "ipc");
+        checkShared(options.getIpc(), options.getIpcValue(), "ipc");
+        boolean hostIpc = sandbox.ipcNsPath().isEmpty();
         if (!hostIpc) {
             ns.add(new OciSpec.Namespace("ipc", required(sandbox.ipcNsPath(), "IPC", sandbox)));
         }
@@ -50,21 +61,19 @@ public record NamespacePlan(List<OciSpec.Namespace> namespaces, boolean hostNetw
         return new NamespacePlan(List.copyOf(ns), hostNetwork, hostIpc, hostPid);
     }
 
-    /** True for the host's namespace; the pod's otherwise. A container never gets its own network or IPC. */
-    private static boolean shared(NamespaceMode mode, int raw, String name) {
-        return switch (mode) {
-            case NODE -> true;
-            case POD -> false;
-            default -> throw new InvalidArgumentException(FIELD + name + ": mode "
+    /** POD and NODE both mean "the sandbox's"; a container never gets a network or IPC namespace of its own. */
+    private static void checkShared(NamespaceMode mode, int raw, String name) {
+        if (mode != NamespaceMode.POD && mode != NamespaceMode.NODE) {
+            throw new InvalidArgumentException(FIELD + name + ": mode "
                     + (mode == NamespaceMode.UNRECOGNIZED ? String.valueOf(raw) : mode.name())
                     + " is not supported; containers share the pod's or the node's " + name + " namespace");
-        };
+        }
     }
 
     private static String required(String path, String what, SandboxFacts sandbox) {
         if (path.isEmpty()) {
             throw new FailedPreconditionException("sandbox " + sandbox.podId() + " has no " + what
-                    + " namespace to join");
+                    + " namespace to join; its init process or pinned namespace is gone");
         }
         return path;
     }

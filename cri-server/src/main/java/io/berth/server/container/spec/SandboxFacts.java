@@ -1,5 +1,8 @@
 package io.berth.server.container.spec;
 
+import io.berth.cri.v1.NamespaceMode;
+import java.util.Objects;
+
 /**
  * What berth decided for the container's pod sandbox. Paths are host paths; an empty string means "none".
  *
@@ -7,6 +10,7 @@ package io.berth.server.container.spec;
  * @param netNsPath     the pinned network namespace (unused when the pod uses the host network)
  * @param ipcNsPath     the pinned IPC namespace (unused with host IPC)
  * @param utsNsPath     the pinned UTS namespace (unused with host network)
+ * @param pidMode       the sandbox's PID mode: NODE (the host's), POD (one shared namespace) or CONTAINER
  * @param pidNsPath     the pod's shared PID namespace, e.g. {@code /proc/<infra pid>/ns/pid}; needed for POD mode
  * @param cgroupParent  the pod's cgroup parent (cgroupfs path or systemd slice, as kubelet gave it)
  * @param hostsPath     the sandbox's {@code /etc/hosts}
@@ -19,6 +23,7 @@ public record SandboxFacts(
         String netNsPath,
         String ipcNsPath,
         String utsNsPath,
+        NamespaceMode pidMode,
         String pidNsPath,
         String cgroupParent,
         String hostsPath,
@@ -30,6 +35,7 @@ public record SandboxFacts(
         netNsPath = orEmpty(netNsPath);
         ipcNsPath = orEmpty(ipcNsPath);
         utsNsPath = orEmpty(utsNsPath);
+        Objects.requireNonNull(pidMode, "pidMode");
         pidNsPath = orEmpty(pidNsPath);
         cgroupParent = orEmpty(cgroupParent);
         hostsPath = orEmpty(hostsPath);

@@ -27,9 +27,17 @@ final class Fixtures {
 
     static SandboxFacts sandbox() {
         return new SandboxFacts(POD_ID, "/run/berth/ns/net-1", "/run/berth/ns/ipc-1", "/run/berth/ns/uts-1",
-                "/proc/4242/ns/pid", "/kubepods/besteffort/pod-uid-1", "/run/berth/sandboxes/p/hosts",
+                NamespaceMode.POD, "/proc/4242/ns/pid", "/kubepods/besteffort/pod-uid-1",
+                "/run/berth/sandboxes/p/hosts",
                 "/run/berth/sandboxes/p/resolv.conf", "/run/berth/sandboxes/p/hostname",
                 "/run/berth/sandboxes/p/shm");
+    }
+
+    /** A sandbox on the host's network, IPC and PID namespaces. */
+    static SandboxFacts hostSandbox() {
+        SandboxFacts s = sandbox();
+        return new SandboxFacts(POD_ID, "", "", "", NamespaceMode.NODE, "", s.cgroupParent(), s.hostsPath(),
+                s.resolvConfPath(), s.hostnamePath(), "");
     }
 
     /** The host paths the default sandbox mounts need. */

@@ -33,9 +33,40 @@ class NamespacePlanTest {
     void podPidModeJoinsThePodsPidNamespace() {
         assertThat(NamespacePlan.of(opts(NamespaceMode.POD).build(), Fixtures.sandbox(), false, 0).namespaces())
                 .startsWith(new OciSpec.Namespace("pid", "/proc/4242/ns/pid"));
-        SandboxFacts noPid = new SandboxFacts(Fixtures.POD_ID, "/n", "/i", "/u", "", "", "", "", "", "");
-        assertThatThrownBy(() -> NamespacePlan.of(opts(NamespaceMode.POD).build(), noPid, false, 0))
+        SandboxFacts initGone = facts("/n", "/i", "/u", NamespaceMode.POD, "");
+        assertThatThrownBy(() -> NamespacePlan.of(opts(NamespaceMode.POD).build(), initGone, false, 0))
                 .isInstanceOf(FailedPreconditionException.class).hasMessageContaining("no PID namespace");
+    }
+
+    @Test
+    void podPidModeFollowsASandboxWithoutASharedPidNamespace() {
+        // crictl's and critest's container configs leave the PID mode unset, which reads as POD.
+        SandboxFacts own = facts("/n", "/i", "/u", NamespaceMode.CONTAINER, "");
+        assertThat(NamespacePlan.of(opts(NamespaceMode.POD).build(), own, false, 0).namespaces())
+                .startsWith(new OciSpec.Namespace("pid", null));
+        NamespacePlan host = NamespacePlan.of(opts(NamespaceMode.POD).build(),
+                facts("/n", "/i", "/u", NamespaceMode.NODE, ""), false, 0);
+        assertThat(host.hostPid()).isTrue();
+        assertThat(host.namespaces()).extracting(OciSpec.Namespace::type).doesNotContain("pid");
+    }
+
+    @Test
+    void networkIpcAndUtsFollowTheSandboxWhateverTheContainerSays() {
+        NamespaceOption unset = NamespaceOption.getDefaultInstance();
+        NamespacePlan inHostPod = NamespacePlan.of(unset, facts("", "", "", NamespaceMode.NODE, ""), false, 0);
+        assertThat(inHostPod.hostNetwork()).isTrue();
+        assertThat(inHostPod.hostIpc()).isTrue();
+        assertThat(inHostPod.namespaces()).containsExactly(MNT);
+
+        NamespaceOption node = NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setIpc(NamespaceMode.NODE)
+                .build();
+        NamespacePlan inPod = NamespacePlan.of(node, Fixtures.sandbox(), false, 0);
+        assertThat(inPod.hostNetwork()).isFalse();
+        assertThat(inPod.namespaces()).contains(NET, UTS, IPC);
+    }
+
+    private static SandboxFacts facts(String net, String ipc, String uts, NamespaceMode pidMode, String pidNs) {
+        return new SandboxFacts(Fixtures.POD_ID, net, ipc, uts, pidMode, pidNs, "", "", "", "", "");
     }
 
     @Test
@@ -58,7 +89,7 @@ class NamespacePlanTest {
     void hostNetworkAndIpcAreLeftOut() {
         NamespaceOption o = NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setIpc(NamespaceMode.NODE)
                 .setPid(NamespaceMode.NODE).build();
-        NamespacePlan p = NamespacePlan.of(o, Fixtures.sandbox(), false, 0);
+        NamespacePlan p = NamespacePlan.of(o, facts("", "", "", NamespaceMode.NODE, ""), false, 0);
         assertThat(p.namespaces()).containsExactly(MNT);
         assertThat(p.hostNetwork()).isTrue();
         assertThat(p.hostIpc()).isTrue();

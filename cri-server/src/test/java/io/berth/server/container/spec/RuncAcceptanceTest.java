@@ -8,6 +8,7 @@ import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.LinuxContainerConfig;
 import io.berth.cri.v1.LinuxContainerResources;
 import io.berth.cri.v1.LinuxContainerSecurityContext;
+import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.SecurityProfile;
 import io.berth.server.config.CgroupDriver;
 import io.berth.server.runtime.Executables;
@@ -84,7 +85,8 @@ class RuncAcceptanceTest {
         pod = new ProcessBuilder("unshare", "--net", "--ipc", "--uts", "sleep", "300").start();
         String ns = "/proc/" + pod.pid() + "/ns/";
         waitUntilUnshared(ns);
-        SandboxFacts sandbox = new SandboxFacts(Fixtures.POD_ID, ns + "net", ns + "ipc", ns + "uts", "",
+        SandboxFacts sandbox = new SandboxFacts(Fixtures.POD_ID, ns + "net", ns + "ipc", ns + "uts",
+                NamespaceMode.CONTAINER, "",
                 cgroupParent, sandboxDir.resolve("hosts").toString(), sandboxDir.resolve("resolv.conf").toString(),
                 sandboxDir.resolve("hostname").toString(), sandboxDir.resolve("shm").toString());
 

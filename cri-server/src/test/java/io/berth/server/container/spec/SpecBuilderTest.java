@@ -138,7 +138,7 @@ class SpecBuilderTest {
         NamespaceOption host = NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE).setIpc(NamespaceMode.NODE)
                 .setPid(NamespaceMode.NODE).build();
         OciSpec spec = builder.build(Fixtures.inputs(Fixtures.withSc(Fixtures.sc().setNamespaceOptions(host)),
-                Fixtures.pod().build()));
+                Fixtures.pod().build(), Fixtures.hostSandbox()));
         assertThat(spec.hostname()).isNull();
         assertThat(spec.process().env()).contains("HOSTNAME=node-1");
         assertThat(spec.linux().namespaces()).extracting(OciSpec.Namespace::type).containsExactly("mount", "cgroup");
