@@ -1,6 +1,7 @@
 package io.berth.common.validate;
 
 import io.berth.common.error.InvalidArgumentException;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,16 @@ public final class Require {
                     field + " '" + printable(value) + "' is not an id: expected up to 64 lowercase hex characters");
         }
         return value;
+    }
+
+    /**
+     * The id of an idempotent Stop or Remove call: empty when the value is not of an id's form, since such a value
+     * names nothing that could exist, and the CRI wants those calls to succeed for objects that are gone (critest
+     * sends UUIDs). An empty value is still refused: it is a caller's mistake, not a gone object.
+     */
+    public static Optional<String> idIfWellFormed(String value, String field) {
+        nonEmpty(value, field);
+        return ID_OR_PREFIX.matcher(value).matches() ? Optional.of(value) : Optional.empty();
     }
 
     /** Whether the value is a complete id rather than a prefix. */

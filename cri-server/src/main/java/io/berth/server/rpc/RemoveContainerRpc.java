@@ -5,6 +5,7 @@ import io.berth.cri.v1.RemoveContainerRequest;
 import io.berth.cri.v1.RemoveContainerResponse;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.grpc.UnaryRpc;
+import java.util.Optional;
 
 /** RemoveContainer: force-stops and removes every trace; removing a removed container succeeds. */
 public final class RemoveContainerRpc implements UnaryRpc<RemoveContainerRequest, RemoveContainerResponse> {
@@ -16,7 +17,10 @@ public final class RemoveContainerRpc implements UnaryRpc<RemoveContainerRequest
 
     @Override
     public RemoveContainerResponse call(RemoveContainerRequest request) throws Exception {
-        control.remove(Require.idOrPrefix(request.getContainerId(), "container_id"));
+        Optional<String> id = Require.idIfWellFormed(request.getContainerId(), "container_id");
+        if (id.isPresent()) {
+            control.remove(id.get());
+        }
         return RemoveContainerResponse.getDefaultInstance();
     }
 }

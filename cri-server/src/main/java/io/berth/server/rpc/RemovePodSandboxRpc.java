@@ -5,6 +5,7 @@ import io.berth.cri.v1.RemovePodSandboxRequest;
 import io.berth.cri.v1.RemovePodSandboxResponse;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.sandbox.SandboxTeardown;
+import java.util.Optional;
 
 /** RemovePodSandbox: removes the pod and everything in it; removing a removed pod succeeds. */
 public final class RemovePodSandboxRpc implements UnaryRpc<RemovePodSandboxRequest, RemovePodSandboxResponse> {
@@ -16,7 +17,10 @@ public final class RemovePodSandboxRpc implements UnaryRpc<RemovePodSandboxReque
 
     @Override
     public RemovePodSandboxResponse call(RemovePodSandboxRequest request) throws Exception {
-        teardown.remove(Require.idOrPrefix(request.getPodSandboxId(), "pod_sandbox_id"));
+        Optional<String> id = Require.idIfWellFormed(request.getPodSandboxId(), "pod_sandbox_id");
+        if (id.isPresent()) {
+            teardown.remove(id.get());
+        }
         return RemovePodSandboxResponse.getDefaultInstance();
     }
 }

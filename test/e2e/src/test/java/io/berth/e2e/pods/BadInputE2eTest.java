@@ -114,11 +114,16 @@ class BadInputE2eTest {
                 Status.Code.NOT_FOUND, FULL_UNKNOWN_ID);
         refused("starting an unknown container", () -> cri.start(FULL_UNKNOWN_ID), Status.Code.NOT_FOUND,
                 FULL_UNKNOWN_ID);
-        refused("stopping an unknown container", () -> cri.runtime().stopContainer(StopContainerRequest.newBuilder()
-                .setContainerId(FULL_UNKNOWN_ID).build()), Status.Code.NOT_FOUND, FULL_UNKNOWN_ID);
-        // Removal of what is not there succeeds, as kubelet retries removals until they do.
-        cri.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(FULL_UNKNOWN_ID).build());
-        cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(FULL_UNKNOWN_ID).build());
+        // Stopping and removing what is not there succeeds, as kubelet retries them until they do (and critest's
+        // idempotence specs ask it with ids that are not even of an id's form).
+        for (String gone : new String[] {FULL_UNKNOWN_ID, "5e0bd812-f751-4189-97af-9e22cdd057a1"}) {
+            cri.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(gone).build());
+            cri.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(gone).build());
+            cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(gone).build());
+            cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(gone).build());
+        }
+        refused("stopping an empty container id", () -> cri.runtime().stopContainer(StopContainerRequest
+                .getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "container_id");
     }
 
     @Test
