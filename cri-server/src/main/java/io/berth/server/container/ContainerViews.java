@@ -60,7 +60,7 @@ public final class ContainerViews {
                 .setLogPath(m.logPath())
                 .setResources(ContainerResources.newBuilder().setLinux(resources(c)))
                 .setUser(ContainerUser.newBuilder().setLinux(user))
-                .setStopSignal(signal(m.stopSignal()))
+                .setStopSignal(StopSignals.toCri(m.stopSignal()))
                 .build();
     }
 
@@ -88,13 +88,5 @@ public final class ContainerViews {
 
     private static ImageSpec image(ContainerConfig config, ContainerMetadata m) {
         return ImageSpec.newBuilder(config.getImage()).setImage(m.imageId()).build();
-    }
-
-    static Signal signal(String name) {
-        try {
-            return name == null || name.isEmpty() ? Signal.RUNTIME_DEFAULT : Signal.valueOf(name);
-        } catch (IllegalArgumentException e) {
-            return Signal.RUNTIME_DEFAULT;
-        }
     }
 }

@@ -21,17 +21,39 @@ public final class StopSignals {
             Map.entry("SIGWINCH", 28), Map.entry("SIGIO", 29), Map.entry("SIGPOLL", 29), Map.entry("SIGPWR", 30),
             Map.entry("SIGSYS", 31));
 
+    private static final String PREFIX = "SIGNAL_";
+
     private StopSignals() {}
 
     /** The canonical name (e.g. SIGTERM) of the signal to stop this container with. */
     public static String effective(ContainerConfig config, ImageConfig image) {
-        if (config.getStopSignal() != Signal.RUNTIME_DEFAULT) {
-            return config.getStopSignal().name();
+        if (config.getStopSignal() != Signal.SIGNAL_RUNTIME_DEFAULT) {
+            return canonical(config.getStopSignal());
         }
         if (!image.stopSignal().isEmpty()) {
             return canonical(image.stopSignal(), "image config StopSignal");
         }
         return "SIGTERM";
+    }
+
+    /** The CRI enum's value without its {@code SIGNAL_} prefix: {@code SIGNAL_SIGTERM} is SIGTERM. */
+    static String canonical(Signal signal) {
+        if (signal == Signal.UNRECOGNIZED) {
+            throw new InvalidArgumentException("config.stop_signal: unknown signal " + signal.getNumber());
+        }
+        return signal.name().substring(PREFIX.length());
+    }
+
+    /** The CRI enum value for a canonical name, RUNTIME_DEFAULT for none or one the CRI does not list. */
+    static Signal toCri(String name) {
+        if (name == null || name.isEmpty()) {
+            return Signal.SIGNAL_RUNTIME_DEFAULT;
+        }
+        try {
+            return Signal.valueOf(PREFIX + name);
+        } catch (IllegalArgumentException e) {
+            return Signal.SIGNAL_RUNTIME_DEFAULT;
+        }
     }
 
     /** Accepts "SIGQUIT", "QUIT", "quit" or "3" as images write them. */

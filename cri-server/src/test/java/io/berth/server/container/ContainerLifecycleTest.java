@@ -1,5 +1,6 @@
 package io.berth.server.container;
 
+import com.google.protobuf.ByteString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -193,7 +194,7 @@ class ContainerLifecycleTest {
         String pod = pod("p2", NamespaceMode.CONTAINER);
         String id = run(pod, container("c2", "sh", "-c", "id; pwd; echo FOO=$FOO IMG=$FROM_IMAGE")
                 .setWorkingDir("/tmp")
-                .addEnvs(KeyValue.newBuilder().setKey("FOO").setValue("bar"))
+                .addEnvs(KeyValue.newBuilder().setKey("FOO").setValue(ByteString.copyFromUtf8("bar")))
                 .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                         .setRunAsUsername("app"))));
         assertThat(awaitExit(id).getExitCode()).isZero();

@@ -38,12 +38,13 @@ public final class ProcessEnv {
         }
         for (KeyValue kv : requested) {
             String key = kv.getKey();
-            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0
-                    || kv.getValue().indexOf('\0') >= 0) {
+            // The CRI carries values as bytes; the OCI spec is JSON text, so they go in as UTF-8, as containerd's do.
+            String value = kv.getValue().toStringUtf8();
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0 || value.indexOf('\0') >= 0) {
                 throw new InvalidArgumentException("config.envs: invalid variable name '" + printable(key)
                         + "' (must be non-empty, without '=' or NUL)");
             }
-            env.put(key, kv.getValue());
+            env.put(key, value);
         }
         List<String> out = new ArrayList<>(env.size());
         env.forEach((k, v) -> out.add(k + "=" + v));

@@ -1,5 +1,6 @@
 package io.berth.server.container.spec;
 
+import com.google.protobuf.ByteString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,8 +67,8 @@ class ProcessArgsTest {
         ImageConfig image = new ImageConfig("", List.of("PATH=/opt/bin", "A=1", "B=2", "BARE"), List.of(), List.of(),
                 "", "");
         List<String> env = ProcessEnv.merge("web-0", image,
-                List.of(KeyValue.newBuilder().setKey("A").setValue("x=y").build(),
-                        KeyValue.newBuilder().setKey("C").setValue("3").build()));
+                List.of(KeyValue.newBuilder().setKey("A").setValue(ByteString.copyFromUtf8("x=y")).build(),
+                        KeyValue.newBuilder().setKey("C").setValue(ByteString.copyFromUtf8("3")).build()));
         assertThat(env).containsExactly("PATH=/opt/bin", "HOSTNAME=web-0", "A=x=y", "B=2", "C=3");
     }
 
@@ -81,7 +82,7 @@ class ProcessArgsTest {
     void refusesBadVariableNames() {
         for (String bad : new String[] {"", "A=B", "A\0"}) {
             assertThatThrownBy(() -> ProcessEnv.merge("", ImageConfig.empty(),
-                    List.of(KeyValue.newBuilder().setKey(bad).setValue("v").build())))
+                    List.of(KeyValue.newBuilder().setKey(bad).setValue(ByteString.copyFromUtf8("v")).build())))
                     .isInstanceOf(InvalidArgumentException.class).hasMessageStartingWith("config.envs:");
         }
         ImageConfig image = new ImageConfig("", List.of("=nokey"), List.of(), List.of(), "", "");

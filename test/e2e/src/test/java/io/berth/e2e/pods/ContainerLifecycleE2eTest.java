@@ -112,7 +112,7 @@ class ContainerLifecycleE2eTest {
         // Each shell says "ready" once its trap is set, so the stop cannot come before the trap.
         String polite = cri().run(pod, cri().shell("polite",
                 "trap 'echo got-usr1; exit 0' USR1; echo ready; while true; do sleep 0.1; done")
-                .setStopSignal(Signal.SIGUSR1));
+                .setStopSignal(Signal.SIGNAL_SIGUSR1));
         String stubborn = cri().run(pod, cri().shell("stubborn",
                 "trap 'echo ignoring-term' TERM; echo ready; while true; do sleep 0.1; done"));
         String hasty = cri().run(pod, cri().shell("hasty",
@@ -120,7 +120,7 @@ class ContainerLifecycleE2eTest {
         for (String id : List.of(polite, stubborn, hasty)) {
             cri().awaitOutput(id, "ready");
         }
-        assertThat(cri().status(polite).getStopSignal()).isEqualTo(Signal.SIGUSR1);
+        assertThat(cri().status(polite).getStopSignal()).isEqualTo(Signal.SIGNAL_SIGUSR1);
 
         cri().stop(polite, 30);
         assertThat(cri().status(polite).getExitCode()).as("exited by its own trap").isZero();

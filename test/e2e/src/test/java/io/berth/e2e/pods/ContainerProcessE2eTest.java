@@ -1,5 +1,6 @@
 package io.berth.e2e.pods;
 
+import com.google.protobuf.ByteString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.cri.v1.Capability;
@@ -55,7 +56,7 @@ class ContainerProcessE2eTest {
         String named = cri().run(pod, cri().container("named", "/bin/sh", "-c",
                 "echo \"args=$0,$1,$2\"; id; pwd; echo \"FOO=$FOO FROM_IMAGE=$FROM_IMAGE PATH=$PATH\"")
                 .addAllArgs(List.of("zero", "one two", "three"))
-                .addEnvs(KeyValue.newBuilder().setKey("FOO").setValue("bar baz"))
+                .addEnvs(KeyValue.newBuilder().setKey("FOO").setValue(ByteString.copyFromUtf8("bar baz")))
                 .setWorkingDir("/tmp")
                 .setLinux(security(LinuxContainerSecurityContext.newBuilder()
                         .setRunAsUsername(BusyboxImage.USER).addSupplementalGroups(3000))));
