@@ -8,7 +8,7 @@ import java.util.function.Function;
 /**
  * Adds up the readings of several cgroups, for a pod without a cgroup of its own: a value is present when any
  * part has it. Limits are not added (the parts' limits say nothing about a limit of the whole), so the sum has
- * no limit and no {@code available_bytes}.
+ * no limit and no {@code available_bytes}; neither are peaks, CFS periods or pids.max.
  */
 final class CgroupSums {
     private CgroupSums() {}
@@ -30,7 +30,21 @@ final class CgroupSums {
                 add(parts, CgroupStats::oomKills),
                 add(parts, CgroupStats::pids),
                 add(parts, CgroupStats::ioReadBytes),
-                add(parts, CgroupStats::ioWriteBytes));
+                add(parts, CgroupStats::ioWriteBytes),
+                // Enforcement periods, peaks and limits of the parts say nothing about the whole: left out.
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                add(parts, CgroupStats::memoryFailcnt),
+                OptionalLong.empty(),
+                add(parts, CgroupStats::kernelUsageBytes),
+                add(parts, CgroupStats::mappedFileBytes),
+                add(parts, CgroupStats::ownPageFaults),
+                add(parts, CgroupStats::ownMajorPageFaults),
+                OptionalLong.empty(),
+                // No per-device breakdown for a sum; the byte totals above are summed.
+                List.of(),
+                List.of());
     }
 
     private static OptionalLong add(List<CgroupStats> parts, Function<CgroupStats, OptionalLong> value) {

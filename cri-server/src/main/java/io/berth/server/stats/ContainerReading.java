@@ -2,6 +2,7 @@ package io.berth.server.stats;
 
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.linux.cgroup.CgroupStats;
+import io.berth.linux.cgroup.ProcessCounts;
 import io.berth.server.container.ContainerStore;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -13,6 +14,7 @@ import java.util.OptionalLong;
  * @param cgroup    its cgroup's numbers; all absent when it is not running
  * @param nanoCores CPU use since the previous reading, when there is one far enough back
  * @param layer     its writable layer's last measurement, when the snapshot exists
+ * @param processes its processes and their descriptors; counted only for metrics (none for the stats RPCs)
  * @param atNanos   when the cgroup was read, in nanoseconds since the epoch
  */
 record ContainerReading(
@@ -21,6 +23,7 @@ record ContainerReading(
         CgroupStats cgroup,
         OptionalLong nanoCores,
         Optional<WritableLayerUsage.Measured> layer,
+        ProcessCounts processes,
         long atNanos) {
 
     String id() {

@@ -3,6 +3,7 @@ package io.berth.server.stats;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.linux.cgroup.CgroupStats;
 import io.berth.linux.cgroup.ProcessCgroups;
+import io.berth.linux.cgroup.ProcessCounts;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.sandbox.SandboxStore;
 import java.time.Clock;
@@ -32,14 +33,26 @@ final class ContainerReadings {
     }
 
     ContainerReading read(ContainerStore.Container c) {
+        return read(c, false);
+    }
+
+    /**
+     * @param withProcesses also count the container's processes and open descriptors: a walk of {@code /proc}
+     *                      that only the metrics RPC pays for, not kubelet's frequent stats calls
+     */
+    ContainerReading read(ContainerStore.Container c, boolean withProcesses) {
         ContainerConfig config = c.metadata().containerConfig();
         Optional<ProcessCgroups> where = cgroups.of(c, () -> cgroupParentOf(c));
         CgroupStats cgroup = where.map(source::read).orElse(CgroupStats.none());
+        ProcessCounts processes = withProcesses && !cgroup.equals(CgroupStats.none())
+                ? where.map(source::processes).orElse(ProcessCounts.none())
+                : ProcessCounts.none();
         long at = Nanos.now(clock);
         OptionalLong nanoCores = cgroup.cpuUsageNanos().isPresent()
                 ? sampler.sample(c.id(), cgroup.cpuUsageNanos().getAsLong())
                 : OptionalLong.empty();
-        return new ContainerReading(c, config, cgroup, nanoCores, layers.of(c.metadata().snapshotKey()), at);
+        return new ContainerReading(c, config, cgroup, nanoCores, layers.of(c.metadata().snapshotKey()), processes,
+                at);
     }
 
     /** Needed only when the container's cgroup is not known yet (its first reading, or its process is gone). */

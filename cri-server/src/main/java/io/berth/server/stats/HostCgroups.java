@@ -3,6 +3,7 @@ package io.berth.server.stats;
 import io.berth.linux.cgroup.CgroupStats;
 import io.berth.linux.cgroup.Cgroups;
 import io.berth.linux.cgroup.ProcessCgroups;
+import io.berth.linux.cgroup.ProcessCounts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -63,6 +64,20 @@ public final class HostCgroups implements CgroupSource {
             // ENODEV and friends from a cgroup being removed under us; the next call will not see it at all.
             LOG.fine("cgroup read failed: " + e.getMessage());
             return CgroupStats.none();
+        }
+    }
+
+    @Override
+    public ProcessCounts processes(ProcessCgroups paths) {
+        if (cgroups == null) {
+            return ProcessCounts.none();
+        }
+        try {
+            return cgroups.processesOf(paths);
+        } catch (IOException | RuntimeException e) {
+            // The cgroup went away mid-walk, or cgroup.procs held something that is not a pid.
+            LOG.fine("cgroup process count failed: " + e.getMessage());
+            return ProcessCounts.none();
         }
     }
 

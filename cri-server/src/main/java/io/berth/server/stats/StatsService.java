@@ -6,6 +6,7 @@ import io.berth.cri.v1.MetricDescriptor;
 import io.berth.cri.v1.PodSandboxMetrics;
 import io.berth.cri.v1.PodSandboxStats;
 import io.berth.cri.v1.PodSandboxStatsFilter;
+import io.berth.linux.cgroup.Statvfs;
 import io.berth.server.config.CgroupDriver;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.sandbox.SandboxStore;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -33,6 +35,7 @@ public final class StatsService implements AutoCloseable {
     private final PodReadings podReadings;
     private final StatsViews views;
     private final CadvisorMetrics metrics;
+    private final Path snapshotRoot;
     private final StatsHousekeeping housekeeping;
 
     public StatsService(ContainerStore containers, SandboxStore sandboxes, Snapshotter snapshotter, Path snapshotRoot,
@@ -52,7 +55,8 @@ public final class StatsService implements AutoCloseable {
         this.containerReadings = new ContainerReadings(located, cgroups, sampler, layers, sandboxes, clock);
         this.podReadings = new PodReadings(cgroups, driver, sampler, interfaces, clock);
         this.views = new StatsViews(snapshotRoot.toString());
-        this.metrics = new CadvisorMetrics(snapshotRoot.toString());
+        this.metrics = new CadvisorMetrics(snapshotRoot.toString(), new BlockDeviceNames(Path.of("/sys")));
+        this.snapshotRoot = snapshotRoot;
         this.housekeeping = new StatsHousekeeping(containers, sandboxes, layers, located, sampler);
     }
 
@@ -101,17 +105,23 @@ public final class StatsService implements AutoCloseable {
 
     /** Metrics of every ready pod and its running containers. */
     public List<PodSandboxMetrics> podMetrics() {
+        // One statvfs for the call: every writable layer is on the snapshot root's filesystem.
+        Optional<Statvfs.Space> filesystem = Statvfs.of(snapshotRoot);
         return sandboxes.list().stream()
                 .filter(s -> s.status().ready())
                 .sorted(Comparator.comparingLong(s -> s.metadata().createdAtNanos()))
-                .map(s -> metrics.of(read(s)))
+                .map(s -> metrics.of(read(s, true), filesystem))
                 .toList();
     }
 
     private PodReading read(SandboxStore.Sandbox sandbox) {
+        return read(sandbox, false);
+    }
+
+    private PodReading read(SandboxStore.Sandbox sandbox, boolean withProcesses) {
         List<ContainerReading> members = containers.inSandbox(sandbox.id()).stream()
                 .sorted(Comparator.comparingLong(c -> c.metadata().createdAtNanos()))
-                .map(containerReadings::read)
+                .map(c -> containerReadings.read(c, withProcesses))
                 .collect(Collectors.toList());
         return podReadings.read(sandbox, members);
     }

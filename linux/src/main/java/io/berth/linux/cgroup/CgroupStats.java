@@ -1,5 +1,6 @@
 package io.berth.linux.cgroup;
 
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -23,6 +24,21 @@ import java.util.OptionalLong;
  * @param pids                  number of tasks ({@code pids.current})
  * @param ioReadBytes           bytes read from block devices
  * @param ioWriteBytes          bytes written to block devices
+ * @param cfsPeriods            CFS enforcement periods elapsed ({@code cpu.stat nr_periods}, v1 cpu controller)
+ * @param cfsThrottledPeriods   periods in which the cgroup was throttled ({@code nr_throttled})
+ * @param cfsThrottledNanos     time spent throttled (v1 {@code throttled_time}, v2 {@code throttled_usec})
+ * @param memoryFailcnt         times usage hit the limit (v1 {@code memory.failcnt}, v2 {@code memory.events max})
+ * @param memoryMaxUsageBytes   peak usage (v1 {@code memory.max_usage_in_bytes}, v2 {@code memory.peak}, 5.19+)
+ * @param kernelUsageBytes      kernel memory (v1 {@code memory.kmem.usage_in_bytes}, v2 {@code memory.stat kernel})
+ * @param mappedFileBytes       mapped file pages (v1 {@code total_mapped_file}, v2 {@code file_mapped})
+ * @param ownPageFaults         {@code pgfault} of this cgroup alone: v1's bare key; on v2, where every file counts
+ *                              the subtree, the same as {@code pageFaults} (cAdvisor's container scope)
+ * @param ownMajorPageFaults    {@code pgmajfault} likewise
+ * @param threadsMax            {@code pids.max}, with {@code max} (no limit) as 0: libcontainer's and cAdvisor's
+ *                              encoding, whose help text says "infinity if value is zero"
+ * @param ioServiceBytes        bytes per device and operation (v1 {@code blkio.throttle.io_service_bytes}, v2
+ *                              {@code io.stat} rbytes/wbytes/dbytes); empty when unknown
+ * @param ioServiced            operations per device and operation, likewise ({@code io_serviced}, rios/wios/dios)
  */
 public record CgroupStats(
         OptionalLong cpuUsageNanos,
@@ -40,7 +56,40 @@ public record CgroupStats(
         OptionalLong oomKills,
         OptionalLong pids,
         OptionalLong ioReadBytes,
-        OptionalLong ioWriteBytes) {
+        OptionalLong ioWriteBytes,
+        OptionalLong cfsPeriods,
+        OptionalLong cfsThrottledPeriods,
+        OptionalLong cfsThrottledNanos,
+        OptionalLong memoryFailcnt,
+        OptionalLong memoryMaxUsageBytes,
+        OptionalLong kernelUsageBytes,
+        OptionalLong mappedFileBytes,
+        OptionalLong ownPageFaults,
+        OptionalLong ownMajorPageFaults,
+        OptionalLong threadsMax,
+        List<DeviceIo> ioServiceBytes,
+        List<DeviceIo> ioServiced) {
+
+    public CgroupStats {
+        ioServiceBytes = List.copyOf(ioServiceBytes);
+        ioServiced = List.copyOf(ioServiced);
+    }
+
+    /**
+     * The values the readers had before throttling, peaks and per-device I/O were added; those are absent.
+     * Kept for callers (and tests) that build a reading by hand and care only about the classic values.
+     */
+    public CgroupStats(OptionalLong cpuUsageNanos, OptionalLong cpuUserNanos, OptionalLong cpuSystemNanos,
+            OptionalLong memoryUsageBytes, OptionalLong workingSetBytes, OptionalLong rssBytes, OptionalLong cacheBytes,
+            OptionalLong pageFaults, OptionalLong majorPageFaults, OptionalLong memoryLimitBytes,
+            OptionalLong swapUsageBytes, OptionalLong swapLimitBytes, OptionalLong oomKills, OptionalLong pids,
+            OptionalLong ioReadBytes, OptionalLong ioWriteBytes) {
+        this(cpuUsageNanos, cpuUserNanos, cpuSystemNanos, memoryUsageBytes, workingSetBytes, rssBytes, cacheBytes,
+                pageFaults, majorPageFaults, memoryLimitBytes, swapUsageBytes, swapLimitBytes, oomKills, pids,
+                ioReadBytes, ioWriteBytes, OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
+                OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
+                OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of());
+    }
 
     /** kubelet's {@code available_bytes}: limit minus working set, floored at 0; absent without a limit. */
     public OptionalLong availableBytes() {
@@ -98,12 +147,25 @@ public record CgroupStats(
         OptionalLong pids = OptionalLong.empty();
         OptionalLong ioReadBytes = OptionalLong.empty();
         OptionalLong ioWriteBytes = OptionalLong.empty();
+        OptionalLong cfsPeriods = OptionalLong.empty();
+        OptionalLong cfsThrottledPeriods = OptionalLong.empty();
+        OptionalLong cfsThrottledNanos = OptionalLong.empty();
+        OptionalLong memoryFailcnt = OptionalLong.empty();
+        OptionalLong memoryMaxUsageBytes = OptionalLong.empty();
+        OptionalLong kernelUsageBytes = OptionalLong.empty();
+        OptionalLong mappedFileBytes = OptionalLong.empty();
+        OptionalLong ownPageFaults = OptionalLong.empty();
+        OptionalLong ownMajorPageFaults = OptionalLong.empty();
+        OptionalLong threadsMax = OptionalLong.empty();
+        List<DeviceIo> ioServiceBytes = List.of();
+        List<DeviceIo> ioServiced = List.of();
 
         CgroupStats build() {
             return new CgroupStats(cpuUsageNanos, cpuUserNanos, cpuSystemNanos, memoryUsageBytes, workingSetBytes,
                     rssBytes, cacheBytes, pageFaults, majorPageFaults, memoryLimitBytes, swapUsageBytes, swapLimitBytes,
-                    oomKills,
-                    pids, ioReadBytes, ioWriteBytes);
+                    oomKills, pids, ioReadBytes, ioWriteBytes, cfsPeriods, cfsThrottledPeriods, cfsThrottledNanos,
+                    memoryFailcnt, memoryMaxUsageBytes, kernelUsageBytes, mappedFileBytes, ownPageFaults,
+                    ownMajorPageFaults, threadsMax, ioServiceBytes, ioServiced);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.berth.linux.cgroup;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,6 +12,8 @@ import java.util.Optional;
  */
 public final class Cgroups {
     private static final Path PROC = Path.of("/proc");
+    /** Controllers whose v1 hierarchy lists a container's processes; any one the process is placed in will do. */
+    private static final List<String> V1_PROCS_CONTROLLERS = List.of("pids", "memory", "cpu", "cpuacct");
 
     private final CgroupMounts mounts;
     private final Path procRoot;
@@ -61,5 +64,27 @@ public final class Cgroups {
             return CgroupV2Reader.read(mounts.unified().orElseThrow().dirOf(path.get()));
         }
         return CgroupV1Reader.read(mounts, paths);
+    }
+
+    /**
+     * The processes in the cgroup(s) of {@code paths} and their open descriptors (see {@link CgroupProcesses}).
+     * Only the cgroup's own processes are counted, not those of child cgroups: runc puts all of a container's
+     * processes in its one cgroup.
+     */
+    public ProcessCounts processesOf(ProcessCgroups paths) throws IOException {
+        if (mounts.layout() == CgroupLayout.UNIFIED) {
+            Optional<String> path = paths.unifiedPath();
+            return path.isEmpty() ? ProcessCounts.none()
+                    : CgroupProcesses.count(mounts.unified().orElseThrow().dirOf(path.get()).resolve("cgroup.procs"),
+                            procRoot);
+        }
+        for (String controller : V1_PROCS_CONTROLLERS) {
+            Optional<CgroupMount> mount = mounts.controller(controller);
+            Optional<String> path = paths.v1Path(controller);
+            if (mount.isPresent() && path.isPresent()) {
+                return CgroupProcesses.count(mount.get().dirOf(path.get()).resolve("cgroup.procs"), procRoot);
+            }
+        }
+        return ProcessCounts.none();
     }
 }

@@ -94,6 +94,66 @@ class CgroupV1ReaderTest {
     }
 
     @Test
+    void throttlingPeaksKernelMemoryAndPerDeviceIo() throws Exception {
+        everyFile();
+        fs.file(cpuacct, "cpu.stat", "nr_periods 120", "nr_throttled 7", "throttled_time 350000000", "nr_bursts 0",
+                "burst_time 0");
+        fs.file(memory, "memory.failcnt", "4");
+        fs.file(memory, "memory.max_usage_in_bytes", "9437184");
+        fs.file(memory, "memory.kmem.usage_in_bytes", "786432");
+        fs.file(memory, "memory.stat", "pgfault 100", "pgmajfault 2", "mapped_file 4096", "total_pgfault 300",
+                "total_pgmajfault 5", "total_mapped_file 8192");
+        fs.file(pids, "pids.max", "max");
+        fs.file(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 12", "8:0 Write 3", "8:0 Sync 3",
+                "8:0 Async 12", "8:0 Discard 0", "8:0 Total 15", "Total 15");
+        CgroupStats s = Cgroups.detect(fs.proc).statsOf(CONTAINER);
+        assertThat(s.cfsPeriods()).as("cpu.stat of the cpu controller, co-mounted with cpuacct").hasValue(120);
+        assertThat(s.cfsThrottledPeriods()).hasValue(7);
+        assertThat(s.cfsThrottledNanos()).as("throttled_time is nanoseconds on v1").hasValue(350_000_000L);
+        assertThat(s.memoryFailcnt()).hasValue(4);
+        assertThat(s.memoryMaxUsageBytes()).hasValue(9_437_184L);
+        assertThat(s.kernelUsageBytes()).hasValue(786_432L);
+        assertThat(s.mappedFileBytes()).as("total_mapped_file: the subtree").hasValue(8192);
+        assertThat(s.ownPageFaults()).as("bare pgfault: this cgroup alone").hasValue(100);
+        assertThat(s.ownMajorPageFaults()).hasValue(2);
+        assertThat(s.pageFaults()).hasValue(300);
+        assertThat(s.threadsMax()).as("max is no limit, 0 as cAdvisor says").hasValue(0);
+        assertThat(s.ioServiceBytes()).as("every per-device line, not the device-less Total").hasSize(12)
+                .contains(new DeviceIo(8, 0, "Read", 1_048_576L), new DeviceIo(253, 0, "Async", 512));
+        assertThat(s.ioServiced()).containsExactly(new DeviceIo(8, 0, "Read", 12), new DeviceIo(8, 0, "Write", 3),
+                new DeviceIo(8, 0, "Sync", 3), new DeviceIo(8, 0, "Async", 12), new DeviceIo(8, 0, "Discard", 0),
+                new DeviceIo(8, 0, "Total", 15));
+
+        fs.file(pids, "pids.max", "64");
+        assertThat(Cgroups.detect(fs.proc).statsOf(CONTAINER).threadsMax()).hasValue(64);
+    }
+
+    @Test
+    void processesAndTheirDescriptorsAreCounted() throws Exception {
+        fs.file(pids, "cgroup.procs", "77", "78", "79");
+        fs.fd(77, 0, "/dev/null").fd(77, 1, "pipe:[1234]").fd(77, 3, "socket:[5678]");
+        fs.fd(78, 0, "/dev/null").fd(78, 4, "socket:[5679]");
+        // 79 has exited since cgroup.procs was read: no /proc/79.
+        ProcessCounts counts = Cgroups.detect(fs.proc).processesOf(ProcessCgroups.ofProcess(fs.proc, 77));
+        assertThat(counts.processes()).hasValue(3);
+        assertThat(counts.fileDescriptors()).hasValue(5);
+        assertThat(counts.sockets()).hasValue(2);
+    }
+
+    @Test
+    void tooManyProcessesToWalkLeaveTheDescriptorCountsOut() throws Exception {
+        String[] many = new String[CgroupProcesses.MAX_WALKED_PROCESSES + 1];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = Integer.toString(1000 + i);
+        }
+        fs.file(pids, "cgroup.procs", many);
+        ProcessCounts counts = Cgroups.detect(fs.proc).processesOf(ProcessCgroups.ofProcess(fs.proc, 77));
+        assertThat(counts.processes()).hasValue(many.length);
+        assertThat(counts.fileDescriptors()).as("never a partial count").isEmpty();
+        assertThat(counts.sockets()).isEmpty();
+    }
+
+    @Test
     void noLimitNoSwapAccountingAndAnOldKernelLeaveValuesAbsent() throws Exception {
         fs.file(memory, "memory.usage_in_bytes", "4096");
         fs.file(memory, "memory.limit_in_bytes", "9223372036854771712");

@@ -77,6 +77,46 @@ class CgroupV2ReaderTest {
     }
 
     @Test
+    void throttlingPeaksKernelMemoryAndPerDeviceIo() throws Exception {
+        everyFile();
+        fs.file(dir, "cpu.stat", "usage_usec 2345678", "user_usec 1500000", "system_usec 845678", "nr_periods 50",
+                "nr_throttled 9", "throttled_usec 123456", "nr_bursts 0", "burst_usec 0");
+        fs.file(dir, "memory.peak", "20971520");
+        fs.file(dir, "pids.max", "128");
+        CgroupStats s = Cgroups.detect(fs.proc).statsOf(CONTAINER);
+        assertThat(s.cfsPeriods()).hasValue(50);
+        assertThat(s.cfsThrottledPeriods()).hasValue(9);
+        assertThat(s.cfsThrottledNanos()).as("throttled_usec in nanoseconds").hasValue(123_456_000L);
+        assertThat(s.memoryFailcnt()).as("memory.events max").hasValue(3);
+        assertThat(s.memoryMaxUsageBytes()).as("memory.peak").hasValue(20_971_520L);
+        assertThat(s.kernelUsageBytes()).as("memory.stat kernel").hasValue(262_144L);
+        assertThat(s.mappedFileBytes()).as("memory.stat file_mapped").hasValue(1_048_576L);
+        assertThat(s.ownPageFaults()).as("v2 counts the subtree everywhere").hasValue(5120);
+        assertThat(s.ownMajorPageFaults()).hasValue(7);
+        assertThat(s.threadsMax()).hasValue(128);
+        assertThat(s.ioServiceBytes()).containsExactlyInAnyOrder(new DeviceIo(8, 0, "Read", 1_048_576L),
+                new DeviceIo(8, 0, "Write", 4096), new DeviceIo(8, 0, "Discard", 0), new DeviceIo(8, 16, "Read", 2048),
+                new DeviceIo(8, 16, "Write", 0), new DeviceIo(8, 16, "Discard", 0));
+        assertThat(s.ioServiced()).contains(new DeviceIo(8, 0, "Read", 10), new DeviceIo(8, 0, "Write", 1),
+                new DeviceIo(8, 16, "Read", 1)).hasSize(6);
+
+        fs.file(dir, "pids.max", "max");
+        assertThat(Cgroups.detect(fs.proc).statsOf(CONTAINER).threadsMax()).as("no limit is 0").hasValue(0);
+    }
+
+    @Test
+    void processesAndTheirDescriptorsAreCounted() throws Exception {
+        fs.file(dir, "cgroup.procs", "4242", "4243");
+        fs.fd(4242, 0, "/dev/null").fd(4242, 5, "socket:[42]").fd(4243, 0, "anon_inode:[eventfd]");
+        ProcessCounts counts = Cgroups.detect(fs.proc).processesOf(ProcessCgroups.ofProcess(fs.proc, 4242));
+        assertThat(counts.processes()).hasValue(2);
+        assertThat(counts.fileDescriptors()).hasValue(3);
+        assertThat(counts.sockets()).hasValue(1);
+        assertThat(Cgroups.detect(fs.proc).processesOf(new ProcessCgroups(java.util.Map.of(),
+                java.util.Optional.of("/gone")))).as("a removed cgroup").isEqualTo(ProcessCounts.none());
+    }
+
+    @Test
     void missingFilesAreAbsentNotZero() throws Exception {
         // A cgroup with only the memory controller enabled and swap accounting off.
         fs.file(dir, "memory.current", "1000");
@@ -93,6 +133,12 @@ class CgroupV2ReaderTest {
         assertThat(s.oomKills()).isEmpty();
         assertThat(s.pids()).isEmpty();
         assertThat(s.ioReadBytes()).isEmpty();
+        assertThat(s.ioServiceBytes()).isEmpty();
+        assertThat(s.cfsPeriods()).isEmpty();
+        assertThat(s.memoryFailcnt()).isEmpty();
+        assertThat(s.memoryMaxUsageBytes()).as("kernel before 5.19").isEmpty();
+        assertThat(s.kernelUsageBytes()).isEmpty();
+        assertThat(s.threadsMax()).isEmpty();
     }
 
     @Test

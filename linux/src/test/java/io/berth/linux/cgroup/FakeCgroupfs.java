@@ -40,6 +40,18 @@ final class FakeCgroupfs {
         return write(dir.resolve(name), String.join("\n", lines) + "\n");
     }
 
+    /** {@code /proc/<pid>/fd/<fd>}, a symbolic link to {@code target} as the kernel shows an open descriptor. */
+    FakeCgroupfs fd(int pid, int fd, String target) {
+        try {
+            Path link = proc.resolve(pid + "/fd/" + fd);
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, Path.of(target));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private FakeCgroupfs write(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());

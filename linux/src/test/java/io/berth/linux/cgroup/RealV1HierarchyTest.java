@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * into fresh cgroups, does known work, and the numbers read back must reflect that work.
  */
 class RealV1HierarchyTest {
-    private static final List<String> CONTROLLERS = List.of("cpuacct", "memory", "pids", "blkio");
+    private static final List<String> CONTROLLERS = List.of("cpu", "cpuacct", "memory", "pids", "blkio");
     private static final long LIMIT = 512L * 1024 * 1024;
     private static final int FILE_MIB = 16;
 
@@ -43,8 +43,11 @@ class RealV1HierarchyTest {
         assumeThat(host.mounts().v1().keySet()).containsAll(CONTROLLERS);
         for (String controller : CONTROLLERS) {
             Path dir = host.mounts().controller(controller).orElseThrow().dirOf(cgroup);
-            Files.createDirectory(dir);
-            created.add(dir);
+            if (!created.contains(dir)) {
+                // cpu and cpuacct are often one hierarchy (cpu,cpuacct): one directory serves both.
+                Files.createDirectory(dir);
+                created.add(dir);
+            }
         }
     }
 
@@ -80,7 +83,12 @@ class RealV1HierarchyTest {
         for (Path dir : created) {
             Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
         }
-        Files.writeString(created.get(1).resolve("memory.limit_in_bytes"), Long.toString(LIMIT));
+        Path memory = host.mounts().controller("memory").orElseThrow().dirOf(cgroup);
+        Path cpu = host.mounts().controller("cpu").orElseThrow().dirOf(cgroup);
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(LIMIT));
+        // A quota makes CFS count enforcement periods while the loop below runs.
+        Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "50000");
+        Files.writeString(host.mounts().controller("pids").orElseThrow().dirOf(cgroup).resolve("pids.max"), "64");
         try (OutputStream in = child.getOutputStream()) {
             in.write("go\n".getBytes(StandardCharsets.US_ASCII));
         }
@@ -105,6 +113,23 @@ class RealV1HierarchyTest {
         assertThat(s.oomKills()).hasValue(0);
         assertThat(s.ioReadBytes()).isPresent();
         assertThat(s.ioWriteBytes()).isPresent();
+
+        assertThat(s.cfsPeriods().getAsLong()).as("periods elapse while the quota'd loop runs").isPositive();
+        assertThat(s.cfsThrottledPeriods()).isPresent();
+        assertThat(s.cfsThrottledNanos()).isPresent();
+        assertThat(s.memoryFailcnt()).hasValue(0);
+        assertThat(s.memoryMaxUsageBytes().getAsLong()).isGreaterThanOrEqualTo(s.memoryUsageBytes().getAsLong());
+        assertThat(s.kernelUsageBytes()).isPresent();
+        assertThat(s.mappedFileBytes()).isPresent();
+        assertThat(s.ownPageFaults().getAsLong()).isPositive();
+        assertThat(s.ownMajorPageFaults()).isPresent();
+        assertThat(s.threadsMax()).hasValue(64);
+
+        ProcessCounts processes = host.processesOf(ProcessCgroups.ofProcess(Path.of("/proc"), (int) pid));
+        assertThat(processes.processes()).hasValue(1);
+        assertThat(processes.fileDescriptors().getAsLong()).as("at least stdin, stdout and stderr")
+                .isGreaterThanOrEqualTo(3);
+        assertThat(processes.sockets()).as("pipes, not sockets").hasValue(0);
 
         CgroupStats byPid = host.statsOfProcess((int) pid);
         assertThat(byPid.memoryLimitBytes()).as("found through /proc/<pid>/cgroup").hasValue(LIMIT);
