@@ -50,6 +50,7 @@ import io.berth.server.rpc.StopPodSandboxRpc;
 import io.berth.server.rpc.UpdateContainerResourcesRpc;
 import io.berth.server.rpc.UpdateRuntimeConfigRpc;
 import io.berth.server.rpc.VersionRpc;
+import io.berth.server.runtime.HandlerFeatures;
 import io.berth.server.runtime.HostProbe;
 import io.berth.server.runtime.PodCidr;
 import io.berth.server.runtime.RuntimeReadiness;
@@ -90,13 +91,15 @@ public final class CriWiring implements AutoCloseable {
     private final StreamBackend streams;
     private final ContainerEventBus events = new ContainerEventBus();
     private final StatsService stats;
+    private final HandlerFeatures handlers;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
             DaemonMetrics metrics) throws IOException {
         this.config = config;
         this.clock = clock;
-        HostFacts host = HostProbe.detect(config);
+        handlers = HandlerFeatures.probe(config);
+        HostFacts host = HostProbe.detect(config, handlers.recursiveReadOnly(""));
         sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
         containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock, metrics::shimStarted);
         owned.add(containers);
@@ -127,7 +130,7 @@ public final class CriWiring implements AutoCloseable {
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
-                        network, podCidr))
+                        network, podCidr, handlers))
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
                 .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(

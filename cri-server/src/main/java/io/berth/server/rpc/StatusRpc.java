@@ -13,6 +13,7 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.config.RuntimeHandlerConfig;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.runtime.Condition;
+import io.berth.server.runtime.HandlerFeatures;
 import io.berth.server.runtime.NetworkReadiness;
 import io.berth.server.runtime.PodCidr;
 import io.berth.server.runtime.RuntimeReadiness;
@@ -27,12 +28,15 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
     private final RuntimeReadiness runtime;
     private final NetworkReadiness network;
     private final PodCidr podCidr;
+    private final HandlerFeatures handlers;
 
-    public StatusRpc(BerthConfig config, RuntimeReadiness runtime, NetworkReadiness network, PodCidr podCidr) {
+    public StatusRpc(BerthConfig config, RuntimeReadiness runtime, NetworkReadiness network, PodCidr podCidr,
+            HandlerFeatures handlers) {
         this.config = config;
         this.runtime = runtime;
         this.network = network;
         this.podCidr = podCidr;
+        this.handlers = handlers;
     }
 
     @Override
@@ -41,10 +45,12 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
                 .setStatus(RuntimeStatus.newBuilder()
                         .addConditions(condition("RuntimeReady", runtime.check()))
                         .addConditions(condition("NetworkReady", network.check())))
-                // Neither is built yet; claiming them would make kubelet send fields berth ignores.
+                // Strict and Merge are both applied (UserResolver); mount options are applied to bind mounts
+                // (MountPlanner). User namespaces are not built, so kubelet must not send them.
                 .setFeatures(RuntimeFeatures.newBuilder()
-                        .setSupplementalGroupsPolicy(false)
-                        .setUserNamespacesHostNetwork(false));
+                        .setSupplementalGroupsPolicy(true)
+                        .setUserNamespacesHostNetwork(false)
+                        .setMountOptions(true));
         // The empty name is the default handler, as kubelet expects to find it.
         out.addRuntimeHandlers(handler(""));
         for (RuntimeHandlerConfig h : config.runtimes().values()) {
@@ -65,11 +71,11 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
                 .build();
     }
 
-    private static RuntimeHandler handler(String name) {
+    private RuntimeHandler handler(String name) {
         return RuntimeHandler.newBuilder()
                 .setName(name)
                 .setFeatures(RuntimeHandlerFeatures.newBuilder()
-                        .setRecursiveReadOnlyMounts(false)
+                        .setRecursiveReadOnlyMounts(handlers.recursiveReadOnly(name))
                         .setUserNamespaces(false))
                 .build();
     }

@@ -16,7 +16,8 @@ public final class HostProbe {
 
     private HostProbe() {}
 
-    public static HostFacts detect(BerthConfig config) {
+    /** @param recursiveReadOnly whether the default handler's runtime does {@code rro} (see {@link HandlerFeatures}) */
+    public static HostFacts detect(BerthConfig config, boolean recursiveReadOnly) {
         boolean v2 = "cgroup2fs".equals(fsType(Path.of("/sys/fs/cgroup")));
         boolean apparmor = read(Path.of("/sys/module/apparmor/parameters/enabled")).startsWith("Y");
         boolean swap = v2 ? Files.exists(Path.of("/sys/fs/cgroup/memory.swap.max"))
@@ -24,9 +25,9 @@ public final class HostProbe {
                 : Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
         int floor = parseInt(read(Path.of("/proc/self/oom_score_adj")));
         String hostname = read(Path.of("/proc/sys/kernel/hostname"));
-        // runc 1.1 has no "rro"; claiming it would make every recursive_read_only mount fail at start.
         List<String> capabilities = effectiveCapabilities();
-        HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, false, swap, floor, HostFacts.jvmArch(),
+        HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, recursiveReadOnly, swap, floor,
+                HostFacts.jvmArch(),
                 hostname, capabilities);
         List<String> missing = new ArrayList<>(Capabilities.ALL);
         missing.removeAll(capabilities);

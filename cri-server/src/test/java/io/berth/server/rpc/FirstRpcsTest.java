@@ -21,6 +21,7 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigLoader;
 import io.berth.server.grpc.InProcessCri;
 import io.berth.server.grpc.RpcTable;
+import io.berth.server.runtime.HandlerFeatures;
 import io.berth.server.runtime.NetworkReadiness;
 import io.berth.server.runtime.PodCidr;
 import io.berth.server.runtime.RuntimeReadiness;
@@ -43,7 +44,8 @@ class FirstRpcsTest {
         RpcTable table = new RpcTable((rpc, code, nanos) -> { })
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
                 .unary(RuntimeServiceGrpc.getStatusMethod(),
-                        new StatusRpc(config, new RuntimeReadiness(config), NetworkReadiness.noPlugin(), cidr))
+                        new StatusRpc(config, new RuntimeReadiness(config), NetworkReadiness.noPlugin(), cidr,
+                                HandlerFeatures.probe(config)))
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(cidr));
         return new InProcessCri(table);
@@ -73,6 +75,23 @@ class FirstRpcsTest {
             assertThat(net.getMessage()).isNotEmpty();
             assertThat(s.getInfoMap()).isEmpty();
             assertThat(s.getRuntimeHandlersList()).extracting(h -> h.getName()).containsExactly("", "runc", "sh");
+        }
+    }
+
+    @Test
+    void statusReportsWhatEachHandlersRuntimeCanDo() throws Exception {
+        // "sh features" fails, so the sh handler (the default here) cannot claim recursive read-only mounts; runc's
+        // own features command answers for the runc handler.
+        try (InProcessCri cri = serve("default_runtime = \"sh\"\n[runtimes.sh]\nbinary = \"/bin/sh\"\n")) {
+            StatusResponse s = cri.runtime().status(StatusRequest.getDefaultInstance());
+            Process features = new ProcessBuilder("runc", "features").start();
+            boolean runcHasRro = new String(features.getInputStream().readAllBytes()).contains("\"rro\"");
+            assertThat(s.getRuntimeHandlersList()).extracting(h -> h.getName() + "=" + h.getFeatures()
+                    .getRecursiveReadOnlyMounts()).containsExactly("=false", "runc=" + runcHasRro, "sh=false");
+            assertThat(s.getRuntimeHandlersList()).allMatch(h -> !h.getFeatures().getUserNamespaces());
+            assertThat(s.getFeatures().getSupplementalGroupsPolicy()).isTrue();
+            assertThat(s.getFeatures().getMountOptions()).isTrue();
+            assertThat(s.getFeatures().getUserNamespacesHostNetwork()).isFalse();
         }
     }
 
