@@ -128,8 +128,8 @@ public final class ContainerCreator {
             undo.add(() -> shims.forget(id));
 
             String stopSignal = StopSignals.effective(c, image.config());
-            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, c.toByteArray(), image.id(),
-                    image.ref(), clock.millis() * 1_000_000L, logPath, runDir.toString(), snapshotKey,
+            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c).toByteArray(),
+                    image.id(), image.ref(), clock.millis() * 1_000_000L, logPath, runDir.toString(), snapshotKey,
                     sandbox.metadata().runtimeHandler(), stopSignal, user.uid(), user.gid(),
                     user.additionalGids().stream().mapToLong(Long::longValue).toArray());
             containers.add(meta, ContainerLifecycle.created());
@@ -137,6 +137,22 @@ public final class ContainerCreator {
         }
         LOG.info("container " + id + " (" + name + ") created from " + image.name());
         return id;
+    }
+
+    /**
+     * The config as ContainerStatus reports it: each image volume's ImageSpec carries the id of the image that was
+     * mounted ({@code image_ref}), as kubelet shows it in the pod's volume status; a later tag move changes nothing.
+     */
+    private ContainerConfig withImageVolumeRefs(ContainerConfig c) {
+        ContainerConfig.Builder out = c.toBuilder();
+        for (int i = 0; i < c.getMountsCount(); i++) {
+            var m = c.getMounts(i);
+            if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
+                out.setMounts(i, m.toBuilder().setImage(m.getImage().toBuilder()
+                        .setImageRef(images.find(m.getImage().getImage()).id())));
+            }
+        }
+        return out.build();
     }
 
     /** Names in the image's /etc/passwd need the image's files: mount the new rootfs for a moment. */

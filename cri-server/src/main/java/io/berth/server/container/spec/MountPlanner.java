@@ -19,6 +19,8 @@ import java.util.Set;
  * everything below it too), ordered so that a parent is mounted before its children.
  */
 public final class MountPlanner {
+    private static final List<String> REQUESTABLE_OPTIONS = List.of("noexec", "nodev", "nosuid");
+
     public record Plan(List<OciSpec.Mount> mounts, String rootfsPropagation) {}
 
     private final HostFacts host;
@@ -107,8 +109,13 @@ public final class MountPlanner {
             String sub = ContainerPaths.checkedRelative(m.getImageSubPath(), field + ".image_sub_path");
             String src = imageVolumes.hostPath(m.getImage(), sub);
             // An image volume is data, read-only by definition; setuid files and device nodes in it stay inert.
-            return new OciSpec.Mount(w.destination(), "bind", src,
-                    List.of("rbind", "rprivate", "ro", "nosuid", "nodev"));
+            if (!m.getReadonly()) {
+                throw new InvalidArgumentException(field + ".readonly: an image volume is read-only; set readonly"
+                        + " to true");
+            }
+            List<String> options = new ArrayList<>(List.of("rbind", "rprivate", "ro", "nosuid", "nodev"));
+            addRequestedOptions(options, m, field);
+            return new OciSpec.Mount(w.destination(), "bind", src, List.copyOf(options));
         }
         if (!m.getImageSubPath().isEmpty()) {
             throw new InvalidArgumentException(field + ".image_sub_path: set without an image");
@@ -148,8 +155,25 @@ public final class MountPlanner {
         } else {
             options.add(m.getReadonly() ? "ro" : "rw");
         }
+        addRequestedOptions(options, m, field);
         return new OciSpec.Mount(w.destination(), "bind", src, options,
                 idMappings(m.getUidMappingsList()), idMappings(m.getGidMappingsList()));
+    }
+
+    /**
+     * Mount.mount_options: only the options that take a power away from the container (noexec, nodev, nosuid),
+     * which is what the CRI offers them for; anything else could loosen what berth set, so it is refused.
+     */
+    private static void addRequestedOptions(List<String> options, Mount m, String field) {
+        for (String o : m.getMountOptionsList()) {
+            if (!REQUESTABLE_OPTIONS.contains(o)) {
+                throw new InvalidArgumentException(field + ".mount_options: '" + ContainerPaths.shown(o)
+                        + "' is not supported; use " + String.join(", ", REQUESTABLE_OPTIONS));
+            }
+            if (!options.contains(o)) {
+                options.add(o);
+            }
+        }
     }
 
     private static List<OciSpec.IdMapping> idMappings(List<IDMapping> in) {

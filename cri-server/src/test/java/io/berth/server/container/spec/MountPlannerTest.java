@@ -163,7 +163,7 @@ class MountPlannerTest {
     @Test
     void imageVolumes() {
         Mount iv = Mount.newBuilder().setContainerPath("/models").setImage(ImageSpec.newBuilder().setImage("img1"))
-                .setImageSubPath("weights/v1").build();
+                .setImageSubPath("weights/v1").setReadonly(true).build();
         assertThat(byDestination(plan(iv)).get("/models")).isEqualTo(new OciSpec.Mount("/models", "bind",
                 "/var/lib/berth/iv/img1/weights/v1", List.of("rbind", "rprivate", "ro", "nosuid", "nodev")));
         assertThatThrownBy(() -> plan(iv.toBuilder().setImageSubPath("a/../../etc").build()))
@@ -173,6 +173,23 @@ class MountPlannerTest {
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("must be a relative path");
         assertThatThrownBy(() -> plan(iv.toBuilder().setHostPath("/data").build()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("mutually exclusive");
+        // The CRI asks runtimes to refuse a writable image volume rather than quietly mount it read-only.
+        assertThatThrownBy(() -> plan(iv.toBuilder().setReadonly(false).build()))
+                .isInstanceOf(InvalidArgumentException.class)
+                .hasMessage("config.mounts[0].readonly: an image volume is read-only; set readonly to true");
+    }
+
+    @Test
+    void requestedMountOptionsOnlyTakePowersAway() {
+        Mount m = bind("/m", "/data").addMountOptions("noexec").addMountOptions("nosuid").addMountOptions("noexec")
+                .build();
+        assertThat(byDestination(plan(m)).get("/m").options())
+                .containsExactly("rbind", "rprivate", "rw", "noexec", "nosuid");
+        for (String loosening : List.of("exec", "suid", "rw", "remount", "bind,dev")) {
+            assertThatThrownBy(() -> plan(bind("/m", "/data").addMountOptions(loosening).build()))
+                    .isInstanceOf(InvalidArgumentException.class)
+                    .hasMessageStartingWith("config.mounts[0].mount_options: '" + loosening + "' is not supported");
+        }
     }
 
     @Test
