@@ -1,6 +1,7 @@
 package io.berth.shim;
 
 import io.berth.linux.ChildProcesses;
+import io.berth.linux.Posix;
 import io.berth.shim.api.ShimConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,17 @@ public final class ShimMain {
         }
     }
 
+    /**
+     * The OCI runtime inherits the shim's umask and creates the container's missing mount points, /dev entries and
+     * the like with it. berthd runs under 0077 to keep its own state private; under that mask runc made, say, the
+     * /mnt above an image volume 0700, which a non-root container cannot enter. 0022 is what containerd's and
+     * CRI-O's runtimes run under. The shim's own files need no mask: they live in the 0700 run dir, and the CRI log
+     * is opened with an explicit mode.
+     */
+    static final int RUNTIME_UMASK = 0022;
+
     private static void run(Path dir) {
+        Posix.umask(RUNTIME_UMASK);
         RunDir runDir = new RunDir(dir.toAbsolutePath());
         Container container;
         try {

@@ -127,6 +127,22 @@ class ContainerProcessE2eTest {
     }
 
     @Test
+    void mountPointsTheRuntimeCreatesCanBeEnteredByANonRootUser() throws Exception {
+        // runc makes /opt/deep/ and /opt/deep/mount in the container's rootfs; it once did so under berthd's 0077
+        // umask, which left a non-root container outside its own volumes (critest's image-volume subPath spec).
+        Path data = suite.testbed().dir("deep-volume");
+        Files.writeString(data.resolve("file"), "seen\n");
+        String pod = cri().runPod("mount-points");
+        String id = cri().run(pod, cri().shell("non-root", "stat -c '%a' /opt/deep; cat /opt/deep/mount/file")
+                .addMounts(Mount.newBuilder().setHostPath(data.toString()).setContainerPath("/opt/deep/mount")
+                        .setReadonly(true))
+                .setLinux(security(LinuxContainerSecurityContext.newBuilder()
+                        .setRunAsUser(Int64Value.newBuilder().setValue(4321)))));
+        cri().awaitExit(id);
+        assertThat(cri().output(id)).containsExactly("755", "seen");
+    }
+
+    @Test
     void capabilitiesInProcOneStatusAreTheDefaultSetWithAddsAndDropsApplied() throws Exception {
         // "ALL" is every capability berthd holds, as in containerd; berthd has those of this JVM, its parent.
         long all = effectiveCapabilitiesOfThisProcess();
