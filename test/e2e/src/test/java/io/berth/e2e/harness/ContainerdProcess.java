@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Debian's containerd, started as a real process on temp dirs, so the same client calls can be made against the
@@ -16,20 +17,43 @@ import java.util.Map;
 public final class ContainerdProcess implements ManagedDaemon {
 
     public static final Path BINARY = Path.of("/usr/bin/containerd");
+    /** Where Debian's containernetworking-plugins installs them. */
+    private static final Path CNI_PLUGINS = Path.of("/usr/lib/cni");
 
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * What containerd needs to run pods here rather than only answer calls: registry mirrors (a containerd
+     * {@code config_path} dir of {@code <host>/hosts.toml}), a CNI bridge of its own from Debian's plugins, the
+     * sandbox image to pull through those mirrors. This host lacks CAP_SYS_RESOURCE, so negative OOM scores are
+     * always clamped ({@code restrict_oom_score_adj}).
+     *
+     * @param registryHosts empty: no mirrors
+     * @param bridge        empty: no CNI network (pods cannot start)
+     */
+    public record Pods(Optional<Path> registryHosts, Optional<TestBridge> bridge, String sandboxImage) {
+        public static Pods none() {
+            return new Pods(Optional.empty(), Optional.empty(), "registry.k8s.io/pause:3.9");
+        }
+    }
+
     private final ScratchDir dir;
+    private final Pods pods;
     private LoggedProcess process;
     private CriClient client;
 
-    private ContainerdProcess(ScratchDir dir) {
+    private ContainerdProcess(ScratchDir dir, Pods pods) {
         this.dir = dir;
+        this.pods = pods;
     }
 
     public static ContainerdProcess start() {
-        ContainerdProcess containerd = new ContainerdProcess(ScratchDir.create("containerd-"));
+        return start(Pods.none());
+    }
+
+    public static ContainerdProcess start(Pods pods) {
+        ContainerdProcess containerd = new ContainerdProcess(ScratchDir.create("containerd-"), pods);
         try {
             containerd.launch();
             return containerd;
@@ -44,6 +68,7 @@ public final class ContainerdProcess implements ManagedDaemon {
         for (String cniDir : List.of("cni-bin", "cni-conf")) {
             createDirectory(dir.resolve(cniDir));
         }
+        pods.bridge().ifPresent(b -> dir.write("cni-conf/10-bridge.conflist", cniBridge(b)));
         process = LoggedProcess.start(List.of(BINARY.toString(), "--config", config.toString()), Map.of(),
                 dir.resolve("containerd.log"));
         client = CriReadiness.awaitServing("containerd pid " + process.pid(), process, socket(), STARTUP_TIMEOUT);
@@ -74,10 +99,23 @@ public final class ContainerdProcess implements ManagedDaemon {
                 // The streaming server picks a free loopback port instead of a fixed one two runs could share.
                 "  stream_server_address = \"127.0.0.1\"",
                 "  stream_server_port = \"0\"",
+                "  restrict_oom_score_adj = true",
+                "  sandbox_image = \"" + pods.sandboxImage() + "\"",
                 "  [plugins.\"io.containerd.grpc.v1.cri\".cni]",
-                "    bin_dir = " + quoted(dir.resolve("cni-bin")),
+                "    bin_dir = " + quoted(pods.bridge().isPresent() ? CNI_PLUGINS : dir.resolve("cni-bin")),
                 "    conf_dir = " + quoted(dir.resolve("cni-conf")),
+                "  [plugins.\"io.containerd.grpc.v1.cri\".registry]",
+                "    config_path = " + quoted(pods.registryHosts().orElse(dir.resolve("hosts.d"))),
                 "");
+    }
+
+    /** Debian's bridge, host-local and portmap plugins on the given bridge and range, as containerd's docs set up. */
+    private static String cniBridge(TestBridge bridge) {
+        return "{\"cniVersion\": \"1.0.0\", \"name\": \"" + bridge.name() + "\", \"plugins\": ["
+                + "{\"type\": \"bridge\", \"bridge\": \"" + bridge.name() + "\", \"isGateway\": true,"
+                + " \"ipMasq\": true, \"hairpinMode\": true, \"ipam\": {\"type\": \"host-local\","
+                + " \"ranges\": [[{\"subnet\": \"" + bridge.subnet() + "\"}]], \"routes\": [{\"dst\": \"0.0.0.0/0\"}]}},"
+                + "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}]}";
     }
 
     private static String quoted(Path path) {

@@ -41,7 +41,11 @@ public final class E2eDaemons implements BeforeEachCallback, AfterTestExecutionC
     }
 
     public ContainerdProcess startContainerd() {
-        ContainerdProcess containerd = ContainerdProcess.start();
+        return startContainerd(ContainerdProcess.Pods.none());
+    }
+
+    public ContainerdProcess startContainerd(ContainerdProcess.Pods pods) {
+        ContainerdProcess containerd = ContainerdProcess.start(pods);
         own(containerd);
         return containerd;
     }

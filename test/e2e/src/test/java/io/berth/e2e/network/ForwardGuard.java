@@ -12,7 +12,7 @@ import java.util.Set;
  * interface, so no pod packet can be routed off this machine; {@link #close()} restores ip_forward and
  * removes the guard and the nat tables that did not exist before.
  */
-final class ForwardGuard implements AutoCloseable {
+public final class ForwardGuard implements AutoCloseable {
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
     private static final Set<String> PORTMAP_TABLES = Set.of("table ip nat", "table ip6 nat");
 
@@ -27,7 +27,7 @@ final class ForwardGuard implements AutoCloseable {
     }
 
     /** Installs the guard for the class's bridges; the table is named after the first. */
-    static ForwardGuard install(String... bridges) throws Exception {
+    public static ForwardGuard install(String... bridges) throws Exception {
         String table = "berth_e2e_guard_" + bridges[0].replace('-', '_');
         ForwardGuard guard = new ForwardGuard(table, Files.readString(IP_FORWARD).trim(), HostNetwork.nftTables());
         // Priority -10: before any accept of another table's forward chain at the filter priority.
