@@ -267,14 +267,22 @@ class ContainerLifecycleTest {
     void anImageCanBeMountedReadOnlyAsAVolumeAndGoesWithTheContainer() throws Exception {
         String pod = pod("p12", NamespaceMode.CONTAINER);
         String id = run(pod, container("vol", "sh", "-c", "cat /vol/passwd; touch /vol/x || echo read-only")
-                .addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/vol")
+                .addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/vol").setReadonly(true)
                         .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("etc")));
         assertThat(awaitExit(id).getExitCode()).isZero();
         assertThat(log(id)).contains("app:x:1234:1234").contains("read-only");
+        // The status names the image that was mounted, by id, as kubelet shows it for the pod's volume.
+        assertThat(rt.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus()
+                .getMounts(0).getImage().getImageRef()).startsWith("sha256:")
+                .isEqualTo(rt.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+                        .getStatus().getImageId());
         assertThat(snapshotter.list()).extracting(i -> i.name()).anyMatch(n -> n.startsWith("imgvol-" + id));
         expectCreate(pod, container("vol2", "true").addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/v")
-                .setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("no/such")),
+                .setReadonly(true).setImage(ImageSpec.newBuilder().setImage("test/busybox")).setImageSubPath("no/such")),
                 Status.Code.NOT_FOUND, "image_sub_path 'no/such'");
+        expectCreate(pod, container("vol3", "true").addMounts(io.berth.cri.v1.Mount.newBuilder().setContainerPath("/v")
+                .setImage(ImageSpec.newBuilder().setImage("test/busybox"))),
+                Status.Code.INVALID_ARGUMENT, "an image volume is read-only");
         rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
         assertThat(snapshotter.list()).extracting(i -> i.name()).noneMatch(n -> n.startsWith("imgvol-"));
     }
