@@ -75,7 +75,7 @@ public final class Bench {
         Options o = new Options();
         o.workdir = Path.of(System.getProperty("java.io.tmpdir"));
         try (Cri cri = new Cri(args[1].substring("unix://".length()))) {
-            new Scenarios(cri, o, null, null).removeAllPods();
+            new Pods(cri, o, null).removeAllPods();
         }
     }
 
@@ -96,12 +96,15 @@ public final class Bench {
             System.err.printf("== %s (%s %s), round %d%s%n", o.name, v.getRuntimeName(), v.getRuntimeVersion(), o.round,
                     o.quick ? ", quick" : "");
             // Images the pods need are pulled before anything is timed; containerd also needs its sandbox image.
-            pull(cri, images.get("busybox").get("ref").asText());
+            String busybox = images.get("busybox").get("ref").asText();
+            pull(cri, busybox);
             if (o.pauseImage != null) {
                 pull(cri, o.pauseImage);
             }
-            Scenarios s = new Scenarios(cri, o, procs, images);
-            s.removeAllPods();
+            Pods pods = new Pods(cri, o, busybox);
+            Figures figures = new Figures();
+            PodScenarios s = new PodScenarios(cri, o, procs, pods, figures);
+            pods.removeAllPods();
             if (o.scenarios.contains("lifecycle")) {
                 System.err.println("lifecycle");
                 s.lifecycle();
@@ -120,16 +123,16 @@ public final class Bench {
             }
             if (o.scenarios.contains("pull")) {
                 System.err.println("pull");
-                s.pull();
+                new PullScenario(cri, o, images, figures).pull();
             }
             if (o.scenarios.contains("logs")) {
                 System.err.println("logs");
-                s.logs();
+                new LogScenario(cri, o, procs, pods, figures).logs();
             }
-            s.removeAllPods();
+            pods.removeAllPods();
             result.put("finished", Instant.now().toString());
             result.put("loadavg_end", Machine.read("/proc/loadavg"));
-            result.set("figures", Images.JSON.valueToTree(s.figures));
+            result.set("figures", Images.JSON.valueToTree(figures.values()));
         }
         if (o.out != null) {
             Files.writeString(o.out, Images.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
