@@ -15,6 +15,7 @@ import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
+import io.berth.server.network.NetworkStartup;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ContainerStatsRpc;
@@ -108,8 +109,9 @@ public final class CriWiring implements AutoCloseable {
         SandboxRecovery.reconcile(sandboxes, containers.infra());
         containers.recover();
         NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
-        network = new PluginPodNetwork(plugin);
-        startNetwork(plugin);
+        // Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a crash).
+        // A failure is not fatal: it is retried in the background, and Status says why pods get no network.
+        network = new PluginPodNetwork(plugin, own(NetworkStartup.begin(plugin, this::attachedPods)));
         SandboxRecovery.removeOrphans(config.state(), sandboxes, containers.infra());
         sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
         streaming = own(new StreamingEndpoint());
@@ -137,7 +139,8 @@ public final class CriWiring implements AutoCloseable {
                         new SandboxCreator(config, sandboxes, network, containers.infra(), clock)))
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
-                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes, clock))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes,
+                        containers.store(), clock))
                 .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
                 .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new CreateContainerRpc(containers.creator()))
                 .unary(RuntimeServiceGrpc.getStartContainerMethod(), new StartContainerRpc(control))
@@ -198,23 +201,15 @@ public final class CriWiring implements AutoCloseable {
         return resource;
     }
 
-    /**
-     * Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a
-     * crash). A failure here is logged, not fatal: Status then says why pods cannot get a network.
-     */
-    private void startNetwork(NetworkPlugin plugin) {
+    /** Sandboxes whose pod network is attached: what the plugin must keep when it starts. */
+    private Set<String> attachedPods() {
         Set<String> live = new HashSet<>();
         for (SandboxStore.Sandbox s : sandboxes.list()) {
             if (s.status().networkAttached()) {
                 live.add(s.id());
             }
         }
-        try {
-            plugin.start(live);
-            LOG.info("network plugin " + plugin.name() + " started; " + live.size() + " pod network(s) attached");
-        } catch (IOException | RuntimeException e) {
-            LOG.warning("network plugin " + plugin.name() + " could not restore its state: " + e.getMessage());
-        }
+        return live;
     }
 
     @Override

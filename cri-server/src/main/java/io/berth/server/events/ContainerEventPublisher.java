@@ -4,11 +4,10 @@ import io.berth.cri.v1.ContainerEventResponse;
 import io.berth.cri.v1.ContainerEventType;
 import io.berth.server.container.ContainerChanges;
 import io.berth.server.container.ContainerStore;
-import io.berth.server.container.ContainerViews;
+import io.berth.server.container.PodContainerStatuses;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxViews;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,9 +49,7 @@ public final class ContainerEventPublisher implements ContainerChanges {
                 .setContainerEventType(type(step))
                 .setCreatedAt(clock.millis() * 1_000_000L);
         sandboxes.find(sandboxId).ifPresent(s -> event.setPodSandboxStatus(SandboxViews.status(s)));
-        containers.inSandbox(sandboxId).stream()
-                .sorted(Comparator.comparingLong(c -> c.metadata().createdAtNanos()))
-                .forEach(c -> event.addContainersStatuses(ContainerViews.status(c)));
+        event.addAllContainersStatuses(PodContainerStatuses.of(containers, sandboxId));
         return event.build();
     }
 

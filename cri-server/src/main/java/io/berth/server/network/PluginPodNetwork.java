@@ -1,5 +1,6 @@
 package io.berth.server.network;
 
+import io.berth.common.error.FailedPreconditionException;
 import io.berth.cri.v1.DNSConfig;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.netplugin.NetworkPlugin;
@@ -15,17 +16,26 @@ import java.util.List;
 
 /**
  * The sandbox's {@link PodNetwork} over a {@link NetworkPlugin}: turns the CRI pod config into a plugin
- * request (port mappings validated field by field) and the plugin's status into NetworkReady.
+ * request (port mappings validated field by field) and the plugin's status into NetworkReady. Until the plugin
+ * has started, NetworkReady says why it has not and no pod network is set up (a start that succeeds later
+ * would release a network it does not know a sandbox for); tear-downs always go through.
  */
 public final class PluginPodNetwork implements PodNetwork, NetworkReadiness {
     private final NetworkPlugin plugin;
+    private final NetworkStartup startup;
 
-    public PluginPodNetwork(NetworkPlugin plugin) {
+    public PluginPodNetwork(NetworkPlugin plugin, NetworkStartup startup) {
         this.plugin = plugin;
+        this.startup = startup;
     }
 
     @Override
     public List<String> setUp(SandboxMetadata sandbox) throws Exception {
+        Condition notStarted = startup.failure();
+        if (notStarted != null) {
+            throw new FailedPreconditionException("pod network is not ready (" + notStarted.reason() + "): "
+                    + notStarted.message());
+        }
         return plugin.setUp(request(sandbox)).ips();
     }
 
@@ -36,6 +46,10 @@ public final class PluginPodNetwork implements PodNetwork, NetworkReadiness {
 
     @Override
     public Condition check() {
+        Condition notStarted = startup.failure();
+        if (notStarted != null) {
+            return notStarted;
+        }
         PluginStatus s = plugin.status();
         return s.ready() ? Condition.ok() : Condition.notReady(s.reason(), s.message());
     }

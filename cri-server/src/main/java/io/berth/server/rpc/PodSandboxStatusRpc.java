@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.PodSandboxStatusRequest;
 import io.berth.cri.v1.PodSandboxStatusResponse;
+import io.berth.server.container.ContainerStore;
+import io.berth.server.container.PodContainerStatuses;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.server.sandbox.SandboxStore;
@@ -12,15 +14,21 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** PodSandboxStatus: answered from memory; verbose adds berth's own facts about the pod. */
+/**
+ * PodSandboxStatus: answered from memory; verbose adds berth's own facts about the pod. As in containerd, the
+ * answer carries a timestamp and the statuses of all the pod's containers: with the EventedPLEG gate, kubelet
+ * takes a pod's containers from this list alone once the timestamp is set.
+ */
 public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusRequest, PodSandboxStatusResponse> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SandboxStore store;
+    private final ContainerStore containers;
     private final Clock clock;
 
-    public PodSandboxStatusRpc(SandboxStore store, Clock clock) {
+    public PodSandboxStatusRpc(SandboxStore store, ContainerStore containers, Clock clock) {
         this.store = store;
+        this.containers = containers;
         this.clock = clock;
     }
 
@@ -29,7 +37,8 @@ public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusReque
         SandboxStore.Sandbox s = store.resolve(Require.idOrPrefix(request.getPodSandboxId(), "pod_sandbox_id"));
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder()
                 .setStatus(SandboxViews.status(s))
-                .setTimestamp(clock.millis() * 1_000_000L);
+                .setTimestamp(clock.millis() * 1_000_000L)
+                .addAllContainersStatuses(PodContainerStatuses.of(containers, s.id()));
         if (request.getVerbose()) {
             SandboxMetadata m = s.metadata();
             Map<String, Object> info = new LinkedHashMap<>();

@@ -26,6 +26,7 @@ import io.berth.linux.Namespaces;
 import io.berth.linux.Posix;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigLoader;
+import io.berth.server.container.ContainerStore;
 import io.berth.server.grpc.InProcessCri;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.rpc.ListPodSandboxRpc;
@@ -80,7 +81,8 @@ class SandboxLifecycleTest {
                         new RunPodSandboxRpc(new SandboxCreator(config, store, PodNetwork.NONE, NO_INFRA, clock)))
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(teardown))
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(teardown))
-                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(store, clock))
+                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(store,
+                        new ContainerStore(dir.resolve("containers")), clock))
                 .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(store)));
     }
 
