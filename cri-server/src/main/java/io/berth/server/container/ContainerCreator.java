@@ -17,6 +17,7 @@ import io.berth.server.container.spec.SpecInputs;
 import io.berth.server.container.spec.UserResolver;
 import io.berth.server.runtime.Rollback;
 import io.berth.server.sandbox.SandboxStore;
+import io.berth.server.sandbox.UserNamespaces;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Mount;
@@ -75,6 +76,8 @@ public final class ContainerCreator {
         Require.present(c.hasMetadata(), "config.metadata");
         Require.safeName(c.getMetadata().getName(), "config.metadata.name");
         Require.nonEmpty(c.getImage().getImage(), "config.image.image");
+        UserNamespaces.refuseUnsupported(c.getLinux().getSecurityContext().getNamespaceOptions(),
+                "config.linux.security_context.namespace_options");
         SandboxStore.Sandbox sandbox = sandboxes.resolve(request.getPodSandboxId());
         if (!sandbox.status().ready()) {
             throw new FailedPreconditionException("pod sandbox " + sandbox.id() + " is not ready (it was stopped);"

@@ -65,6 +65,7 @@ public final class SandboxCreator {
             return existing;
         }
         NamespaceOption ns = pod.getLinux().getSecurityContext().getNamespaceOptions();
+        UserNamespaces.refuseUnsupported(ns, "config.linux.security_context.namespace_options");
         boolean hostNetwork = ns.getNetwork() == NamespaceMode.NODE;
         boolean hostIpc = ns.getIpc() == NamespaceMode.NODE;
         boolean hostPid = ns.getPid() == NamespaceMode.NODE;

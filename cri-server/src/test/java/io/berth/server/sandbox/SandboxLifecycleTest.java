@@ -22,6 +22,7 @@ import io.berth.cri.v1.RemovePodSandboxRequest;
 import io.berth.cri.v1.RunPodSandboxRequest;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.cri.v1.StopPodSandboxRequest;
+import io.berth.cri.v1.UserNamespace;
 import io.berth.linux.Namespaces;
 import io.berth.linux.Posix;
 import io.berth.server.config.BerthConfig;
@@ -131,6 +132,16 @@ class SandboxLifecycleTest {
 
     private PodSandboxStatus status(String id) {
         return rt.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()).getStatus();
+    }
+
+    @Test
+    void aPodInTheHostsUserNamespaceAsKubeletAsksForItRuns() {
+        String id = run(pod("userns-node").setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+                LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                        .setUsernsOptions(UserNamespace.newBuilder().setMode(NamespaceMode.NODE))))));
+        assertThat(status(id).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+        rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
 
     @Test
@@ -262,6 +273,11 @@ class SandboxLifecycleTest {
                 .addServers("1.1.1.1\nnameserver 6.6.6.6"))).build(), Status.Code.INVALID_ARGUMENT, "resolv.conf");
         expect(RunPodSandboxRequest.newBuilder().setConfig(pod("x").setHostname("bad_host!")).build(),
                 Status.Code.INVALID_ARGUMENT, "config.hostname");
+        expect(RunPodSandboxRequest.newBuilder().setConfig(pod("x").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setUsernsOptions(UserNamespace.newBuilder()
+                                .setMode(NamespaceMode.POD)))))).build(),
+                Status.Code.FAILED_PRECONDITION, "userns_options: mode POD asks for a user namespace");
         assertThat(mountedUnder(dir)).isEmpty();
         Path sandboxes = config.state().resolve("sandboxes");
         if (Files.exists(sandboxes)) {
