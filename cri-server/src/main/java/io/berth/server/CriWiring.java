@@ -11,7 +11,9 @@ import io.berth.server.container.ImageLookup;
 import io.berth.server.container.spec.HostFacts;
 import io.berth.server.events.ContainerEventBus;
 import io.berth.server.events.ContainerEventPublisher;
+import io.berth.server.exec.ExecSync;
 import io.berth.server.grpc.RpcTable;
+import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageSystem;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
@@ -20,11 +22,9 @@ import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ContainerStatsRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
-import io.berth.server.exec.ExecSync;
+import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.ExecRpc;
 import io.berth.server.rpc.ExecSyncRpc;
-import io.berth.server.rpc.PortForwardRpc;
-import io.berth.server.rpc.CreateContainerRpc;
 import io.berth.server.rpc.GetContainerEventsRpc;
 import io.berth.server.rpc.ImageFsInfoRpc;
 import io.berth.server.rpc.ImageStatusRpc;
@@ -37,6 +37,7 @@ import io.berth.server.rpc.ListPodSandboxRpc;
 import io.berth.server.rpc.ListPodSandboxStatsRpc;
 import io.berth.server.rpc.PodSandboxStatsRpc;
 import io.berth.server.rpc.PodSandboxStatusRpc;
+import io.berth.server.rpc.PortForwardRpc;
 import io.berth.server.rpc.PullImageRpc;
 import io.berth.server.rpc.RemoveContainerRpc;
 import io.berth.server.rpc.RemoveImageRpc;
@@ -59,11 +60,11 @@ import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
-import io.berth.server.streaming.StreamBackend;
-import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.server.stats.HostCgroups;
 import io.berth.server.stats.NetnsInterfaces;
 import io.berth.server.stats.StatsService;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamingEndpoint;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -171,12 +172,16 @@ public final class CriWiring implements AutoCloseable {
     }
 
     /** The five ImageService RPCs over the image system. */
-    public static RpcTable bindImageService(RpcTable table, ImageSystem images) {
+    public static RpcTable bindImageService(RpcTable table, ImageSystem images, BerthConfig config) {
+        ImageHandlers handlers = new ImageHandlers(config.runtimes().keySet());
         return table
-                .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images.puller(), images.usage()))
-                .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images.store(), images.content()))
-                .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images.store()))
-                .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images.remover(), images.usage()))
+                .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images.puller(), images.usage(),
+                        handlers))
+                .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images.store(), images.content(),
+                        handlers))
+                .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images.store(), handlers))
+                .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images.remover(), images.usage(),
+                        handlers))
                 .unary(ImageServiceGrpc.getImageFsInfoMethod(), new ImageFsInfoRpc(images.usage()));
     }
 

@@ -63,7 +63,7 @@ public final class Daemon {
             late[0] = wiring;
             wiring.own(images);
             RpcTable table = CriWiring.bindImageService(
-                    wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog()))), images);
+                    wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog()))), images, config);
             server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });

@@ -9,12 +9,17 @@ public final class ImageViews {
     private ImageViews() {}
 
     public static io.berth.cri.v1.Image toCri(Image image) {
+        return toCri(image, "");
+    }
+
+    /** As {@link #toCri(Image)}, answered under the runtime handler that asked (see {@link ImageHandlers}). */
+    public static io.berth.cri.v1.Image toCri(Image image, String runtimeHandler) {
         io.berth.cri.v1.Image.Builder out = io.berth.cri.v1.Image.newBuilder()
                 .setId(image.id())
                 .addAllRepoTags(image.repoTags())
                 .addAllRepoDigests(image.repoDigests())
                 .setSize(image.metadata().size())
-                .setSpec(ImageSpec.newBuilder().setImage(image.id()))
+                .setSpec(ImageSpec.newBuilder().setImage(image.id()).setRuntimeHandler(runtimeHandler))
                 .setPinned(image.refs().pinned());
         // As containerd: the user part before ':' is a uid when numeric, else a name kubelet resolves
         // (runAsNonRoot checks need one of the two); a group is not reported.

@@ -6,6 +6,7 @@ import io.berth.common.validate.Require;
 import io.berth.cri.v1.ImageStatusRequest;
 import io.berth.cri.v1.ImageStatusResponse;
 import io.berth.server.grpc.UnaryRpc;
+import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageViews;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
@@ -22,10 +23,12 @@ public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageS
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
 
+    private final ImageHandlers handlers;
     private final ImageStore images;
     private final ContentStore content;
 
-    public ImageStatusRpc(ImageStore images, ContentStore content) {
+    public ImageStatusRpc(ImageStore images, ContentStore content, ImageHandlers handlers) {
+        this.handlers = handlers;
         this.images = images;
         this.content = content;
     }
@@ -33,11 +36,12 @@ public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageS
     @Override
     public ImageStatusResponse call(ImageStatusRequest request) throws IOException {
         Optional<Image> found = images.find(Require.nonEmpty(request.getImage().getImage(), "image.image"));
+        String handler = handlers.check(request.getImage(), "image");
         if (found.isEmpty()) {
             return ImageStatusResponse.getDefaultInstance();
         }
         Image image = found.get();
-        ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(ImageViews.toCri(image));
+        ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(ImageViews.toCri(image, handler));
         if (request.getVerbose()) {
             ObjectNode info = JSON.createObjectNode();
             info.put("id", image.id());

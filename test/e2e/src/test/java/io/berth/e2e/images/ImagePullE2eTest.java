@@ -1,6 +1,7 @@
 package io.berth.e2e.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.berth.cri.v1.FilesystemUsage;
@@ -24,6 +25,8 @@ import io.berth.e2e.harness.CriClient;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,6 +123,37 @@ class ImagePullE2eTest {
         assertThat(image.getUid().getValue()).isEqualTo(1000);
         assertThat(image.getUsername()).isEmpty();
         assertThat(image.getPinned()).isFalse();
+    }
+
+    @Test
+    void aRuntimeHandlerMustBeConfiguredAndItsImagesAreAnsweredUnderIt() {
+        // kubelet's RuntimeClassInImageCriApi: every image call names the pod's runtime handler.
+        ImageSpec forRunc = ImageSpec.newBuilder().setImage(host + "/app:v1").setRuntimeHandler("runc").build();
+        assertThat(client.images().withDeadlineAfter(60, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
+                .setImage(forRunc).build()).getImageRef()).isEqualTo(app.id());
+        Image image = client.images().imageStatus(ImageStatusRequest.newBuilder().setImage(forRunc).build())
+                .getImage();
+        assertThat(image.getId()).isEqualTo(app.id());
+        assertThat(image.getSpec().getRuntimeHandler()).isEqualTo("runc");
+        assertThat(client.images().listImages(ListImagesRequest.newBuilder().setFilter(ImageFilter.newBuilder()
+                .setImage(forRunc)).build()).getImagesList()).extracting(i -> i.getSpec().getRuntimeHandler())
+                .containsExactly("runc");
+
+        ImageSpec forKata = forRunc.toBuilder().setRuntimeHandler("kata").build();
+        for (Runnable call : List.<Runnable>of(
+                () -> client.images().pullImage(PullImageRequest.newBuilder().setImage(forKata).build()),
+                () -> client.images().imageStatus(ImageStatusRequest.newBuilder().setImage(forKata).build()),
+                () -> client.images().listImages(ListImagesRequest.newBuilder().setFilter(ImageFilter.newBuilder()
+                        .setImage(forKata)).build()),
+                () -> client.images().removeImage(RemoveImageRequest.newBuilder().setImage(forKata).build()))) {
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                assertThat(e.getStatus().getDescription()).contains("runtime_handler 'kata' is not configured")
+                        .contains("runc");
+            });
+        }
+        // The refused removal took nothing away.
+        assertThat(status(client, host + "/app:v1").getImage().getId()).isEqualTo(app.id());
     }
 
     @Test
