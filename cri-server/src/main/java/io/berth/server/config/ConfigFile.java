@@ -52,6 +52,10 @@ final class ConfigFile {
         public Integer maxConcurrentDownloads;
         public Integer stallTimeoutSeconds;
         public String registryConfigDir;
+        public Long layerMaxEntries;
+        public Long layerMaxUncompressedBytes;
+        public Long layerMaxPaxBytes;
+        public Integer layerMaxPathBytes;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

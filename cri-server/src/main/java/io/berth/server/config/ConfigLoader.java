@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.berth.snapshotter.apply.LayerLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -190,8 +191,29 @@ public final class ConfigLoader {
                     + stall);
         }
         return new ImageSettings(snapshotter, downloads, java.time.Duration.ofSeconds(stall),
-                path(raw.registryConfigDir, defaults.registryConfigDir(), "image.registry_config_dir", where));
+                path(raw.registryConfigDir, defaults.registryConfigDir(), "image.registry_config_dir", where),
+                layerLimits(raw, defaults.layerLimits(), where));
+    }
 
+    /** Lower bounds keep a typo from refusing every image; upper ones are what a long or an int path holds. */
+    private static LayerLimits layerLimits(ConfigFile.ImageSection raw, LayerLimits d, String where) {
+        return new LayerLimits(
+                bounded(raw.layerMaxEntries, d.maxEntries(), 1_000, Long.MAX_VALUE, LayerLimits.ENTRIES, where),
+                bounded(raw.layerMaxUncompressedBytes, d.maxUncompressedBytes(), 1L << 20, Long.MAX_VALUE,
+                        LayerLimits.UNCOMPRESSED_BYTES, where),
+                bounded(raw.layerMaxPaxBytes, d.maxPaxBytes(), 1L << 20, Long.MAX_VALUE, LayerLimits.PAX_BYTES,
+                        where),
+                (int) bounded(raw.layerMaxPathBytes == null ? null : raw.layerMaxPathBytes.longValue(),
+                        d.maxPathBytes(), 256, 1L << 20, LayerLimits.PATH_BYTES, where));
+    }
+
+    private static long bounded(Long value, long fallback, long min, long max, String key, String where) {
+        long v = value == null ? fallback : value;
+        if (v < min || v > max) {
+            throw new ConfigException(where + ": image." + key + " must be between " + min + " and " + max
+                    + ", not " + v);
+        }
+        return v;
     }
 
     private static StreamingConfig streaming(ConfigFile.StreamingSection raw, String where) {

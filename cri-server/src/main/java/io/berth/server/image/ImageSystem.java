@@ -86,7 +86,8 @@ public final class ImageSystem implements AutoCloseable {
         reclaimer.reclaimAll();
         RegistrySettings registrySettings = RegistrySettings.defaults().withStallTimeout(settings.stallTimeout());
         RegistryClient registry = new RegistryClient(new HostsConfig(settings.registryConfigDir()), registrySettings);
-        ImagePuller puller = new ImagePuller(registry, content, store, snapshotter, new LayerApplier(scratch),
+        ImagePuller puller = new ImagePuller(registry, content, store, snapshotter,
+                new LayerApplier(scratch, settings.layerLimits()),
                 reclaimer, new LayerDownloader(settings.maxConcurrentDownloads()), Platform.host(),
                 registrySettings.maxManifestBytes(), clock, pulls);
         return new ImageSystem(content, snapshotter, store, puller, new ImageRemover(store, reclaimer, users),

@@ -118,6 +118,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void layerBoundsHaveDefaultsAndAreRead() {
+        assertThat(ConfigLoader.defaults().image().layerLimits())
+                .isEqualTo(io.berth.snapshotter.apply.LayerLimits.DEFAULTS);
+        BerthConfig c = ConfigLoader.parse(String.join("\n",
+                "[image]",
+                "layer_max_entries = 5000",
+                "layer_max_uncompressed_bytes = 10737418240",
+                "layer_max_pax_bytes = 2097152",
+                "layer_max_path_bytes = 1024"), "image.toml");
+        assertThat(c.image().layerLimits()).isEqualTo(
+                new io.berth.snapshotter.apply.LayerLimits(5000, 10L << 30, 2L << 20, 1024));
+    }
+
+    @Test
+    void layerBoundsOutOfRangeAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nlayer_max_entries = 0", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.layer_max_entries");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nlayer_max_uncompressed_bytes = 100", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.layer_max_uncompressed_bytes");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nlayer_max_pax_bytes = -1", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.layer_max_pax_bytes");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nlayer_max_path_bytes = 10", "x.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("image.layer_max_path_bytes");
+    }
+
+    @Test
     void badImageValuesAreRefusedNamingTheKey() {
         assertThatThrownBy(() -> ConfigLoader.parse("[image]\nsnapshotter = \"zfs\"", "x.toml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("image.snapshotter");

@@ -25,10 +25,17 @@ import java.util.List;
  */
 public final class LayerApplier {
     private final Path scratch;
+    private final LayerLimits limits;
 
     /** @param scratch where merged views are mounted while a layer is applied; created if missing */
     public LayerApplier(Path scratch) {
+        this(scratch, LayerLimits.DEFAULTS);
+    }
+
+    /** @param limits what one layer may hold; a layer beyond them fails with {@link LayerLimitException} */
+    public LayerApplier(Path scratch, LayerLimits limits) {
         this.scratch = scratch;
+        this.limits = limits;
     }
 
     /**
@@ -39,13 +46,13 @@ public final class LayerApplier {
      */
     public AppliedLayer apply(List<Mount> mounts, InputStream blob, String mediaType) throws IOException {
         if (mounts.size() == 1 && mounts.get(0).type().equals("bind") && !mounts.get(0).readOnly()) {
-            return applyToDirectory(Path.of(mounts.get(0).source()), blob, mediaType);
+            return applyToDirectory(Path.of(mounts.get(0).source()), blob, mediaType, limits);
         }
         Files.createDirectories(scratch);
         Path target = Files.createTempDirectory(scratch, "apply-");
         try {
             try (MountedView view = MountedView.mount(mounts, target)) {
-                return applyToDirectory(view.path(), blob, mediaType);
+                return applyToDirectory(view.path(), blob, mediaType, limits);
             }
         } finally {
             Files.deleteIfExists(target);
@@ -60,6 +67,12 @@ public final class LayerApplier {
 
     /** Applies the layer into {@code root}, a directory that shows every earlier layer. */
     public static AppliedLayer applyToDirectory(Path root, InputStream blob, String mediaType) throws IOException {
+        return applyToDirectory(root, blob, mediaType, LayerLimits.DEFAULTS);
+    }
+
+    /** As {@link #applyToDirectory(Path, InputStream, String)}, within {@code limits}. */
+    public static AppliedLayer applyToDirectory(Path root, InputStream blob, String mediaType, LayerLimits limits)
+            throws IOException {
         DigestingInputStream compressed = new DigestingInputStream(blob);
         BufferedInputStream buffered = new BufferedInputStream(compressed, 64 * 1024);
         Compression compression = Compression.detect(buffered);
@@ -69,8 +82,9 @@ public final class LayerApplier {
                     + declared.name().toLowerCase() + " but the content is " + compression.name().toLowerCase());
         }
         try (InputStream decompressed = compression.decompress(buffered)) {
-            DigestingInputStream uncompressed = new DigestingInputStream(decompressed);
-            new LayerExtractor(root).extract(new TarReader(uncompressed));
+            DigestingInputStream uncompressed = new DigestingInputStream(
+                    new CappedInputStream(decompressed, limits.maxUncompressedBytes()));
+            new LayerExtractor(root, limits).extract(new TarReader(uncompressed, limits));
             // The diffID covers the whole tar, end-of-archive blocks and any padding after them included.
             uncompressed.drain();
             buffered.transferTo(java.io.OutputStream.nullOutputStream());

@@ -12,12 +12,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -36,28 +33,36 @@ final class LayerExtractor {
 
     private final RootedResolver resolver;
     private final Path root;
-    /** Paths (relative to the root, resolved) this layer wrote; a whiteout or opaque dir spares them. */
-    private final Set<Path> written = new HashSet<>();
-    /** Their ancestors: deleting these would delete something this layer wrote. */
-    private final Set<Path> writtenAncestors = new HashSet<>();
-    /** Directory times are set last: creating children changes them. */
-    private final List<Map.Entry<Path, Instant>> dirTimes = new ArrayList<>();
+    private final long maxEntries;
+    /** Paths (relative to the root, resolved) this layer wrote, and the times of its directories. */
+    private final LayerPaths paths = new LayerPaths();
+    private long entries;
 
-    LayerExtractor(Path root) {
+    LayerExtractor(Path root, LayerLimits limits) {
         this.root = root;
         this.resolver = new RootedResolver(root);
+        this.maxEntries = limits.maxEntries();
     }
 
     void extract(TarReader tar) throws IOException {
         for (TarHeader h = tar.next(); h != null; h = tar.next()) {
+            entries++;
+            checkEntries();
             try {
                 entry(h, tar);
             } catch (ErrnoException e) {
                 throw new InvalidArgumentException("cannot apply layer entry '" + h.name() + "': " + e.getMessage(), e);
             }
         }
-        for (int i = dirTimes.size() - 1; i >= 0; i--) {
-            FileCalls.setTimesNoFollow(dirTimes.get(i).getKey(), dirTimes.get(i).getValue(), dirTimes.get(i).getValue());
+        checkEntries();
+        paths.applyDirTimes(root);
+    }
+
+    /** Implied parents count: each costs an inode and bookkeeping like an entry of its own. */
+    private void checkEntries() {
+        if (entries + resolver.createdDirs() > maxEntries) {
+            throw new LayerLimitException(LayerLimits.ENTRIES, maxEntries,
+                    "it has more entries (implied parent directories included) than that");
         }
     }
 
@@ -69,7 +74,7 @@ final class LayerExtractor {
                 throw new UnsafeLayerException(name, "it would replace the root with a non-directory");
             }
             applyMetadata(root, h);
-            dirTimes.add(Map.entry(root, h.mtime()));
+            paths.dirTime(Path.of(""), h.mtime());
             return;
         }
         String base = parts.get(parts.size() - 1);
@@ -98,7 +103,7 @@ final class LayerExtractor {
         applyMetadata(target, h);
         markWritten(target);
         if (h.isDirectory()) {
-            dirTimes.add(Map.entry(target, h.mtime()));
+            paths.dirTime(root.relativize(target), h.mtime());
         } else {
             FileCalls.setTimesNoFollow(target, h.mtime(), h.mtime());
         }
@@ -177,10 +182,11 @@ final class LayerExtractor {
     private void deleteNotWritten(Path p) throws IOException {
         Path rel = root.relativize(p);
         BasicFileAttributes attrs = RootedResolver.lstat(p);
-        if (attrs == null || written.contains(rel) && !attrs.isDirectory()) {
+        boolean written = paths.written(rel);
+        if (attrs == null || written && !attrs.isDirectory()) {
             return;
         }
-        if (!written.contains(rel) && !writtenAncestors.contains(rel)) {
+        if (!written && !paths.writtenBelow(rel)) {
             TreeDeleter.deleteUnchecked(p);
         } else if (attrs.isDirectory()) {
             deleteChildrenNotWritten(p);
@@ -198,11 +204,7 @@ final class LayerExtractor {
     }
 
     private void markWritten(Path target) {
-        Path rel = root.relativize(target);
-        written.add(rel);
-        for (Path p = rel.getParent(); p != null; p = p.getParent()) {
-            writtenAncestors.add(p);
-        }
+        paths.markWritten(root.relativize(target));
     }
 
     private void applyMetadata(Path target, TarHeader h) throws IOException {

@@ -25,6 +25,8 @@ final class RootedResolver {
     private static final int MAX_LINKS = 40;
 
     private final Path root;
+    /** Implied parents created so far: each is a directory the layer costs, entry or not. */
+    private long created;
 
     RootedResolver(Path root) {
         this.root = root;
@@ -32,6 +34,10 @@ final class RootedResolver {
 
     Path root() {
         return root;
+    }
+
+    long createdDirs() {
+        return created;
     }
 
     /**
@@ -63,6 +69,7 @@ final class RootedResolver {
                 }
                 // A parent the layer implies without an entry of its own.
                 RootDirs.create(here);
+                created++;
                 real.add(c);
             } else if (attrs.isSymbolicLink()) {
                 if (++links > MAX_LINKS) {

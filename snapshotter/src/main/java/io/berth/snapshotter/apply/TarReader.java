@@ -22,20 +22,30 @@ import java.util.Map;
  */
 final class TarReader {
     private static final int BLOCK = 512;
-    /** PAX and GNU long-name records are metadata: a few KiB in practice; anything huge is an attack. */
-    private static final long MAX_META_SIZE = 1 << 20;
+    /**
+     * PAX and GNU long-name records are metadata: a few KiB in practice; anything huge is an attack. This
+     * bounds what is held at once: the records of one entry, merged, plus the global ones in force. Not a
+     * setting, since no real entry comes near it (an xattr value is at most 64 KiB).
+     */
+    static final long MAX_META_SIZE = 1 << 20;
     private static final String XATTR_PREFIX = "SCHILY.xattr.";
 
     private final InputStream in;
+    private final LayerLimits limits;
     private final byte[] block = new byte[BLOCK];
     private final Map<String, byte[]> globalPax = new HashMap<>();
+    /** Bytes of the global records kept: they stay in force, and in memory, for the rest of the layer. */
+    private long globalBytes;
+    /** Bytes of every metadata record so far, for {@link LayerLimits#maxPaxBytes}. */
+    private long metaTotal;
     private long offset;
     /** Bytes of the current entry's content not yet read, and the padding after them. */
     private long remaining;
     private long padding;
 
-    TarReader(InputStream in) {
+    TarReader(InputStream in, LayerLimits limits) {
         this.in = in;
+        this.limits = limits;
     }
 
     /** The next entry, or null at the end of the archive. Skips whatever is left of the previous one. */
@@ -44,6 +54,7 @@ final class TarReader {
         Map<String, byte[]> pax = new HashMap<>(globalPax);
         String longName = null;
         String longLink = null;
+        long held = globalBytes;
         while (true) {
             long headerOffset = offset;
             if (!readBlock(true)) {
@@ -56,12 +67,15 @@ final class TarReader {
             char type = (char) (block[156] & 0xff);
             long size = number(124, 12, "size", headerOffset);
             if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
-                byte[] data = readMeta(size, type, headerOffset);
+                // Consecutive records merge into one entry's header: bound them together, not one by one.
+                byte[] data = readMeta(size, type, held, headerOffset);
+                held += data.length;
                 switch (type) {
                     case 'x' -> pax.putAll(parsePax(data, headerOffset));
                     case 'g' -> {
                         Map<String, byte[]> global = parsePax(data, headerOffset);
                         globalPax.putAll(global);
+                        globalBytes += data.length;
                         pax.putAll(global);
                     }
                     case 'L' -> longName = cString(data, 0, data.length);
@@ -135,6 +149,8 @@ final class TarReader {
         if (size < 0) {
             throw new InvalidArgumentException("layer tar entry '" + name + "' has negative size " + size);
         }
+        checkPathLength(name, "path", at);
+        checkPathLength(link, "link target", at);
         boolean hasContent = type != '1' && type != '2' && type != '3' && type != '4' && type != '5' && type != '6';
         remaining = hasContent ? size : 0;
         padding = hasContent ? (BLOCK - size % BLOCK) % BLOCK : 0;
@@ -142,11 +158,18 @@ final class TarReader {
                 number(329, 8, "devmajor", at), number(337, 8, "devminor", at), xattrs);
     }
 
-    private byte[] readMeta(long size, char type, long at) throws IOException {
-        if (size < 0 || size > MAX_META_SIZE) {
+    private byte[] readMeta(long size, char type, long held, long at) throws IOException {
+        if (size < 0 || size > MAX_META_SIZE - held) {
             throw new InvalidArgumentException("layer tar header record '" + type + "' at offset " + at + " is "
-                    + size + " bytes; at most " + MAX_META_SIZE + " accepted");
+                    + size + " bytes, after " + held + " bytes of PAX and long-name records for the same entry"
+                    + " (global ones included); at most " + MAX_META_SIZE + " bytes accepted per entry");
         }
+        // Checked before reading, so that a record over the bound is never held.
+        if (size > limits.maxPaxBytes() - metaTotal) {
+            throw new LayerLimitException(LayerLimits.PAX_BYTES, limits.maxPaxBytes(), "its PAX and long-name"
+                    + " records reach " + (metaTotal + size) + " bytes at the record at offset " + at);
+        }
+        metaTotal += size;
         byte[] data = in.readNBytes((int) size);
         if (data.length != size) {
             throw new EOFException("layer tar ends inside a header record at offset " + at);
@@ -156,6 +179,16 @@ final class TarReader {
         padding = (BLOCK - size % BLOCK) % BLOCK;
         skipRest();
         return data;
+    }
+
+    private void checkPathLength(String path, String what, long at) {
+        // Bytes, not chars: the kernel's PATH_MAX counts bytes. Most paths are ASCII, one byte per char.
+        if (path.length() > limits.maxPathBytes() / 3
+                && path.getBytes(StandardCharsets.UTF_8).length > limits.maxPathBytes()) {
+            throw new LayerLimitException(LayerLimits.PATH_BYTES, limits.maxPathBytes(), "the " + what
+                    + " of the entry at offset " + at + " is longer than that ("
+                    + path.getBytes(StandardCharsets.UTF_8).length + " bytes)");
+        }
     }
 
     /** PAX records: {@code "<len> <key>=<value>\n"}, where len counts the whole record; values are bytes. */

@@ -77,19 +77,42 @@ final class TarBuilder {
      * binary values such as {@code security.capability} (commons-compress would write them as UTF-8).
      */
     TarBuilder fileWithXattr(String name, String content, String xattr, byte[] value) {
-        byte[] key = (" SCHILY.xattr." + xattr + "=").getBytes(StandardCharsets.UTF_8);
-        int bodyLength = key.length + value.length + 1;
+        return pax(TarConstants.LF_PAX_EXTENDED_HEADER_LC, name, "SCHILY.xattr." + xattr, value).file(name, content);
+    }
+
+    /**
+     * A bare PAX record: {@code 'x'} applies to the next entry (several in a row merge), {@code 'g'} to
+     * every entry after it. Written by hand so that hostile layers can repeat them at will.
+     */
+    TarBuilder pax(byte type, String forEntry, String key, byte[] value) {
+        if (type == TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER) {
+            // commons-compress writes a global header's records itself, from the entry's PAX headers.
+            TarArchiveEntry e = entry("GlobalHead/" + forEntry, type, 0644);
+            e.addPaxHeader(key, new String(value, StandardCharsets.UTF_8));
+            try {
+                tar.putArchiveEntry(e); // complete as it is: no content of its own, nothing to close
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            return this;
+        }
+        byte[] k = (" " + key + "=").getBytes(StandardCharsets.UTF_8);
+        int bodyLength = k.length + value.length + 1;
         int length = bodyLength + Integer.toString(bodyLength).length();
         if (Integer.toString(length).length() != Integer.toString(bodyLength).length()) {
             length++;
         }
         ByteArrayOutputStream record = new ByteArrayOutputStream();
         record.writeBytes(Integer.toString(length).getBytes(StandardCharsets.US_ASCII));
-        record.writeBytes(key);
+        record.writeBytes(k);
         record.writeBytes(value);
         record.write('\n');
-        put(entry("PaxHeaders/" + name, TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644), record.toByteArray());
-        return file(name, content);
+        return put(entry("PaxHeaders/" + forEntry, type, 0644), record.toByteArray());
+    }
+
+    /** A directory entry preceded by a PAX xattr record. */
+    TarBuilder dirWithXattr(String name, int mode, String xattr, byte[] value) {
+        return pax(TarConstants.LF_PAX_EXTENDED_HEADER_LC, name, "SCHILY.xattr." + xattr, value).dir(name, mode);
     }
 
     byte[] bytes() {
