@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
  * class takes for itself: other suites on this machine make bridges and 10.x ranges of their own.
  */
 final class HostNetwork {
+    private static final Pattern LINK_LINE = Pattern.compile("[0-9]+: [^ ]");
+
     private HostNetwork() {}
 
     /** Runs a command to completion; returns stdout and stderr together (exit status is the caller's business). */
@@ -88,10 +90,7 @@ final class HostNetwork {
 
     /** Names of every link on the host, as {@code ip -o link} prints them (without the {@code @peer} part). */
     static Set<String> links() {
-        return run("ip", "-o", "link", "show").lines()
-                .map(l -> l.split(": ", 3))
-                .filter(parts -> parts.length >= 2)
-                .map(parts -> parts[1].split("@")[0])
+        return linkNames(run("ip", "-o", "link", "show")).stream()
                 .collect(Collectors.toSet());
     }
 
@@ -100,10 +99,18 @@ final class HostNetwork {
         if (!Files.exists(Path.of("/sys/class/net", bridge))) {
             return List.of();
         }
-        return run("ip", "-o", "link", "show", "master", bridge).lines()
-                .map(l -> l.split(": ", 3))
-                .filter(parts -> parts.length >= 2)
-                .map(parts -> parts[1].split("@")[0])
+        return linkNames(run("ip", "-o", "link", "show", "master", bridge));
+    }
+
+    /**
+     * The names in {@code ip -o link} output: only lines of the form "N: name[@peer]: ...". iproute2 also prints
+     * warnings (such as "Error: Peer netns reference is invalid." for a veth whose peer sits in a namespace it
+     * cannot name), and those are no links.
+     */
+    static List<String> linkNames(String ipLinkOutput) {
+        return ipLinkOutput.lines()
+                .filter(l -> LINK_LINE.matcher(l).lookingAt())
+                .map(l -> l.split(": ", 3)[1].split("@")[0])
                 .toList();
     }
 
