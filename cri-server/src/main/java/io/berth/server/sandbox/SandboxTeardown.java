@@ -27,6 +27,12 @@ public final class SandboxTeardown {
     public void stop(String idOrPrefix) throws Exception {
         SandboxStore.Sandbox sandbox = store.resolve(idOrPrefix);
         String id = sandbox.id();
+        boolean wasReady = sandbox.status().ready();
+        if (wasReady) {
+            // First, not last: port-forward and CreateContainer check readiness, so nothing is let into the pod
+            // while its namespaces come apart, even if a step below fails and leaves the rest undone.
+            store.update(id, SandboxStatus::notReady);
+        }
         members.stopAll(id);
         SandboxMetadata meta = sandbox.metadata();
         // After the containers: the init process reaps whatever they left behind.
@@ -40,8 +46,7 @@ public final class SandboxTeardown {
         Namespaces.removePinned(paths.utsns());
         Namespaces.removePinned(paths.ipcns());
         Tmpfs.unmount(paths.shm());
-        if (sandbox.status().ready()) {
-            store.update(id, SandboxStatus::notReady);
+        if (wasReady) {
             LOG.info("sandbox " + id + " stopped");
         }
     }

@@ -2,11 +2,11 @@ package io.berth.server.streaming;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.UnimplementedException;
+import io.berth.linux.Namespaces;
 import io.berth.server.container.ContainerLifecycle;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.shim.client.ProcessStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -42,14 +42,25 @@ public final class StoreStreamBackend implements StreamBackend {
         throw new UnimplementedException("attach through the shim is not wired into berthd yet");
     }
 
-    /** The pinned netns, or null for a pod on the host network (no netns file of its own). */
+    /**
+     * The pinned netns, or null for a pod on the host network. Decided from what the pod was created with, never
+     * from whether the pin file exists: a pod whose pin is gone must not be forwarded to the host's loopback,
+     * where kubelet and other node services listen. It fails closed instead.
+     */
     @Override
     public Path netns(String podSandboxId) {
         SandboxStore.Sandbox s = sandboxes.resolve(podSandboxId);
         if (!s.status().ready()) {
             throw new FailedPreconditionException("pod sandbox " + s.id() + " is not ready");
         }
+        if (s.metadata().hostNetwork()) {
+            return null;
+        }
         Path netns = s.metadata().paths().netns();
-        return Files.exists(netns) ? netns : null;
+        if (!Namespaces.isPinned(netns)) {
+            throw new FailedPreconditionException("pod sandbox " + s.id() + " has lost its network namespace ("
+                    + netns + " is not pinned); port-forward refused");
+        }
+        return netns;
     }
 }
