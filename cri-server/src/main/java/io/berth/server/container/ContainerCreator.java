@@ -109,7 +109,9 @@ public final class ContainerCreator {
             OciSpec spec = specs.apply(new ImageVolumeMounts(images, snapshotter, runDir, id)).build(inputs);
             Files.write(bundle.resolve("config.json"), OciSpecJson.toBytes(spec));
             if (!logPath.isEmpty()) {
-                Files.createDirectories(Path.of(logPath).getParent());
+                String logDirectory = pod.getLogDirectory();
+                LogDirs.createParents(Path.of(logDirectory.isEmpty() ? "/" : logDirectory).normalize(),
+                        Path.of(logPath));
             }
             ShimConfig shimConfig = ShimConfig.newBuilder()
                     .setId(id)
