@@ -40,6 +40,13 @@ final class RegistryHttp {
     RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what) {
         Optional<String> authorization = authenticator.cachedAuthorization(host, access);
         RegistryResponse response = exchange(host, uri, accept, authorization, what);
+        if (response.status() == 401 && !sameOrigin(response.uri(), host.url())) {
+            // A redirect target asks for credentials: they are the registry's, never another host's to have.
+            response.close();
+            throw new PermissionDeniedException("registry " + host.authority() + " redirected the request for " + what
+                    + " to " + response.uri().getRawAuthority() + ", which asked for credentials; berth answers only"
+                    + " the registry's own challenges");
+        }
         if (response.status() == 401) {
             List<AuthChallenge> challenges =
                     AuthChallenge.parse(response.headers().allValues("WWW-Authenticate"));

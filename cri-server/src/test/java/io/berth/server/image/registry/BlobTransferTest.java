@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.common.error.DeadlineExceededException;
+import io.berth.common.error.PermissionDeniedException;
 import io.berth.server.image.content.BlobInfo;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
@@ -79,6 +80,29 @@ class BlobTransferTest {
                 assertThat(r.query()).isEqualTo("sig=1");
                 assertThat(r.header("Authorization")).isNull();
             });
+        }
+    }
+
+    @Test
+    void aRedirectTargetsChallengeIsNeverAnsweredWithTheRegistrysCredentials() throws IOException {
+        try (FakeRegistry elsewhere = new FakeRegistry()) {
+            elsewhere.route("/bucket/layer", exchange -> {
+                exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"elsewhere\"");
+                FakeRegistry.send(exchange, 401, new byte[0]);
+            });
+            registry.route("/v2/library/app/blobs/" + LAYER_DIGEST, exchange -> {
+                exchange.getResponseHeaders().add("Location", "http://" + elsewhere.authority() + "/bucket/layer");
+                FakeRegistry.send(exchange, 307, new byte[0]);
+            });
+            RegistryCredentials secret = new RegistryCredentials("user", "pull-secret", "", "", "");
+
+            assertThatThrownBy(() -> client(Duration.ofSeconds(30)).fetchBlob(app(), secret, LAYER_BLOB, store,
+                    DownloadProgress.NONE))
+                    .isInstanceOf(PermissionDeniedException.class)
+                    .hasMessageContaining("redirected the request for blob " + LAYER_DIGEST)
+                    .hasMessageContaining(elsewhere.authority() + ", which asked for credentials");
+            assertThat(elsewhere.requests()).singleElement()
+                    .satisfies(r -> assertThat(r.header("Authorization")).isNull());
         }
     }
 
