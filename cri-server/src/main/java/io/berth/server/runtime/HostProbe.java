@@ -26,12 +26,17 @@ public final class HostProbe {
         int floor = parseInt(read(Path.of("/proc/self/oom_score_adj")));
         String hostname = read(Path.of("/proc/sys/kernel/hostname"));
         List<String> capabilities = effectiveCapabilities();
-        HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, recursiveReadOnly, swap, floor,
+        // kubelet sends hugepage limits for every container; on a hybrid host hugetlb may live only in the v2 tree,
+        // where runc, placing containers in the v1 hierarchies, cannot use it.
+        boolean hugetlb = v2 ? read(Path.of("/sys/fs/cgroup/cgroup.controllers")).contains("hugetlb")
+                : Files.isDirectory(Path.of("/sys/fs/cgroup/hugetlb"));
+        HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, recursiveReadOnly, swap, hugetlb, floor,
                 HostFacts.jvmArch(),
                 hostname, capabilities);
         List<String> missing = new ArrayList<>(Capabilities.ALL);
         missing.removeAll(capabilities);
         LOG.info("host: cgroup " + (v2 ? "v2" : "v1/hybrid") + ", apparmor " + apparmor + ", swap limits " + swap
+                + ", hugetlb " + hugetlb
                 + ", oom_score_adj floor " + floor + (missing.isEmpty() ? "" : ", berthd lacks capabilities "
                 + String.join(" ", missing) + " (privileged and ALL grant the others)"));
         return facts;

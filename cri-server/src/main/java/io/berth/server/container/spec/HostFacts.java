@@ -11,6 +11,9 @@ import java.util.List;
  * @param apparmorEnabled         AppArmor is on in the kernel, so profiles can be applied
  * @param recursiveReadOnlyMounts the OCI runtime and kernel support {@code rro} (runc 1.1+ on Linux 5.12+)
  * @param swapControllerAvailable memory+swap can be limited (cgroup v1 {@code memsw}, v2 {@code memory.swap.max})
+ * @param hugetlbController       the hugetlb controller is in the hierarchy containers are placed in (a v1
+ *                                {@code hugetlb} mount, or v2's {@code cgroup.controllers}); without it hugepage
+ *                                limits are left out, as containerd's {@code tolerate_missing_hugetlb_controller}
  * @param oomScoreAdjFloor        berthd's own oom_score_adj: an unprivileged daemon cannot give a child less
  * @param arch                    Go-style architecture name ({@code amd64}, {@code arm64}) for seccomp filtering
  * @param nodeHostname            the host's name, the hostname of host-network containers
@@ -24,6 +27,7 @@ public record HostFacts(
         boolean apparmorEnabled,
         boolean recursiveReadOnlyMounts,
         boolean swapControllerAvailable,
+        boolean hugetlbController,
         int oomScoreAdjFloor,
         String arch,
         String nodeHostname,
@@ -33,11 +37,11 @@ public record HostFacts(
         grantableCapabilities = List.copyOf(grantableCapabilities);
     }
 
-    /** A host on which berthd holds every capability Linux defines. */
+    /** A host with the hugetlb controller on which berthd holds every capability Linux defines. */
     public HostFacts(CgroupDriver cgroupDriver, boolean cgroupV2, boolean apparmorEnabled,
             boolean recursiveReadOnlyMounts, boolean swapControllerAvailable, int oomScoreAdjFloor, String arch,
             String nodeHostname) {
-        this(cgroupDriver, cgroupV2, apparmorEnabled, recursiveReadOnlyMounts, swapControllerAvailable,
+        this(cgroupDriver, cgroupV2, apparmorEnabled, recursiveReadOnlyMounts, swapControllerAvailable, true,
                 oomScoreAdjFloor, arch, nodeHostname, Capabilities.ALL);
     }
 

@@ -124,7 +124,11 @@ public final class ResourcesMapper {
                 + "' is not a positive number or 'max'");
     }
 
-    private static List<OciSpec.HugepageLimit> hugepages(LinuxContainerResources r) {
+    /**
+     * Checked either way; left out where the host has no usable hugetlb controller, since kubelet sends limits for
+     * every page size the node has and runc would then fail every container (containerd tolerates it the same way).
+     */
+    private List<OciSpec.HugepageLimit> hugepages(LinuxContainerResources r) {
         List<OciSpec.HugepageLimit> out = new ArrayList<>();
         for (HugepageLimit h : r.getHugepageLimitsList()) {
             if (!PAGE_SIZE.matcher(h.getPageSize()).matches()) {
@@ -137,7 +141,7 @@ public final class ResourcesMapper {
             }
             out.add(new OciSpec.HugepageLimit(h.getPageSize(), h.getLimit()));
         }
-        return out;
+        return host.hugetlbController() ? out : List.of();
     }
 
     private Map<String, String> unified(LinuxContainerResources r) {

@@ -76,6 +76,21 @@ class ResourcesMapperTest {
     }
 
     @Test
+    void hugepageLimitsAreLeftOutWhereTheHostHasNoHugetlbControllerButStillChecked() {
+        // A hybrid host whose hugetlb controller is only in the v2 tree: kubelet still sends a limit per page size.
+        ResourcesMapper noHugetlb = new ResourcesMapper(new HostFacts(CgroupDriver.CGROUPFS, false, false, false,
+                false, false, 0, "amd64", "n", Capabilities.ALL));
+        LinuxContainerResources kubelet = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
+                .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("2MB").setLimit(0))
+                .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("1GB").setLimit(0)).build();
+        assertThat(noHugetlb.map(kubelet, List.of()).hugepageLimits()).isEmpty();
+        assertThat(noHugetlb.map(kubelet, List.of()).memory().limit()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> noHugetlb.map(LinuxContainerResources.newBuilder().addHugepageLimits(
+                HugepageLimit.newBuilder().setPageSize("2MB/../x")).build(), List.of()))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("hugepage_limits");
+    }
+
+    @Test
     void oomScoreAdjIsClampedToTheDaemonsFloor() {
         ResourcesMapper floor = new ResourcesMapper(host(true, true, -500));
         assertThat(floor.oomScoreAdj(LinuxContainerResources.newBuilder().setOomScoreAdj(-998).build())).isEqualTo(-500);
