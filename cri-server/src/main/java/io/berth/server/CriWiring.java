@@ -20,6 +20,7 @@ import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.NetworkStartup;
 import io.berth.server.network.PluginPodNetwork;
 import io.berth.server.rpc.AttachRpc;
+import io.berth.server.rpc.CheckpointContainerRpc;
 import io.berth.server.rpc.ContainerStatsRpc;
 import io.berth.server.rpc.ContainerStatusRpc;
 import io.berth.server.rpc.CreateContainerRpc;
@@ -152,6 +153,8 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
                         new UpdateContainerResourcesRpc(control, containers.liveResources()))
+                .unary(RuntimeServiceGrpc.getCheckpointContainerMethod(),
+                        new CheckpointContainerRpc(containers.checkpointer()))
                 .unary(RuntimeServiceGrpc.getExecSyncMethod(), new ExecSyncRpc(
                         new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)))
                 .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))

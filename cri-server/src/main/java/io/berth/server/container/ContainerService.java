@@ -25,6 +25,7 @@ public final class ContainerService implements AutoCloseable {
     private final ContainerCreator creator;
     private final PodInfra infra;
     private final LiveResources liveResources;
+    private final ContainerCheckpointer checkpointer;
     private final ContainerRecovery recovery;
     private final ShimPool pool;
 
@@ -33,7 +34,8 @@ public final class ContainerService implements AutoCloseable {
         store = new ContainerStore(config.root().resolve("containers"));
         ContainerControl[] controlRef = new ContainerControl[1];
         shims = new ShimRegistry((id, exit) -> controlRef[0].recordExit(id, exit));
-        control = new ContainerControl(store, shims, new ContainerCleaner(config, snapshotter), clock);
+        ContainerCleaner cleaner = new ContainerCleaner(config, snapshotter);
+        control = new ContainerControl(store, shims, cleaner, clock);
         controlRef[0] = control;
         PosixHostFilesystem hostFs = new PosixHostFilesystem();
         Function<ImageVolumes, SpecBuilder> specs = volumes -> new SpecBuilder(host, hostFs, volumes);
@@ -53,6 +55,7 @@ public final class ContainerService implements AutoCloseable {
                 clock);
         infra = new PodInfra(config, infraSpecs, podFacts, launcher, PodInfra.CATATONIT);
         liveResources = new LiveResources(config, new ResourcesMapper(host));
+        checkpointer = new ContainerCheckpointer(store, cleaner, new CheckpointArchive(snapshotter, clock));
         recovery = new ContainerRecovery(store, shims, control, clock);
     }
 
@@ -78,6 +81,10 @@ public final class ContainerService implements AutoCloseable {
 
     public LiveResources liveResources() {
         return liveResources;
+    }
+
+    public ContainerCheckpointer checkpointer() {
+        return checkpointer;
     }
 
     /** Stops the spare shim; container shims run on without berthd. */

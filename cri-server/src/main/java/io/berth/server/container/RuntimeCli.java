@@ -3,13 +3,15 @@ package io.berth.server.container;
 import io.berth.common.error.InternalException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The OCI runtime commands berthd runs itself rather than through a shim: cleaning up after a lost shim,
- * and live resource updates. (The shim runs create/start/kill/delete of live containers.)
+ * live resource updates and checkpoints. (The shim runs create/start/kill/delete of live containers.)
  */
 public final class RuntimeCli {
     private static final long TIMEOUT_SECONDS = 30;
@@ -38,9 +40,24 @@ public final class RuntimeCli {
         }
     }
 
+    /**
+     * {@code <runtime> checkpoint --leave-running}: CRIU dumps the running container into {@code imagePath}, its
+     * log into {@code workPath}. Returns the runtime's own output when it fails, empty when it succeeded.
+     */
+    public Optional<String> checkpoint(String id, Path imagePath, Path workPath, long timeoutSeconds)
+            throws IOException {
+        Result r = run(null, timeoutSeconds, "checkpoint", "--image-path", imagePath.toString(), "--work-path",
+                workPath.toString(), "--leave-running", id);
+        return r.code == 0 ? Optional.empty() : Optional.of(r.output.trim());
+    }
+
     private record Result(int code, String output) {}
 
     private Result run(byte[] stdin, String... args) throws IOException {
+        return run(stdin, TIMEOUT_SECONDS, args);
+    }
+
+    private Result run(byte[] stdin, long timeoutSeconds, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary);
         if (!root.isEmpty()) {
@@ -56,9 +73,9 @@ public final class RuntimeCli {
             p.getOutputStream().close();
             // Bounded: a runtime's error output is a few lines.
             byte[] out = p.getInputStream().readNBytes(64 * 1024);
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new InternalException(String.join(" ", cmd) + " did not finish within " + TIMEOUT_SECONDS + "s");
+                throw new InternalException(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + "s");
             }
             return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (InterruptedException e) {

@@ -39,7 +39,7 @@ class UnimplementedRpcsE2eTest {
             "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
             "Exec", "Attach", "PortForward", "ExecSync", "GetContainerEvents",
             "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats", "ListMetricDescriptors",
-            "ListPodSandboxMetrics");
+            "ListPodSandboxMetrics", "CheckpointContainer");
 
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
