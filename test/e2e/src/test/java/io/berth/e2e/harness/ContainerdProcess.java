@@ -1,5 +1,10 @@
 package io.berth.e2e.harness;
 
+import io.berth.cri.v1.ListPodSandboxRequest;
+import io.berth.cri.v1.PodSandbox;
+import io.berth.cri.v1.RemovePodSandboxRequest;
+import io.berth.cri.v1.StopPodSandboxRequest;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's containerd, started as a real process on temp dirs, so the same client calls can be made against the
@@ -146,13 +152,39 @@ public final class ContainerdProcess implements ManagedDaemon {
         return process.pid();
     }
 
-    /** SIGTERM and wait (SIGKILL if it hangs). Returns the exit code. */
+    /** Removes the pods left, then SIGTERM and wait (SIGKILL if it hangs). Returns the exit code. */
     public int stop() {
+        removeAllPods();
         if (client != null) {
             client.close();
             client = null;
         }
         return process.terminate(STOP_TIMEOUT);
+    }
+
+    /**
+     * containerd's shims, pause processes and CNI namespaces outlive containerd itself, so pods a test left (a
+     * failed critest spec does) are removed through the CRI first; best effort, each pod on its own.
+     */
+    private void removeAllPods() {
+        if (client == null) {
+            return;
+        }
+        try {
+            for (PodSandbox pod : client.runtime().withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                try {
+                    client.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).stopPodSandbox(
+                            StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+                    client.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).removePodSandbox(
+                            RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+                } catch (StatusRuntimeException e) {
+                    System.err.println("containerd: could not remove pod " + pod.getId() + ": " + e.getStatus());
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            System.err.println("containerd: could not list pods to remove: " + e.getStatus());
+        }
     }
 
     @Override
