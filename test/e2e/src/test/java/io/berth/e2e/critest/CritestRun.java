@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * One run of the critest binary against one CRI socket, with its images served by the local registry through
  * mirrors. The same run serves berthd and containerd, so their answers can be compared.
  */
-final class CritestRun {
+public final class CritestRun {
     /** The whole suite on 2 cores takes a few minutes; this bounds a hung run. */
     static final long TIMEOUT_MINUTES = 25;
     static final List<String> UPSTREAM_REGISTRIES = List.of("registry.k8s.io", "k8s.gcr.io", "gcr.io");
@@ -24,7 +24,7 @@ final class CritestRun {
      * one. berthd reads {@code <dir>} as its registry_config_dir; containerd takes {@code <dir>/certs.d} as its
      * config_path. Returns {@code dir}.
      */
-    static Path mirrors(Path dir, String registryHost) throws Exception {
+    public static Path mirrors(Path dir, String registryHost) throws Exception {
         for (String upstream : UPSTREAM_REGISTRIES) {
             Path hosts = Files.createDirectories(dir.resolve("certs.d").resolve(upstream)).resolve("hosts.toml");
             Files.writeString(hosts, "server = \"http://" + registryHost + "\"\n\n[host.\"http://" + registryHost

@@ -1,0 +1,117 @@
+package io.berth.e2e.kubelet;
+
+import io.berth.e2e.harness.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One standalone kubelet's KubeletConfiguration and the dirs it names, all in one temp dir: its root dir, cert
+ * dir, pod log dir, volume plugin dir and static pod dir, beside {@code kubelet.yaml} and {@code kubelet.log}.
+ */
+final class KubeletConfig {
+    private final ScratchDir dir;
+    private final Path criSocket;
+    private final int port;
+    private final String cgroupRoot;
+
+    private KubeletConfig(ScratchDir dir, Path criSocket, int port, String cgroupRoot) {
+        this.dir = dir;
+        this.criSocket = criSocket;
+        this.port = port;
+        this.cgroupRoot = cgroupRoot;
+    }
+
+    /** Makes the static pod, pod log and volume plugin dirs in {@code dir} and writes {@code kubelet.yaml}. */
+    static KubeletConfig write(ScratchDir dir, Path criSocket, int port, String cgroupRoot) throws IOException {
+        KubeletConfig config = new KubeletConfig(dir, criSocket, port, cgroupRoot);
+        Files.createDirectories(config.manifests());
+        Files.createDirectories(config.podLogsDir());
+        Files.createDirectories(config.volumePluginDir());
+        dir.write("kubelet.yaml", config.yaml());
+        return config;
+    }
+
+    /**
+     * The config, one setting per need:
+     * <ul>
+     * <li>staticPodPath, fileCheckFrequency 1s: pods come only from files here (no API server); inotify sees a new
+     * file at once, the 1s rescan bounds a missed event.
+     * <li>containerRuntimeEndpoint, imageServiceEndpoint: berth's socket for both services.
+     * <li>cgroupDriver cgroupfs: no systemd here; failCgroupV1 false: this host has hybrid cgroups (v1 controllers,
+     * an empty v2 tree at /sys/fs/cgroup/unified) and kubelet refuses v1 by default since 1.35.
+     * <li>cgroupsPerQOS true (the default, as on real nodes: kubelet makes kubepods/QoS/pod cgroups and sends them
+     * to the runtime as cgroup_parent) under cgroupRoot, a directory of this instance's own so that it can be
+     * removed afterwards; enforceNodeAllocatable pods (the default) only writes limits on that kubepods cgroup.
+     * <li>failSwapOn false: kubelet would refuse to start if this host had swap on.
+     * <li>address 127.0.0.1 and a free port, readOnlyPort 0 and healthzPort 0 (no unauthenticated HTTP ports);
+     * anonymous authentication, webhook off and AlwaysAllow: there is no API server to ask, and this is a test.
+     * <li>podLogsDir, volumePluginDir: temp dirs instead of /var/log/pods and /usr/libexec/kubernetes.
+     * <li>registerNode false: there is nothing to register with.
+     * </ul>
+     */
+    String yaml() {
+        String socket = "unix://" + criSocket.toAbsolutePath();
+        return String.join("\n",
+                "apiVersion: kubelet.config.k8s.io/v1beta1",
+                "kind: KubeletConfiguration",
+                "staticPodPath: " + manifests(),
+                "fileCheckFrequency: 1s",
+                "containerRuntimeEndpoint: " + socket,
+                "imageServiceEndpoint: " + socket,
+                "cgroupDriver: cgroupfs",
+                "cgroupsPerQOS: true",
+                "cgroupRoot: " + cgroupRoot,
+                "enforceNodeAllocatable: [pods]",
+                "failCgroupV1: false",
+                "failSwapOn: false",
+                "address: 127.0.0.1",
+                "port: " + port,
+                "readOnlyPort: 0",
+                "healthzPort: 0",
+                "authentication:",
+                "  anonymous:",
+                "    enabled: true",
+                "  webhook:",
+                "    enabled: false",
+                "authorization:",
+                "  mode: AlwaysAllow",
+                "podLogsDir: " + podLogsDir(),
+                "volumePluginDir: " + volumePluginDir(),
+                "registerNode: false",
+                "");
+    }
+
+    Path file() {
+        return dir.resolve("kubelet.yaml");
+    }
+
+    /** The static pod directory: a manifest written here is a pod. */
+    Path manifests() {
+        return dir.resolve("manifests");
+    }
+
+    Path rootDir() {
+        return dir.resolve("root");
+    }
+
+    Path certDir() {
+        return dir.resolve("pki");
+    }
+
+    Path podLogsDir() {
+        return dir.resolve("pod-logs");
+    }
+
+    Path volumePluginDir() {
+        return dir.resolve("volume-plugins");
+    }
+
+    Path logFile() {
+        return dir.resolve("kubelet.log");
+    }
+
+    int port() {
+        return port;
+    }
+}
