@@ -14,17 +14,23 @@ final class KubeletConfig {
     private final Path criSocket;
     private final int port;
     private final String cgroupRoot;
+    private final String extraYaml;
 
-    private KubeletConfig(ScratchDir dir, Path criSocket, int port, String cgroupRoot) {
+    private KubeletConfig(ScratchDir dir, Path criSocket, int port, String cgroupRoot, String extraYaml) {
         this.dir = dir;
         this.criSocket = criSocket;
         this.port = port;
         this.cgroupRoot = cgroupRoot;
+        this.extraYaml = extraYaml;
     }
 
-    /** Makes the static pod, pod log and volume plugin dirs in {@code dir} and writes {@code kubelet.yaml}. */
-    static KubeletConfig write(ScratchDir dir, Path criSocket, int port, String cgroupRoot) throws IOException {
-        KubeletConfig config = new KubeletConfig(dir, criSocket, port, cgroupRoot);
+    /**
+     * Makes the static pod, pod log and volume plugin dirs in {@code dir} and writes {@code kubelet.yaml}, with
+     * {@code extraYaml} (top-level KubeletConfiguration keys a scenario needs, e.g. featureGates) appended.
+     */
+    static KubeletConfig write(ScratchDir dir, Path criSocket, int port, String cgroupRoot, String extraYaml)
+            throws IOException {
+        KubeletConfig config = new KubeletConfig(dir, criSocket, port, cgroupRoot, extraYaml);
         Files.createDirectories(config.manifests());
         Files.createDirectories(config.podLogsDir());
         Files.createDirectories(config.volumePluginDir());
@@ -79,7 +85,7 @@ final class KubeletConfig {
                 "podLogsDir: " + podLogsDir(),
                 "volumePluginDir: " + volumePluginDir(),
                 "registerNode: false",
-                "");
+                "") + extraYaml;
     }
 
     Path file() {

@@ -59,12 +59,20 @@ public final class KubeletProcess implements AutoCloseable {
 
     /** Writes the config and starts kubelet on {@code criSocket}; returns once its /healthz answers ok. */
     public static KubeletProcess start(Path criSocket) {
+        return start(criSocket, "");
+    }
+
+    /**
+     * As {@link #start(Path)}, with {@code extraYaml} appended to the KubeletConfiguration: top-level keys a
+     * scenario needs (featureGates, containerLogMaxSize, ...), each line ending in a newline.
+     */
+    public static KubeletProcess start(Path criSocket, String extraYaml) {
         ScratchDir dir = ScratchDir.create("kubelet-");
         KubeletHost host = null;
         KubeletProcess kubelet = null;
         try {
             host = KubeletHost.claim();
-            KubeletConfig config = KubeletConfig.write(dir, criSocket, freePort(), host.cgroupRoot());
+            KubeletConfig config = KubeletConfig.write(dir, criSocket, freePort(), host.cgroupRoot(), extraYaml);
             kubelet = new KubeletProcess(KubeletBinary.path(), criSocket, dir, config, host);
             kubelet.launch();
             return kubelet;
