@@ -2,6 +2,7 @@ package io.berth.server.streaming;
 
 import io.berth.common.error.UnavailableException;
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.http.PendingConnections;
 import io.berth.server.streaming.http.RequestRouter;
 import io.berth.server.streaming.portforward.PortDialer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,6 +43,8 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamingServer.class.getName());
     /** Open connections beyond this are refused: tokens cap waiting requests, this caps everything else. */
     static final int MAX_CONNECTIONS = 4096;
+    /** Connections without a valid token yet; beyond this the oldest of them is closed (see PendingConnections). */
+    static final int MAX_PENDING = 256;
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
 
     private final TokenStore tokens;
@@ -69,6 +72,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
         ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
         StreamingContext context = new StreamingContext(backend, pool, loops, config, new PortDialer());
         DefaultChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        PendingConnections pending = new PendingConnections(MAX_PENDING);
         try {
             InetAddress bindAddress = InetAddress.getByName(config.address());
             Channel listener = new ServerBootstrap()
@@ -83,6 +87,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
                                 return;
                             }
                             connections.add(ch);
+                            pending.admit(ch);
                             if (tls != null) {
                                 ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                             }
@@ -92,7 +97,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
                                     .addLast("idle-close", new IdleCloser())
                                     .addLast("http", new HttpServerCodec(4096, 8192, 8192))
                                     .addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast("router", new RequestRouter(tokens, context));
+                                    .addLast("router", new RequestRouter(tokens, context, pending));
                         }
                     })
                     .bind(new InetSocketAddress(bindAddress, config.port()))

@@ -143,6 +143,28 @@ class StreamingRobustnessTest {
     }
 
     @Test
+    void socketsHeldOpenWithoutATokenDoNotLockKubeletOut() throws Exception {
+        start(StreamingConfig.defaults());
+        java.net.URI base = java.net.URI.create(server.baseUrl());
+        List<java.net.Socket> squatters = new ArrayList<>();
+        try {
+            // More idle connections than the server takes at all: once, these locked kubelet out. Now only
+            // MAX_PENDING of them may wait for a token; the oldest are closed as new ones come.
+            for (int i = 0; i < StreamingServer.MAX_CONNECTIONS + 20; i++) {
+                squatters.add(new java.net.Socket(base.getHost(), base.getPort()));
+            }
+            await().until(() -> squatters.get(0).getInputStream().read() == -1);
+            // kubelet's exec gets through while the squatters still hold sockets.
+            assertThat(viaSpdy(exec(true), "through")).isEqualTo("hello out\nthrough");
+            assertThat(squatters.get(squatters.size() - 1).isClosed()).isFalse();
+        } finally {
+            for (java.net.Socket s : squatters) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void twentyConcurrentSessionsOverBothProtocols() throws Exception {
         start(StreamingConfig.defaults());
         ExecutorService clients = Executors.newFixedThreadPool(20);

@@ -30,11 +30,13 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
 
     private final TokenStore tokens;
     private final StreamingContext context;
+    private final PendingConnections pending;
     private ScheduledFuture<?> requestTimeout;
 
-    public RequestRouter(TokenStore tokens, StreamingContext context) {
+    public RequestRouter(TokenStore tokens, StreamingContext context, PendingConnections pending) {
         this.tokens = tokens;
         this.context = context;
+        this.pending = pending;
     }
 
     @Override
@@ -71,6 +73,7 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             PlainResponses.sendAndClose(ctx, HttpResponseStatus.NOT_FOUND, "404 page not found");
             return;
         }
+        pending.authenticated(ctx.channel());
         if (isWebSocket(request)) {
             WebSocketUpgrade.upgrade(ctx, request, found.get(), context);
         } else {
