@@ -56,6 +56,7 @@ final class ConfigFile {
         public Long layerMaxUncompressedBytes;
         public Long layerMaxPaxBytes;
         public Integer layerMaxPathBytes;
+        public Long minDownloadRateBytesPerSecond;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -192,7 +192,10 @@ public final class ConfigLoader {
         }
         return new ImageSettings(snapshotter, downloads, java.time.Duration.ofSeconds(stall),
                 path(raw.registryConfigDir, defaults.registryConfigDir(), "image.registry_config_dir", where),
-                layerLimits(raw, defaults.layerLimits(), where));
+                layerLimits(raw, defaults.layerLimits(), where),
+                // 0 turns the rule off; see ImageSettings for why 1 KiB/s is the default.
+                bounded(raw.minDownloadRateBytesPerSecond, defaults.minDownloadRate(), 0,
+                        ImageSettings.MAX_MIN_DOWNLOAD_RATE, "min_download_rate_bytes_per_second", where));
     }
 
     /** Lower bounds keep a typo from refusing every image; upper ones are what a long or an int path holds. */

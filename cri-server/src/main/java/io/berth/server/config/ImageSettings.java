@@ -13,19 +13,35 @@ import java.util.Objects;
  * @param stallTimeout           a download that receives no byte for this long is cancelled
  * @param registryConfigDir      where {@code certs.d/<host>/hosts.toml} files are read
  * @param layerLimits            {@code layer_max_*}: what one layer may hold before its pull fails
+ * @param minDownloadRate        {@code min_download_rate_bytes_per_second}: a download averaging less than this
+ *                               over 30 s is cancelled (0: off). 1 KiB/s by default, far below any real link,
+ *                               so that only a registry trickling bytes to keep a download alive trips it
  */
 public record ImageSettings(String snapshotter, int maxConcurrentDownloads, Duration stallTimeout,
-        Path registryConfigDir, LayerLimits layerLimits) {
+        Path registryConfigDir, LayerLimits layerLimits, long minDownloadRate) {
     public static final String DEFAULT_SNAPSHOTTER = "auto";
     public static final int DEFAULT_MAX_CONCURRENT_DOWNLOADS = 3;
     public static final int DEFAULT_STALL_TIMEOUT_SECONDS = 300;
     public static final Path DEFAULT_REGISTRY_CONFIG_DIR = Path.of("/etc/berth");
+    public static final long DEFAULT_MIN_DOWNLOAD_RATE = 1024;
+    /** Above 1 GiB/s no registry could meet the floor; a value that high is a typo. */
+    public static final long MAX_MIN_DOWNLOAD_RATE = 1L << 30;
 
     public ImageSettings {
         Objects.requireNonNull(layerLimits);
+        if (minDownloadRate < 0 || minDownloadRate > MAX_MIN_DOWNLOAD_RATE) {
+            throw new IllegalArgumentException("minimum download rate out of range: " + minDownloadRate);
+        }
     }
 
-    /** With the default layer limits. */
+    /** With the default minimum download rate. */
+    public ImageSettings(String snapshotter, int maxConcurrentDownloads, Duration stallTimeout,
+            Path registryConfigDir, LayerLimits layerLimits) {
+        this(snapshotter, maxConcurrentDownloads, stallTimeout, registryConfigDir, layerLimits,
+                DEFAULT_MIN_DOWNLOAD_RATE);
+    }
+
+    /** With the default layer limits and minimum download rate. */
     public ImageSettings(String snapshotter, int maxConcurrentDownloads, Duration stallTimeout,
             Path registryConfigDir) {
         this(snapshotter, maxConcurrentDownloads, stallTimeout, registryConfigDir, LayerLimits.DEFAULTS);
@@ -34,5 +50,10 @@ public record ImageSettings(String snapshotter, int maxConcurrentDownloads, Dura
     public static ImageSettings defaults() {
         return new ImageSettings(DEFAULT_SNAPSHOTTER, DEFAULT_MAX_CONCURRENT_DOWNLOADS,
                 Duration.ofSeconds(DEFAULT_STALL_TIMEOUT_SECONDS), DEFAULT_REGISTRY_CONFIG_DIR);
+    }
+
+    public ImageSettings withMinDownloadRate(long bytesPerSecond) {
+        return new ImageSettings(snapshotter, maxConcurrentDownloads, stallTimeout, registryConfigDir, layerLimits,
+                bytesPerSecond);
     }
 }

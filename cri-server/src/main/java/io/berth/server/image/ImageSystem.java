@@ -13,6 +13,7 @@ import io.berth.server.image.reclaim.ImageReclaimer;
 import io.berth.server.image.reclaim.ImageRemover;
 import io.berth.server.image.reclaim.ImageUsers;
 import io.berth.server.image.registry.LayerDownloader;
+import io.berth.server.image.registry.MinimumRate;
 import io.berth.server.image.registry.Platform;
 import io.berth.server.image.registry.RegistryClient;
 import io.berth.server.image.registry.RegistrySettings;
@@ -84,7 +85,8 @@ public final class ImageSystem implements AutoCloseable {
         ImageStore store = new ImageStore(config.root().resolve("images"), clock);
         ImageReclaimer reclaimer = new ImageReclaimer(store, content, snapshotter);
         reclaimer.reclaimAll();
-        RegistrySettings registrySettings = RegistrySettings.defaults().withStallTimeout(settings.stallTimeout());
+        RegistrySettings registrySettings = RegistrySettings.defaults().withStallTimeout(settings.stallTimeout())
+                .withMinimumRate(new MinimumRate(settings.minDownloadRate(), MinimumRate.DEFAULT_WINDOW));
         RegistryClient registry = new RegistryClient(new HostsConfig(settings.registryConfigDir()), registrySettings);
         ImagePuller puller = new ImagePuller(registry, content, store, snapshotter,
                 new LayerApplier(scratch, settings.layerLimits()),

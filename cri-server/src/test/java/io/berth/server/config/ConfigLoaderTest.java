@@ -118,6 +118,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theMinimumDownloadRateHasADefaultIsReadAndIsRangeChecked() {
+        assertThat(ConfigLoader.defaults().image().minDownloadRate()).isEqualTo(1024);
+        assertThat(ConfigLoader.parse("[image]\nmin_download_rate_bytes_per_second = 0", "x.toml").image()
+                .minDownloadRate()).isZero();
+        assertThat(ConfigLoader.parse("[image]\nmin_download_rate_bytes_per_second = 65536", "x.toml").image()
+                .minDownloadRate()).isEqualTo(65536);
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmin_download_rate_bytes_per_second = -1", "x.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("image.min_download_rate_bytes_per_second must be between 0 and 1073741824");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmin_download_rate_bytes_per_second = 2000000000",
+                "x.toml")).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
     void layerBoundsHaveDefaultsAndAreRead() {
         assertThat(ConfigLoader.defaults().image().layerLimits())
                 .isEqualTo(io.berth.snapshotter.apply.LayerLimits.DEFAULTS);

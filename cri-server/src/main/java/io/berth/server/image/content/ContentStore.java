@@ -8,7 +8,6 @@ import io.berth.common.error.UnavailableException;
 import io.berth.common.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.channels.FileChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Blobs by digest under {@code <root>/content/blobs/<algorithm>/<hex>}. A blob is written into
@@ -35,7 +37,8 @@ import java.util.concurrent.ExecutionException;
  * redirect target. The cost is re-downloading the layers that were in flight at the crash.
  *
  * <p>Writers of one digest share one write: the second caller waits for the first one's result, so two
- * pulls of images with a common layer download it once.
+ * pulls of images with a common layer download it once. A caller with a bound on that wait writes its own
+ * copy once the bound has passed; commits of one digest are serialized and the first verified copy wins.
  */
 public final class ContentStore {
     private static final System.Logger LOG = System.getLogger(ContentStore.class.getName());
@@ -43,7 +46,15 @@ public final class ContentStore {
 
     private final Path blobs;
     private final Path ingest;
-    private final ConcurrentMap<Digest, CompletableFuture<BlobInfo>> inFlight = new ConcurrentHashMap<>();
+    private static final Object[] COMMIT_LOCKS = new Object[64];
+
+    static {
+        for (int i = 0; i < COMMIT_LOCKS.length; i++) {
+            COMMIT_LOCKS[i] = new Object();
+        }
+    }
+
+    private final ConcurrentMap<Digest, Write> inFlight = new ConcurrentHashMap<>();
 
     private ContentStore(Path contentDir) {
         this.blobs = contentDir.resolve("blobs");
@@ -132,47 +143,107 @@ public final class ContentStore {
     /**
      * Stores the blob that {@code source} writes, after checking it is exactly {@code size} bytes hashing
      * to {@code digest}. Returns at once when the blob is already stored; joins the write in progress when
-     * another caller is already writing the same digest (and then shares its outcome, success or failure).
+     * another caller is already writing the same digest, waiting for it without a bound. For sources that
+     * write from memory; a source that downloads uses {@link #ingest(Digest, long, Duration, BlobSource)}.
      */
     public BlobInfo ingest(Digest digest, long size, BlobSource source) {
+        return ingest(digest, size, null, source);
+    }
+
+    /**
+     * As {@link #ingest(Digest, long, BlobSource)}, but a caller that joins another caller's write waits for
+     * it at most {@code maxWait} (null: without a bound). Past that, it writes the blob from its own
+     * {@code source} alongside, so one caller's slow origin never holds up another caller who has a source
+     * of its own. When the joined write fails, the caller tries again with its own source (becoming the
+     * writer that later callers join) instead of taking on another caller's failure.
+     *
+     * <p>Every writer fills its own ingest file and verifies it; commits of one digest are serialized, and
+     * the first verified copy is the one kept: a later writer drops its file, and a writer still receiving
+     * bytes stops at its next write and returns the committed blob.
+     */
+    public BlobInfo ingest(Digest digest, long size, Duration maxWait, BlobSource source) {
         if (size < 0) {
             throw new BlobVerificationException("blob " + digest + " has a negative declared size " + size);
         }
-        Optional<BlobInfo> existing = info(digest);
-        if (existing.isPresent()) {
-            return checkedSize(existing.get(), size);
+        long deadline = maxWait == null ? Long.MAX_VALUE : System.nanoTime() + maxWait.toNanos();
+        while (true) {
+            Optional<BlobInfo> existing = info(digest);
+            if (existing.isPresent()) {
+                return checkedSize(existing.get(), size);
+            }
+            Write mine = new Write();
+            Write running = inFlight.putIfAbsent(digest, mine);
+            if (running == null) {
+                return checkedSize(writeShared(digest, size, source, mine), size);
+            }
+            Joined joined = await(running, digest, maxWait == null ? Long.MAX_VALUE : deadline - System.nanoTime());
+            if (joined.info != null) {
+                return checkedSize(joined.info, size);
+            }
+            if (joined.failure != null) {
+                // The writer's origin failed, not necessarily ours: try our own (or join whoever does first).
+                inFlight.remove(digest, running);
+                LOG.log(System.Logger.Level.INFO, "shared download of blob " + digest + " failed ("
+                        + joined.failure.getMessage() + "); trying this caller's own source");
+                continue;
+            }
+            LOG.log(System.Logger.Level.INFO, "shared download of blob " + digest + " still running after "
+                    + maxWait.toMillis() + " ms; fetching it from this caller's own source alongside");
+            return checkedSize(writeAlongside(digest, size, source, running), size);
         }
-        CompletableFuture<BlobInfo> mine = new CompletableFuture<>();
-        CompletableFuture<BlobInfo> running = inFlight.putIfAbsent(digest, mine);
-        if (running != null) {
-            return checkedSize(await(running, digest), size);
-        }
+    }
+
+    /** The in-flight write: its callers join {@code outcome}; {@code committed} is set by whoever commits first. */
+    private static final class Write {
+        final CompletableFuture<BlobInfo> outcome = new CompletableFuture<>();
+        volatile BlobInfo committed;
+    }
+
+    private BlobInfo writeShared(Digest digest, long size, BlobSource source, Write mine) {
         try {
             // Another writer may have committed between the first check and winning the in-flight slot.
-            BlobInfo info = info(digest).orElseGet(() -> write(digest, size, source));
-            mine.complete(info);
-            return checkedSize(info, size);
-        } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
+            BlobInfo info = info(digest).orElseGet(() -> write(digest, size, source, mine));
+            mine.outcome.complete(info);
+            return info;
+        } catch (RuntimeException e) {
+            BlobInfo byOther = mine.committed;
+            if (byOther != null) {
+                mine.outcome.complete(byOther);
+                return byOther;
+            }
+            mine.outcome.completeExceptionally(e);
+            throw e;
+        } catch (Error e) {
+            mine.outcome.completeExceptionally(e);
             throw e;
         } finally {
             inFlight.remove(digest, mine);
         }
     }
 
-    private BlobInfo write(Digest digest, long size, BlobSource source) {
+    private BlobInfo writeAlongside(Digest digest, long size, BlobSource source, Write running) {
+        try {
+            return write(digest, size, source, running);
+        } catch (RuntimeException e) {
+            BlobInfo byOther = running.committed;
+            if (byOther != null) {
+                return byOther;
+            }
+            throw e;
+        }
+    }
+
+    private BlobInfo write(Digest digest, long size, BlobSource source, Write shared) {
         Path partial = ingest.resolve(digest.algorithm() + "-" + digest.hex() + "-" + UUID.randomUUID());
         try {
             try (FileChannel file = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                VerifyingOutputStream sink = new VerifyingOutputStream(file, digest, size);
+                VerifyingOutputStream sink = new VerifyingOutputStream(file, digest, size,
+                        () -> shared.committed != null);
                 source.writeTo(sink);
                 sink.verify();
                 file.force(true);
             }
-            Path target = pathOf(digest);
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            AtomicFiles.fsyncDir(target.getParent());
-            return new BlobInfo(digest, size);
+            return commit(partial, digest, shared);
         } catch (IOException e) {
             throw new UnavailableException("download of blob " + digest + " failed: " + e.getMessage(), e);
         } finally {
@@ -184,21 +255,51 @@ public final class ContentStore {
         }
     }
 
-    private static BlobInfo await(CompletableFuture<BlobInfo> running, Digest digest) {
+    /**
+     * Moves a verified, synced ingest file under its digest, unless a copy is already there: one commit per
+     * digest at a time, and a second verified copy is dropped (its bytes are the same) rather than replacing
+     * the file a reader may be opening.
+     */
+    private BlobInfo commit(Path partial, Digest digest, Write shared) throws IOException {
+        synchronized (COMMIT_LOCKS[Math.floorMod(digest.hashCode(), COMMIT_LOCKS.length)]) {
+            BlobInfo done = shared.committed;
+            if (done != null) {
+                return done;
+            }
+            Optional<BlobInfo> there = info(digest);
+            if (there.isPresent()) {
+                shared.committed = there.get();
+                return there.get();
+            }
+            Path target = pathOf(digest);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.fsyncDir(target.getParent());
+            BlobInfo info = new BlobInfo(digest, Files.size(target));
+            shared.committed = info;
+            return info;
+        }
+    }
+
+    /** What waiting on another caller's write gave: its blob, its failure, or (both null) the wait ran out. */
+    private record Joined(BlobInfo info, Throwable failure) {}
+
+    private static Joined await(Write running, Digest digest, long maxWaitNanos) {
         try {
-            return running.get();
+            BlobInfo info = maxWaitNanos == Long.MAX_VALUE
+                    ? running.outcome.get()
+                    : running.outcome.get(Math.max(0, maxWaitNanos), TimeUnit.NANOSECONDS);
+            return new Joined(info, null);
+        } catch (TimeoutException e) {
+            return new Joined(null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException("interrupted while waiting for the download of blob " + digest, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof BerthException berth) {
-                throw berth;
+            if (cause instanceof Error error) {
+                throw error;
             }
-            if (cause instanceof UncheckedIOException io) {
-                throw new UnavailableException("download of blob " + digest + " failed: " + io.getMessage(), io);
-            }
-            throw new InternalException("download of blob " + digest + " failed: " + cause, cause);
+            return new Joined(null, cause);
         }
     }
 

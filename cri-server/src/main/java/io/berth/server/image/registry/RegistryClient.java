@@ -54,13 +54,16 @@ public final class RegistryClient {
 
     /**
      * Downloads {@code blob} into {@code store} (verified there); returns at once if it is already stored,
-     * and joins a download of the same blob that is already running.
+     * and joins a download of the same blob that is already running. A joined download that has not finished
+     * within the stall timeout, or that fails, no longer holds this pull: the blob is then fetched from this
+     * pull's own hosts with its own credentials, and whichever verified copy lands first is kept.
      */
     public BlobInfo fetchBlob(ImageReference reference, RegistryCredentials credentials, Descriptor blob,
             ContentStore store, DownloadProgress progress) {
         RepositoryAccess access = new RepositoryAccess(reference.toString(), reference.repository(), credentials);
         String what = "blob " + blob.digest() + " of image " + reference;
-        return store.ingest(blob.digest(), blob.size(), sink -> onEachHost(reference, Capability.PULL, host -> {
+        return store.ingest(blob.digest(), blob.size(), settings.stallTimeout(), sink -> onEachHost(reference,
+                Capability.PULL, host -> {
             URI uri = endpoint(host, reference, "blobs", blob.digest().toString());
             try (RegistryResponse response = http.get(host, uri, null, access, what)) {
                 sink.restart();

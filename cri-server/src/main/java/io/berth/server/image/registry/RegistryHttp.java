@@ -88,7 +88,7 @@ final class RegistryHttp {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException("interrupted while requesting " + what, e);
             }
-            StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(),
+            StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(), settings.minimumRate(),
                     what + " from " + current.getRawAuthority());
             response.body().subscribe(body);
             if (!REDIRECTS.contains(response.statusCode())) {

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +16,20 @@ import java.util.concurrent.Flow;
 
 /**
  * An HTTP response body as an InputStream whose reads give up when the server sends nothing for the stall
- * timeout. The JDK client's own timeout ends when headers arrive, and its InputStream body blocks forever
- * on a silent server; subscribing to the body publisher and polling with a timeout needs no watchdog
- * thread and no interrupts. One chunk is requested at a time, so a slow reader holds back the server.
+ * timeout, or (with a {@link MinimumRate}) averages less than the floor over the rule's window. The JDK
+ * client's own timeout ends when headers arrive, and its InputStream body blocks forever on a silent
+ * server; subscribing to the body publisher and polling with a timeout needs no watchdog thread and no
+ * interrupts. One chunk is requested at a time, so a slow reader holds back the server.
  */
 final class StallGuardedBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
 
     private final BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
     private final Duration stallTimeout;
+    private final MinimumRate minimumRate;
+    private final MinimumRate.Meter meter;
     private final String what;
+    private long lastDataNanos;
     private volatile Flow.Subscription subscription;
     private Iterator<ByteBuffer> currentChunk;
     private ByteBuffer current;
@@ -32,8 +37,16 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     private volatile boolean closed;
 
     StallGuardedBody(Duration stallTimeout, String what) {
+        this(stallTimeout, MinimumRate.OFF, what);
+    }
+
+    /** {@code what} names the transfer and its host in messages ("blob sha256:... of image x from host"). */
+    StallGuardedBody(Duration stallTimeout, MinimumRate minimumRate, String what) {
         this.stallTimeout = stallTimeout;
+        this.minimumRate = minimumRate;
         this.what = what;
+        this.lastDataNanos = System.nanoTime();
+        this.meter = minimumRate.start(lastDataNanos);
     }
 
     @Override
@@ -94,18 +107,42 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
             if (ended) {
                 return false;
             }
+            long now = System.nanoTime();
+            long stallLeft = stallTimeout.toNanos() - (now - lastDataNanos);
+            if (stallLeft <= 0) {
+                close();
+                throw new DeadlineExceededException(what + " stalled: no data for " + describe(stallTimeout)
+                        + "; the download was cancelled");
+            }
             Object next;
             try {
-                next = chunks.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                next = chunks.poll(Math.min(stallLeft, meter.checkIntervalNanos()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
                 throw new InterruptedIOException(what + ": interrupted");
             }
-            if (next == null) {
-                close();
-                throw new DeadlineExceededException(what + " stalled: no data for " + describe(stallTimeout)
-                        + "; the download was cancelled");
+            if (next == null || next instanceof List<?>) {
+                now = System.nanoTime();
+                if (next != null) {
+                    lastDataNanos = now;
+                    long bytes = 0;
+                    for (Object buffer : (List<?>) next) {
+                        bytes += ((ByteBuffer) buffer).remaining();
+                    }
+                    meter.record(now, bytes);
+                }
+                OptionalDouble rate = meter.belowFloor(now);
+                if (rate.isPresent()) {
+                    close();
+                    throw new DeadlineExceededException(what + " is too slow: " + formatRate(rate.getAsDouble())
+                            + " averaged over the last " + describe(minimumRate.window()) + ", below the minimum of "
+                            + minimumRate.bytesPerSecond() + " B/s (image.min_download_rate_bytes_per_second);"
+                            + " the download was cancelled");
+                }
+                if (next == null) {
+                    continue;
+                }
             }
             if (next == END) {
                 ended = true;
@@ -132,6 +169,12 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
         if (s != null) {
             s.cancel();
         }
+    }
+
+    private static String formatRate(double bytesPerSecond) {
+        return bytesPerSecond >= 10 || bytesPerSecond == 0
+                ? Math.round(bytesPerSecond) + " B/s"
+                : String.format(java.util.Locale.ROOT, "%.1f B/s", bytesPerSecond);
     }
 
     static String describe(Duration d) {

@@ -165,7 +165,7 @@ class ContentStoreTest {
     }
 
     @Test
-    void waitersShareAFailureAndALaterWriteSucceeds() throws Exception {
+    void aWaiterWhoseWriterFailsWritesFromItsOwnSource() throws Exception {
         ContentStore store = ContentStore.open(root);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger sourceCalls = new AtomicInteger();
@@ -175,17 +175,20 @@ class ContentStoreTest {
             awaitLatch(release);
             throw new IOException("registry went away");
         };
-        Runnable attempt = () -> {
+        Thread first = new Thread(() -> {
             try {
                 store.ingest(HELLO_DIGEST, HELLO.length, failing);
             } catch (RuntimeException e) {
                 failures.add(e);
             }
-        };
-        Thread first = new Thread(attempt);
+        });
         first.start();
         await().until(() -> sourceCalls.get() == 1);
-        Thread waiter = new Thread(attempt);
+        List<BlobInfo> results = new CopyOnWriteArrayList<>();
+        Thread waiter = new Thread(() -> results.add(store.ingest(HELLO_DIGEST, HELLO.length, out -> {
+            sourceCalls.incrementAndGet();
+            out.write(HELLO);
+        })));
         waiter.start();
         await().until(() -> waiter.getState() == Thread.State.WAITING);
 
@@ -193,9 +196,88 @@ class ContentStoreTest {
         first.join(10_000);
         waiter.join(10_000);
 
-        assertThat(sourceCalls).hasValue(1);
-        assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e).hasMessageContaining("registry went away"));
-        assertThat(store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO)).size()).isEqualTo(HELLO.length);
+        // One caller's broken origin is its own failure; the waiter's source is tried and succeeds.
+        assertThat(sourceCalls).hasValue(2);
+        assertThat(failures).singleElement().satisfies(e -> assertThat(e).hasMessageContaining("registry went away"));
+        assertThat(results).containsExactly(new BlobInfo(HELLO_DIGEST, HELLO.length));
+        assertThat(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex())).hasBinaryContent(HELLO);
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void aWaiterPastItsBoundWritesItsOwnCopyAndTheSlowWriterStops() throws Exception {
+        ContentStore store = ContentStore.open(root);
+        AtomicInteger slowWrites = new AtomicInteger();
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        List<Object> slowOutcome = new CopyOnWriteArrayList<>();
+        // One byte per 50 ms, forever: the blob would never be finished by this source.
+        BlobSource trickle = out -> {
+            slowStarted.countDown();
+            for (int i = 0; ; i = (i + 1) % HELLO.length) {
+                out.write(HELLO[i]);
+                slowWrites.incrementAndGet();
+                sleep(50);
+                if (i == HELLO.length - 1) {
+                    out.restart();
+                }
+            }
+        };
+        Thread slow = new Thread(() -> {
+            try {
+                slowOutcome.add(store.ingest(HELLO_DIGEST, HELLO.length, java.time.Duration.ofMinutes(5), trickle));
+            } catch (RuntimeException e) {
+                slowOutcome.add(e);
+            }
+        });
+        slow.start();
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+
+        BlobInfo mine = store.ingest(HELLO_DIGEST, HELLO.length, java.time.Duration.ofMillis(300),
+                out -> out.write(HELLO));
+
+        assertThat(mine).isEqualTo(new BlobInfo(HELLO_DIGEST, HELLO.length));
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5))
+                .isGreaterThanOrEqualTo(java.time.Duration.ofMillis(300));
+        slow.join(10_000);
+        assertThat(slow.isAlive()).isFalse();
+        assertThat(slowOutcome).containsExactly(mine);
+        assertThat(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex())).hasBinaryContent(HELLO);
+        assertThat(blobFiles()).hasSize(1);
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
+    void aSecondVerifiedCopyOfACommittedDigestIsDroppedHarmlessly() throws Exception {
+        ContentStore store = ContentStore.open(root);
+        CountDownLatch firstWritten = new CountDownLatch(1);
+        CountDownLatch secondCommitted = new CountDownLatch(1);
+        List<BlobInfo> results = new CopyOnWriteArrayList<>();
+        // The first writer has all its bytes when the second (past its 0 ms bound) commits; its own commit
+        // must then keep the committed file, not fail and not leave its copy behind.
+        Thread first = new Thread(() -> results.add(store.ingest(HELLO_DIGEST, HELLO.length, out -> {
+            out.write(HELLO);
+            firstWritten.countDown();
+            awaitLatch(secondCommitted);
+        })));
+        first.start();
+        assertThat(firstWritten.await(10, TimeUnit.SECONDS)).isTrue();
+        results.add(store.ingest(HELLO_DIGEST, HELLO.length, java.time.Duration.ZERO, out -> out.write(HELLO)));
+        secondCommitted.countDown();
+        first.join(10_000);
+
+        assertThat(results).hasSize(2).containsOnly(new BlobInfo(HELLO_DIGEST, HELLO.length));
+        assertThat(blobFiles()).singleElement().satisfies(f -> assertThat(f).hasBinaryContent(HELLO));
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     @Test

@@ -214,6 +214,67 @@ class ImagePullerTest {
     }
 
     @Test
+    void aPullFromAFastRegistryIsNotHeldBehindAnotherPullsTricklingDownloadOfTheSameLayer() throws Exception {
+        // A 1 s stall timeout bounds how long a pull waits on another pull's download; the rate rule is off,
+        // so only that bound frees the fast pull.
+        images.close();
+        images = ImageSystem.open(ConfigLoader.defaults()
+                .withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("berth.sock"))
+                .withImage(new ImageSettings("native", 2, Duration.ofSeconds(1), dir.resolve("etc"))
+                        .withMinDownloadRate(0)), ImageUsers.NONE, Clock.systemUTC());
+        java.util.Random random = new java.util.Random(15);
+        StringBuilder noise = new StringBuilder();
+        for (int i = 0; i < 4096; i++) {
+            noise.append((char) ('!' + random.nextInt(90)));
+        }
+        TestLayer.Built big = new TestLayer().file("data/noise", noise.toString()).build();
+        String id = TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, big));
+        String bigPath = TestRegistryImages.blobPath("app", big.blob());
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        registry.route(bigPath, exchange -> {
+            exchange.sendResponseHeaders(200, big.blob().length);
+            java.io.OutputStream out = exchange.getResponseBody();
+            for (byte b : big.blob()) {
+                out.write(b);
+                out.flush();
+                try {
+                    if (done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (FakeRegistry fast = new FakeRegistry()) {
+            assertThat(TestRegistryImages.serve(fast, "app", "v1", "", List.of(BASE, big))).isEqualTo(id);
+            Future<Image> slowPull = pool.submit(() -> pull("app:v1"));
+            org.awaitility.Awaitility.await().until(() -> registry.count(bigPath) == 1);
+            long start = System.nanoTime();
+
+            Image image = images.puller().pull(fast.authority() + "/app:v1", RegistryCredentials.ANONYMOUS);
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            assertThat(image.id()).isEqualTo(id);
+            assertThat(fast.count(TestRegistryImages.blobPath("app", big.blob()))).isEqualTo(1);
+            // The trickling download is dropped at its next byte; its pull completes with the committed layer.
+            assertThat(slowPull.get(15, java.util.concurrent.TimeUnit.SECONDS).id()).isEqualTo(id);
+            assertThat(registry.count(bigPath)).isEqualTo(1);
+        } finally {
+            done.countDown();
+            pool.shutdownNow();
+        }
+        assertThat(images.store().byId(id).orElseThrow().repoTags()).hasSize(2);
+        Path top = Path.of(images.snapshotter().mounts(images.store().byId(id).orElseThrow().topSnapshotKey())
+                .get(0).source());
+        assertThat(top.resolve("data/noise")).hasContent(noise.toString());
+        try (var ingest = Files.list(dir.resolve("root/content/ingest"))) {
+            assertThat(ingest).isEmpty();
+        }
+    }
+
+    @Test
     void leftoversOfAnInterruptedPullAreCleanedAtStartAndImagesSurvive() throws Exception {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
         Image image = pull("app:v1");

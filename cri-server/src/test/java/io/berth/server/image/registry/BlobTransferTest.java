@@ -127,6 +127,122 @@ class BlobTransferTest {
         assertThat(RegistryClientTest.filesUnder(dir.resolve("root/content"))).isEmpty();
     }
 
+    /** Serves {@code blob} one byte every 100 ms until the client goes away or the test ends. */
+    private FakeRegistry.Handler trickle(byte[] blob) {
+        return exchange -> {
+            exchange.sendResponseHeaders(200, blob.length);
+            OutputStream out = exchange.getResponseBody();
+            for (byte b : blob) {
+                out.write(b);
+                out.flush();
+                try {
+                    if (release.await(100, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        };
+    }
+
+    @Test
+    void aTrickleBelowTheMinimumRateIsCancelledInBoundedTime() throws IOException {
+        registry.route("/v2/library/app/blobs/" + LAYER_DIGEST, trickle(LAYER));
+        RegistryClient client = new RegistryClient(new HostsConfig(dir.resolve("etc")), RegistrySettings.defaults()
+                .withStallTimeout(Duration.ofSeconds(30)).withMinimumRate(new MinimumRate(100, Duration.ofSeconds(1))));
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> client.fetchBlob(app(), RegistryCredentials.ANONYMOUS, LAYER_BLOB, store,
+                DownloadProgress.NONE))
+                .isInstanceOf(DeadlineExceededException.class)
+                .hasMessageContaining("blob " + LAYER_DIGEST)
+                .hasMessageContaining("from " + registry.authority())
+                .hasMessageMatching("(?s).*too slow: [0-9.]+ B/s averaged over the last 1 s, below the minimum of 100 B/s.*");
+
+        // The trickle never goes quiet for the 30 s stall timeout; the rate rule ends it after its 1 s window.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(RegistryClientTest.filesUnder(dir.resolve("root/content"))).isEmpty();
+    }
+
+    @Test
+    void aWaiterFetchesFromItsOwnRegistryWhileTheSharedDownloadTrickles() throws Exception {
+        String path = "/v2/library/app/blobs/" + LAYER_DIGEST;
+        registry.route(path, trickle(LAYER));
+        try (FakeRegistry fast = new FakeRegistry()) {
+            fast.blob("mirror/app", LAYER);
+            // The rate rule is off, so only the bounded wait (the 1 s stall timeout) frees the second pull.
+            RegistryClient client = new RegistryClient(new HostsConfig(dir.resolve("etc")), RegistrySettings.defaults()
+                    .withStallTimeout(Duration.ofSeconds(1)).withMinimumRate(MinimumRate.OFF));
+            List<Object> slowOutcome = new CopyOnWriteArrayList<>();
+            Thread slow = new Thread(() -> {
+                try {
+                    slowOutcome.add(client.fetchBlob(app(), RegistryCredentials.ANONYMOUS, LAYER_BLOB, store,
+                            DownloadProgress.NONE));
+                } catch (RuntimeException e) {
+                    slowOutcome.add(e);
+                }
+            });
+            slow.start();
+            await().until(() -> registry.count(path) == 1);
+            long start = System.nanoTime();
+
+            BlobInfo info = client.fetchBlob(ImageReference.parse(fast.authority() + "/mirror/app:1"),
+                    RegistryCredentials.ANONYMOUS, LAYER_BLOB, store, DownloadProgress.NONE);
+
+            assertThat(info).isEqualTo(new BlobInfo(LAYER_DIGEST, LAYER.length));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(fast.count("/v2/mirror/app/blobs/" + LAYER_DIGEST)).isEqualTo(1);
+            // The trickling download stops at its next byte and its caller gets the committed blob.
+            slow.join(10_000);
+            assertThat(slow.isAlive()).isFalse();
+            assertThat(slowOutcome).containsExactly(info);
+            assertThat(registry.count(path)).isEqualTo(1);
+            assertThat(store.readAll(LAYER_DIGEST, LAYER.length)).isEqualTo(LAYER);
+            assertThat(RegistryClientTest.filesUnder(dir.resolve("root/content/ingest"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aWaiterWhoseSharedDownloadFailsFetchesFromItsOwnRegistry() throws Exception {
+        String path = "/v2/library/app/blobs/" + LAYER_DIGEST;
+        registry.route(path, trickle(LAYER));
+        try (FakeRegistry fast = new FakeRegistry()) {
+            fast.blob("mirror/app", LAYER);
+            // The wait is bounded by 30 s, but the trickle trips the rate rule after 1 s: the waiter must not
+            // inherit that registry's failure.
+            RegistryClient client = new RegistryClient(new HostsConfig(dir.resolve("etc")), RegistrySettings.defaults()
+                    .withStallTimeout(Duration.ofSeconds(30)).withMinimumRate(new MinimumRate(100, Duration.ofSeconds(1))));
+            List<Object> slowOutcome = new CopyOnWriteArrayList<>();
+            Thread slow = new Thread(() -> {
+                try {
+                    slowOutcome.add(client.fetchBlob(app(), RegistryCredentials.ANONYMOUS, LAYER_BLOB, store,
+                            DownloadProgress.NONE));
+                } catch (RuntimeException e) {
+                    slowOutcome.add(e);
+                }
+            });
+            slow.start();
+            await().until(() -> registry.count(path) == 1);
+            List<BlobInfo> results = new CopyOnWriteArrayList<>();
+            Thread waiter = new Thread(() -> results.add(client.fetchBlob(
+                    ImageReference.parse(fast.authority() + "/mirror/app:1"), RegistryCredentials.ANONYMOUS,
+                    LAYER_BLOB, store, DownloadProgress.NONE)));
+            waiter.start();
+            await().until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+            assertThat(fast.requests()).as("the waiter first joins the shared download").isEmpty();
+
+            waiter.join(15_000);
+            slow.join(15_000);
+
+            assertThat(results).containsExactly(new BlobInfo(LAYER_DIGEST, LAYER.length));
+            assertThat(slowOutcome).singleElement().isInstanceOf(DeadlineExceededException.class);
+            assertThat(store.readAll(LAYER_DIGEST, LAYER.length)).isEqualTo(LAYER);
+            assertThat(RegistryClientTest.filesUnder(dir.resolve("root/content/ingest"))).isEmpty();
+        }
+    }
+
     @Test
     void concurrentFetchesOfOneBlobHitTheRegistryOnce() throws Exception {
         String path = "/v2/library/app/blobs/" + LAYER_DIGEST;
@@ -149,8 +265,9 @@ class BlobTransferTest {
             threads.add(thread);
         }
         // One thread downloads (blocked reading the body); the four others wait for its result.
-        await().until(() -> registry.count(path) == 1
-                && threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() >= 4);
+        await().until(() -> registry.count(path) == 1 && threads.stream()
+                .filter(t -> t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.WAITING)
+                .count() >= 4);
 
         release.countDown();
         for (Thread thread : threads) {
