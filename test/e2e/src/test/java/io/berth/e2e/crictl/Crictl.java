@@ -3,7 +3,7 @@ package io.berth.e2e.crictl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.e2e.harness.CommandResult;
-import io.berth.e2e.harness.CriTools;
+import io.berth.e2e.harness.GoTools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real crictl (cri-tools, built by {@link CriTools}) pointed at one berthd through a config file of its own, so
+ * The real crictl (cri-tools, built by {@link GoTools}) pointed at one berthd through a config file of its own, so
  * that /etc/crictl.yaml is neither read nor written. {@link #run} runs a command to completion; {@link #start} runs
  * one in the background (logs -f, port-forward, interactive exec and attach) with its output readable as it comes.
  */
@@ -41,7 +41,7 @@ final class Crictl {
             Path config = Files.writeString(dir.resolve("crictl.yaml"), "runtime-endpoint: " + endpoint + "\n"
                     + "image-endpoint: " + endpoint + "\n" + "timeout: 90\n" + "debug: false\n"
                     + "pull-image-on-create: false\n");
-            return new Crictl(CriTools.crictl(), config);
+            return new Crictl(GoTools.crictl(), config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

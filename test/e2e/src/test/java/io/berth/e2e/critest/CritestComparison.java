@@ -8,7 +8,7 @@ import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.ContainerdProcess;
-import io.berth.e2e.harness.CriTools;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
@@ -41,7 +41,7 @@ class CritestComparison {
     @Test
     void berthdBesideContainerd() throws Exception {
         E2eSettings.assumeRoot();
-        Path critest = CriTools.critest();
+        Path critest = GoTools.critest();
         ScratchDir scratch = daemons.scratchDir("critest-cmp-");
         try (RegistryProcess registry = RegistryProcess.start(scratch.resolve("registry"));
                 TestBridge berthBridge = TestBridge.reserve("bcb", 227);

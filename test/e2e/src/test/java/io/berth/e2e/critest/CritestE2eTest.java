@@ -7,7 +7,7 @@ import io.berth.e2e.critest.CritestReport.Spec;
 import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
-import io.berth.e2e.harness.CriTools;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
@@ -53,7 +53,7 @@ class CritestE2eTest {
     void everySpecPassesExceptTheNamedSkips() throws Exception {
         E2eSettings.assumeRoot();
         E2eSettings.assumeOwnBerthd();
-        Path critest = CriTools.critest();
+        Path critest = GoTools.critest();
         ScratchDir scratch = daemons.scratchDir("critest-");
         try (RegistryProcess registry = RegistryProcess.start(scratch.resolve("registry"));
                 TestBridge bridge = TestBridge.reserve("bct", 229)) {

@@ -16,6 +16,7 @@ import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
 import java.net.URI;
@@ -64,7 +65,7 @@ class KubeletProbesAndLogRotationE2eTest {
     static void berthdWithMirroredImages() throws Exception {
         E2eSettings.assumeRoot();
         E2eSettings.assumeOwnBerthd();
-        KubeletBinary.path();
+        GoTools.kubelet();
         ScratchDir scratch = daemons.scratchDir("kubelet-probes-e2e-");
         registry = RegistryProcess.start(scratch.resolve("registry"));
         bridge = TestBridge.reserve("bkp", 225);

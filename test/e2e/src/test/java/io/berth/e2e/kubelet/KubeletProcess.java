@@ -2,6 +2,7 @@ package io.berth.e2e.kubelet;
 
 import static org.awaitility.Awaitility.await;
 
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.LoggedProcess;
 import io.berth.e2e.harness.ScratchDir;
 import java.io.IOException;
@@ -73,7 +74,7 @@ public final class KubeletProcess implements AutoCloseable {
         try {
             host = KubeletHost.claim();
             KubeletConfig config = KubeletConfig.write(dir, criSocket, freePort(), host.cgroupRoot(), extraYaml);
-            kubelet = new KubeletProcess(KubeletBinary.path(), criSocket, dir, config, host);
+            kubelet = new KubeletProcess(GoTools.kubelet(), criSocket, dir, config, host);
             kubelet.launch();
             return kubelet;
         } catch (IOException e) {

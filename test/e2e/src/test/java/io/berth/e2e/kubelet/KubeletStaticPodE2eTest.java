@@ -18,6 +18,7 @@ import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.HostCommands;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
@@ -70,7 +71,7 @@ class KubeletStaticPodE2eTest {
     static void berthdWithMirroredImages() throws Exception {
         E2eSettings.assumeRoot();
         E2eSettings.assumeOwnBerthd();
-        KubeletBinary.path();
+        GoTools.kubelet();
         ScratchDir scratch = daemons.scratchDir("kubelet-e2e-");
         registry = RegistryProcess.start(scratch.resolve("registry"));
         bridge = TestBridge.reserve("bkl", 225);

@@ -13,6 +13,7 @@ import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
 import java.net.URI;
@@ -64,7 +65,7 @@ class KubeletStatsE2eTest {
     static void berthdWithMirroredImages() throws Exception {
         E2eSettings.assumeRoot();
         E2eSettings.assumeOwnBerthd();
-        KubeletBinary.path();
+        GoTools.kubelet();
         ScratchDir scratch = daemons.scratchDir("kubelet-stats-e2e-");
         registry = RegistryProcess.start(scratch.resolve("registry"));
         bridge = TestBridge.reserve("bks", 225);

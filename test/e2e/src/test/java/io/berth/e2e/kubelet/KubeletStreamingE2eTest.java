@@ -12,6 +12,7 @@ import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
+import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
 import java.io.IOException;
@@ -67,8 +68,8 @@ class KubeletStreamingE2eTest {
     static void berthdWithMirroredImages() throws Exception {
         E2eSettings.assumeRoot();
         E2eSettings.assumeOwnBerthd();
-        KubeletBinary.path();
-        tool = KubeletStreamTool.path();
+        GoTools.kubelet();
+        tool = GoTools.kubeletStream();
         scratch = daemons.scratchDir("kubelet-stream-e2e-");
         registry = RegistryProcess.start(scratch.resolve("registry"));
         bridge = TestBridge.reserve("bks", 225);
