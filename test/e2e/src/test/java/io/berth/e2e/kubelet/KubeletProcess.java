@@ -25,7 +25,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A real kubelet ({@link KubeletBinary}) running standalone, with no API server: it runs the static pods of
+ * A real kubelet ({@link GoTools#kubelet()}) running standalone, with no API server: it runs the static pods of
  * {@link #manifests()} on one CRI runtime of its own. Its root dir, cert dir, pod log dir and static pod dir live in
  * one temp dir ({@link KubeletConfig}); its pod cgroups under a cgroup root of its own ({@link KubeletHost}). Its
  * server listens on 127.0.0.1 only, over TLS with a self-signed certificate, with anonymous access allowed: for

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Scenario 6 of issue 14: {@code exec}, {@code attach} and {@code port-forward} through a real kubelet's own
  * server ({@code /exec/...}, {@code /attach/...}, {@code /portForward/...}) with client-go's SPDY client
- * ({@link KubeletStreamTool}), as kubectl and the API server use it. kubelet proxies each stream to the URL that
+ * ({@link GoTools#kubeletStream()}), as kubectl and the API server use it. kubelet proxies each stream to the URL that
  * berth's Exec, Attach and PortForward RPCs return, so every byte goes through berth's streaming server.
  */
 class KubeletStreamingE2eTest {
