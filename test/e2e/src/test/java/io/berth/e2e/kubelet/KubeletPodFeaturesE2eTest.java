@@ -10,17 +10,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.cri.v1.StatusRequest;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.critest.CritestRun;
 import io.berth.e2e.fixtures.RegistryProcess;
-import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.e2e.harness.E2eSettings;
-import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.HostCommands;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,31 +44,23 @@ class KubeletPodFeaturesE2eTest {
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
 
+    private static KubeletTestbed testbed;
     private static RegistryProcess registry;
     private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
-        E2eSettings.assumeRoot();
-        E2eSettings.assumeOwnBerthd();
-        GoTools.kubelet();
-        ScratchDir scratch = daemons.scratchDir("kubelet-features-");
-        registry = RegistryProcess.start(scratch.resolve("registry"));
-        bridge = TestBridge.reserve("bke", 225);
-        CritestImages.pushAll(URI.create(registry.url()));
-        Path etc = CritestRun.mirrors(scratch.resolve("etc-berth"), registry.host());
-        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
-                "[image]\nregistry_config_dir = \"" + etc + "\"\n" + bridge.config()));
+        testbed = KubeletTestbed.start(daemons, "bke");
+        registry = testbed.registry();
+        bridge = testbed.bridge();
+        berthd = testbed.berthd();
     }
 
     @AfterAll
-    static void closeRegistryAndBridge() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (registry != null) {
-            registry.close();
+    static void closeRegistryAndBridge() {
+        if (testbed != null) {
+            testbed.close();
         }
     }
 

@@ -7,19 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.cri.v1.ListPodSandboxRequest;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.critest.CritestRun;
 import io.berth.e2e.fixtures.RegistryProcess;
-import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.e2e.harness.E2eSettings;
-import io.berth.e2e.harness.GoTools;
-import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -57,31 +50,23 @@ class KubeletStatsE2eTest {
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
 
+    private static KubeletTestbed testbed;
     private static RegistryProcess registry;
     private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
-        E2eSettings.assumeRoot();
-        E2eSettings.assumeOwnBerthd();
-        GoTools.kubelet();
-        ScratchDir scratch = daemons.scratchDir("kubelet-stats-e2e-");
-        registry = RegistryProcess.start(scratch.resolve("registry"));
-        bridge = TestBridge.reserve("bks", 225);
-        CritestImages.pushAll(URI.create(registry.url()));
-        Path etc = CritestRun.mirrors(scratch.resolve("etc-berth"), registry.host());
-        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
-                "[image]\nregistry_config_dir = \"" + etc + "\"\n" + bridge.config()));
+        testbed = KubeletTestbed.start(daemons, "bks");
+        registry = testbed.registry();
+        bridge = testbed.bridge();
+        berthd = testbed.berthd();
     }
 
     @AfterAll
-    static void closeRegistryAndBridge() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (registry != null) {
-            registry.close();
+    static void closeRegistryAndBridge() {
+        if (testbed != null) {
+            testbed.close();
         }
     }
 

@@ -6,12 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.critest.CritestRun;
 import io.berth.e2e.fixtures.RegistryProcess;
-import io.berth.e2e.harness.BerthdOptions;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.TestBridge;
@@ -58,6 +55,7 @@ class KubeletStreamingE2eTest {
     @RegisterExtension
     static final E2eDaemons daemons = new E2eDaemons();
 
+    private static KubeletTestbed testbed;
     private static RegistryProcess registry;
     private static TestBridge bridge;
     private static BerthdProcess berthd;
@@ -66,26 +64,18 @@ class KubeletStreamingE2eTest {
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
-        E2eSettings.assumeRoot();
-        E2eSettings.assumeOwnBerthd();
-        GoTools.kubelet();
+        testbed = KubeletTestbed.start(daemons, "bks");
         tool = GoTools.kubeletStream();
-        scratch = daemons.scratchDir("kubelet-stream-e2e-");
-        registry = RegistryProcess.start(scratch.resolve("registry"));
-        bridge = TestBridge.reserve("bks", 225);
-        CritestImages.pushAll(URI.create(registry.url()));
-        Path etc = CritestRun.mirrors(scratch.resolve("etc-berth"), registry.host());
-        berthd = daemons.startBerthd(BerthdOptions.defaults().withConfig(
-                "[image]\nregistry_config_dir = \"" + etc + "\"\n" + bridge.config()));
+        registry = testbed.registry();
+        bridge = testbed.bridge();
+        berthd = testbed.berthd();
+        scratch = testbed.scratch();
     }
 
     @AfterAll
-    static void closeRegistryAndBridge() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (registry != null) {
-            registry.close();
+    static void closeRegistryAndBridge() {
+        if (testbed != null) {
+            testbed.close();
         }
     }
 
