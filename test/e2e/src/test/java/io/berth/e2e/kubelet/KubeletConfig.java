@@ -54,6 +54,8 @@ final class KubeletConfig {
      * anonymous authentication, webhook off and AlwaysAllow: there is no API server to ask, and this is a test.
      * <li>podLogsDir, volumePluginDir: temp dirs instead of /var/log/pods and /usr/libexec/kubernetes.
      * <li>registerNode false: there is nothing to register with.
+     * <li>makeIPTablesUtilChains false: kubelet would add KUBE-FIREWALL and canary chains to the host's iptables
+     * for kube-proxy's sake, and leave them there after the test.
      * </ul>
      */
     String yaml() {
@@ -85,6 +87,7 @@ final class KubeletConfig {
                 "podLogsDir: " + podLogsDir(),
                 "volumePluginDir: " + volumePluginDir(),
                 "registerNode: false",
+                "makeIPTablesUtilChains: false",
                 "") + extraYaml;
     }
 
