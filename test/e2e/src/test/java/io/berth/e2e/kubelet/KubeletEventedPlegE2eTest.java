@@ -18,10 +18,8 @@ import io.berth.cri.v1.ListContainersRequest;
 import io.berth.cri.v1.ListPodSandboxRequest;
 import io.berth.cri.v1.PodSandbox;
 import io.berth.cri.v1.PodSandboxState;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.e2e.harness.TestBridge;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,15 +57,11 @@ class KubeletEventedPlegE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bke");
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
     }
 

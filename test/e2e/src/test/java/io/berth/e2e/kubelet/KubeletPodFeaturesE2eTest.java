@@ -10,12 +10,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.cri.v1.StatusRequest;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.HostCommands;
 import io.berth.e2e.harness.ScratchDir;
-import io.berth.e2e.harness.TestBridge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,15 +43,11 @@ class KubeletPodFeaturesE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bke");
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
     }
 

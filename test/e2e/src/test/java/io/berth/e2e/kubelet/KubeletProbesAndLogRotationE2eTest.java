@@ -10,11 +10,9 @@ import io.berth.cri.v1.ContainerFilter;
 import io.berth.cri.v1.ContainerState;
 import io.berth.cri.v1.ListContainersRequest;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.ScratchDir;
-import io.berth.e2e.harness.TestBridge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,15 +51,11 @@ class KubeletProbesAndLogRotationE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bkp");
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
     }
 
@@ -83,7 +77,7 @@ class KubeletProbesAndLogRotationE2eTest {
                 JsonNode pod = awaitPod(kubelet, podName, "with web and tcp ready", Duration.ofMinutes(3),
                         p -> ready(status(p, "web")) && ready(status(p, "tcp")));
                 String podIp = pod.path("status").path("podIP").asText();
-                String subnet = bridge.subnet();
+                String subnet = testbed.bridge().subnet();
                 assertThat(podIp).as("pod IP on berth's bridge " + subnet)
                         .startsWith(subnet.substring(0, subnet.lastIndexOf('.') + 1));
 

@@ -12,11 +12,9 @@ import io.berth.cri.v1.ListPodSandboxRequest;
 import io.berth.cri.v1.PodSandbox;
 import io.berth.cri.v1.PodSandboxState;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.HostCommands;
-import io.berth.e2e.harness.TestBridge;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,15 +56,11 @@ class KubeletStaticPodE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bkl");
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
     }
 
@@ -122,7 +116,7 @@ class KubeletStaticPodE2eTest {
                         .until(() -> kubelet.podCgroups().stream().noneMatch(p -> p.endsWith("pod" + uid)));
                 await("berth's mounts for the pod gone").atMost(Duration.ofSeconds(30))
                         .until(() -> mountsUnder(berthd.dir().path()), m -> m.equals(mountsBefore));
-                assertThat(HostCommands.run("ip", "-o", "link", "show", "master", bridge.name()).trim())
+                assertThat(HostCommands.run("ip", "-o", "link", "show", "master", testbed.bridge().name()).trim())
                         .as("veths left on the pod bridge").isEmpty();
             } catch (Throwable t) {
                 System.err.println("======== kubelet log tail (" + kubelet.logFile() + ") ========\n"

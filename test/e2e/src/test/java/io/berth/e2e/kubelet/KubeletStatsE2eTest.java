@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.cri.v1.ListPodSandboxRequest;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.e2e.harness.TestBridge;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -51,15 +49,11 @@ class KubeletStatsE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
 
     @BeforeAll
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bks");
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
     }
 

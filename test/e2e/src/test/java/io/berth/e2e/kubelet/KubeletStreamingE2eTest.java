@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.e2e.critest.CritestImages;
-import io.berth.e2e.fixtures.RegistryProcess;
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.GoTools;
 import io.berth.e2e.harness.ScratchDir;
-import io.berth.e2e.harness.TestBridge;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -56,8 +54,6 @@ class KubeletStreamingE2eTest {
     static final E2eDaemons daemons = new E2eDaemons();
 
     private static KubeletTestbed testbed;
-    private static RegistryProcess registry;
-    private static TestBridge bridge;
     private static BerthdProcess berthd;
     private static Path tool;
     private static ScratchDir scratch;
@@ -66,8 +62,6 @@ class KubeletStreamingE2eTest {
     static void berthdWithMirroredImages() throws Exception {
         testbed = KubeletTestbed.start(daemons, "bks");
         tool = GoTools.kubeletStream();
-        registry = testbed.registry();
-        bridge = testbed.bridge();
         berthd = testbed.berthd();
         scratch = testbed.scratch();
     }
