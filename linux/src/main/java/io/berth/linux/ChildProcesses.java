@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.StringArray;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starting and reaping children for a process that must be their only reaper (the shim). It never
@@ -102,6 +103,40 @@ public final class ChildProcesses {
                 } catch (LastErrorException e) {
                     if (e.getErrorCode() != ErrnoException.EINTR) {
                         throw new ErrnoException("waitpid(" + pid + ")", e.getErrorCode());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Reaps the child {@code pid} if it has exited, without blocking. Empty while it still runs, and also
+     * when there is no such child (ECHILD): someone else reaped it, or it never was ours.
+     */
+    public static Optional<WaitStatus> waitNoHang(int pid) throws ErrnoException {
+        return reapIfExited(pid);
+    }
+
+    /**
+     * Reaps one exited child, any of them, without blocking; empty when none has exited or there are no
+     * children at all. Call until empty to reap everything that is ready.
+     */
+    public static Optional<WaitStatus> waitAnyNoHang() throws ErrnoException {
+        return reapIfExited(-1);
+    }
+
+    private static Optional<WaitStatus> reapIfExited(int pid) throws ErrnoException {
+        try (Memory status = new Memory(4)) {
+            while (true) {
+                try {
+                    int reaped = ProcessCalls.waitpid(pid, status, ProcessCalls.WNOHANG);
+                    return reaped == 0 ? Optional.empty() : Optional.of(new WaitStatus(reaped, status.getInt(0)));
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == ErrnoException.ECHILD) {
+                        return Optional.empty();
+                    }
+                    if (e.getErrorCode() != ErrnoException.EINTR) {
+                        throw new ErrnoException("waitpid(" + pid + ", WNOHANG)", e.getErrorCode());
                     }
                 }
             }

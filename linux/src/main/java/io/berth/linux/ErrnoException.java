@@ -29,11 +29,15 @@ public class ErrnoException extends IOException {
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
+    public static final int EPIPE = 32;
     public static final int ELOOP = 40;
     public static final int ENOTEMPTY = 39;
     public static final int ENOSYS = 38;
     public static final int ENODATA = 61;
+    public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
+    public static final int ECONNRESET = 104;
     public static final int ECONNREFUSED = 111;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
@@ -45,7 +49,8 @@ public class ErrnoException extends IOException {
             Map.entry(EISDIR, "EISDIR"), Map.entry(EINVAL, "EINVAL"), Map.entry(ENOSPC, "ENOSPC"),
             Map.entry(EROFS, "EROFS"), Map.entry(ELOOP, "ELOOP"), Map.entry(ENOTEMPTY, "ENOTEMPTY"),
             Map.entry(ENOSYS, "ENOSYS"), Map.entry(ENODATA, "ENODATA"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
-            Map.entry(ECONNREFUSED, "ECONNREFUSED"));
+            Map.entry(ECONNREFUSED, "ECONNREFUSED"), Map.entry(EPIPE, "EPIPE"), Map.entry(EMSGSIZE, "EMSGSIZE"),
+            Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(ECONNRESET, "ECONNRESET"));
 
     private final int errno;
     private final String call;

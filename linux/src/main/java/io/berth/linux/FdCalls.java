@@ -6,9 +6,10 @@ import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
- * libc calls on raw file descriptors: pipes, reads and writes, eventfd, terminal ioctls and the unix
- * socket calls needed to receive a descriptor (SCM_RIGHTS), which the JDK's channels cannot do.
- * Package-private; {@link FileDescriptors} and {@link Terminals} are the facades.
+ * libc calls on raw file descriptors: pipes, reads and writes, fcntl flags, eventfd, epoll, terminal
+ * ioctls and the unix socket calls needed to pass descriptors (SCM_RIGHTS), which the JDK's channels
+ * cannot do. Package-private; {@link FileDescriptors}, {@link Epoll}, {@link UnixSockets} and
+ * {@link Terminals} are the facades.
  */
 final class FdCalls {
     static {
@@ -25,9 +26,24 @@ final class FdCalls {
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = O_CLOEXEC;
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
+    static final int SO_PEERCRED = 17;
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int FD_CLOEXEC = 1;
+
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLL_CTL_MOD = 3;
 
     static final long TIOCGWINSZ = 0x5413;
     static final long TIOCSWINSZ = 0x5414;
@@ -43,9 +59,23 @@ final class FdCalls {
 
     static native long write(int fd, ByteBuffer buf, long count) throws LastErrorException;
 
+    // For the fixed 8-byte eventfd counter, where a Memory is cheaper than a direct buffer.
+    static native long read(int fd, Pointer buf, long count) throws LastErrorException;
+
+    static native long write(int fd, Pointer buf, long count) throws LastErrorException;
+
+    // fcntl is variadic; every command used here takes an int or nothing, passed as an int either way.
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
     static native int eventfd(int initval, int flags) throws LastErrorException;
 
     static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+    static native int epoll_create1(int flags) throws LastErrorException;
+
+    static native int epoll_ctl(int epfd, int op, int fd, Pointer event) throws LastErrorException;
+
+    static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis) throws LastErrorException;
 
     static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
@@ -54,6 +84,17 @@ final class FdCalls {
     static native int listen(int fd, int backlog) throws LastErrorException;
 
     static native int accept4(int fd, Pointer addr, Pointer addrLen, int flags) throws LastErrorException;
+
+    static native int connect(int fd, Pointer addr, int addrLen) throws LastErrorException;
+
+    static native int getsockopt(int fd, int level, int name, Pointer value, Pointer valueLen)
+            throws LastErrorException;
+
+    static native long sendmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+
+    static final int SHUT_RDWR = 2;
+
+    static native int shutdown(int fd, int how) throws LastErrorException;
 
     static native long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
 }

@@ -1,6 +1,7 @@
 package io.berth.linux;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 
 /**
@@ -45,6 +46,99 @@ public final class FileDescriptors {
             return FdCalls.eventfd(0, FdCalls.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new ErrnoException("eventfd", e.getErrorCode());
+        }
+    }
+
+    /** Like {@link #eventfd()}, for an event loop: reading an unsignalled one fails at once with EAGAIN. */
+    public static int eventfdNonBlocking() throws ErrnoException {
+        try {
+            return FdCalls.eventfd(0, FdCalls.O_CLOEXEC | FdCalls.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("eventfd", e.getErrorCode());
+        }
+    }
+
+    /** Adds one to an eventfd's counter, waking whoever polls or reads it. */
+    public static void signal(int eventfd) throws ErrnoException {
+        try (Memory one = new Memory(8)) {
+            one.setLong(0, 1);
+            while (true) {
+                try {
+                    FdCalls.write(eventfd, one, 8);
+                    return;
+                } catch (LastErrorException e) {
+                    // A counter at its maximum already means "signalled"; adding more changes nothing.
+                    if (e.getErrorCode() == ErrnoException.EAGAIN) {
+                        return;
+                    }
+                    if (e.getErrorCode() != ErrnoException.EINTR) {
+                        throw new ErrnoException("write(eventfd " + eventfd + ")", e.getErrorCode());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Resets a non-blocking eventfd's counter to zero; one that was never signalled is left as it is. */
+    public static void drainEventfd(int fd) throws ErrnoException {
+        try (Memory counter = new Memory(8)) {
+            while (true) {
+                try {
+                    FdCalls.read(fd, counter, 8);
+                    return;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == ErrnoException.EAGAIN) {
+                        return;
+                    }
+                    if (e.getErrorCode() != ErrnoException.EINTR) {
+                        throw new ErrnoException("read(eventfd " + fd + ")", e.getErrorCode());
+                    }
+                }
+            }
+        }
+    }
+
+    public static void setNonBlocking(int fd, boolean on) throws ErrnoException {
+        try {
+            int flags = FdCalls.fcntl(fd, FdCalls.F_GETFL, 0);
+            int wanted = on ? flags | FdCalls.O_NONBLOCK : flags & ~FdCalls.O_NONBLOCK;
+            if (wanted != flags) {
+                FdCalls.fcntl(fd, FdCalls.F_SETFL, wanted);
+            }
+        } catch (LastErrorException e) {
+            throw new ErrnoException("fcntl(" + fd + ", O_NONBLOCK)", e.getErrorCode());
+        }
+    }
+
+    public static void setCloseOnExec(int fd, boolean on) throws ErrnoException {
+        try {
+            int flags = FdCalls.fcntl(fd, FdCalls.F_GETFD, 0);
+            int wanted = on ? flags | FdCalls.FD_CLOEXEC : flags & ~FdCalls.FD_CLOEXEC;
+            if (wanted != flags) {
+                FdCalls.fcntl(fd, FdCalls.F_SETFD, wanted);
+            }
+        } catch (LastErrorException e) {
+            throw new ErrnoException("fcntl(" + fd + ", FD_CLOEXEC)", e.getErrorCode());
+        }
+    }
+
+    public static boolean isCloseOnExec(int fd) throws ErrnoException {
+        try {
+            return (FdCalls.fcntl(fd, FdCalls.F_GETFD, 0) & FdCalls.FD_CLOEXEC) != 0;
+        } catch (LastErrorException e) {
+            throw new ErrnoException("fcntl(" + fd + ", F_GETFD)", e.getErrorCode());
+        }
+    }
+
+    /**
+     * A close-on-exec duplicate of {@code fd}. It is numbered 3 or above so that it can never take the
+     * place of a closed stdin, stdout or stderr, which a later open would then silently become.
+     */
+    public static int dup(int fd) throws ErrnoException {
+        try {
+            return FdCalls.fcntl(fd, FdCalls.F_DUPFD_CLOEXEC, 3);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", e.getErrorCode());
         }
     }
 
@@ -98,6 +192,57 @@ public final class FileDescriptors {
                 ByteBuffer rest = buf.duplicate().position(done).slice();
                 done += (int) FdCalls.write(fd, rest, total - done);
             } catch (LastErrorException e) {
+                if (e.getErrorCode() != ErrnoException.EINTR) {
+                    throw new ErrnoException("write(" + fd + ")", e.getErrorCode());
+                }
+            }
+        }
+    }
+
+    /**
+     * One read, for non-blocking descriptors: fills a direct buffer from its start like {@link #read} and
+     * returns the count, 0 at end of file, or -1 when nothing is available yet (EAGAIN), in which case the
+     * buffer is left empty. EINTR is retried.
+     */
+    public static int readSome(int fd, ByteBuffer buf) throws ErrnoException {
+        requireDirect(buf);
+        while (true) {
+            try {
+                buf.clear();
+                int n = (int) FdCalls.read(fd, buf, buf.capacity());
+                buf.clear().limit(n);
+                return n;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ErrnoException.EAGAIN) {
+                    buf.clear().limit(0);
+                    return -1;
+                }
+                if (e.getErrorCode() != ErrnoException.EINTR) {
+                    throw new ErrnoException("read(" + fd + ")", e.getErrorCode());
+                }
+            }
+        }
+    }
+
+    /**
+     * One write, for non-blocking descriptors: writes what it can of a direct buffer's bytes between its
+     * position and limit, advances the position past them and returns their count, 0 when the descriptor
+     * takes nothing now (EAGAIN). EINTR is retried.
+     */
+    public static int writeSome(int fd, ByteBuffer buf) throws ErrnoException {
+        requireDirect(buf);
+        if (!buf.hasRemaining()) {
+            return 0;
+        }
+        while (true) {
+            try {
+                int n = (int) FdCalls.write(fd, buf, buf.remaining());
+                buf.position(buf.position() + n);
+                return n;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ErrnoException.EAGAIN) {
+                    return 0;
+                }
                 if (e.getErrorCode() != ErrnoException.EINTR) {
                     throw new ErrnoException("write(" + fd + ")", e.getErrorCode());
                 }

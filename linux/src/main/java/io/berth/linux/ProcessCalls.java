@@ -7,7 +7,7 @@ import com.sun.jna.Pointer;
 /**
  * libc entry points for starting and reaping child processes without the JDK's process machinery:
  * posix_spawn (glibc uses clone(CLONE_VM|CLONE_VFORK) + exec, so no JVM state is duplicated),
- * waitpid and prctl. Package-private; {@link ChildProcesses} is the facade.
+ * waitpid, prctl, the pidfd system calls and execve. Package-private; {@link ChildProcesses} is the facade.
  */
 final class ProcessCalls {
     static {
@@ -24,6 +24,14 @@ final class ProcessCalls {
 
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+
+    static final int WNOHANG = 1;
+
+    static final int SIG_SETMASK = 2;
+
+    // x86_64 system call numbers. glibc wraps these only from 2.36 on; the raw calls also work on older hosts.
+    static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    static final long SYS_PIDFD_OPEN = 434;
 
     static final int PR_SET_CHILD_SUBREAPER = 36;
     static final int PR_GET_CHILD_SUBREAPER = 37;
@@ -59,6 +67,14 @@ final class ProcessCalls {
 
     // status is a Pointer, not an int[]: a blocking call must not hold a pinned Java array.
     static native int waitpid(int pid, Pointer status, int options) throws LastErrorException;
+
+    // syscall(2) is variadic; integer arguments travel in the same registers either way, and unused
+    // trailing ones are ignored by the kernel.
+    static native long syscall(long number, long arg1, long arg2, long arg3, long arg4) throws LastErrorException;
+
+    static native int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
+    static native int execve(String path, Pointer argv, Pointer envp) throws LastErrorException;
 
     static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 }

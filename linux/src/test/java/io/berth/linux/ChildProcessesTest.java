@@ -75,6 +75,51 @@ class ChildProcessesTest {
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(ErrnoException.ENOENT));
     }
 
+    @Test
+    void waitNoHangIsEmptyWhileTheChildRunsAndReapsItOnceItHasExited() throws Exception {
+        int pid = PidFdsTest.spawn("sleep", "30");
+        int pidfd = PidFds.open(pid);
+        try {
+            assertThat(ChildProcesses.waitNoHang(pid)).isEmpty();
+            PidFds.sendSignal(pidfd, Posix.SIGKILL);
+            awaitExit(pidfd);
+
+            assertThat(ChildProcesses.waitNoHang(pid)).get()
+                    .satisfies(status -> assertThat(status.pid()).isEqualTo(pid))
+                    .satisfies(status -> assertThat(status.signal()).isEqualTo(Posix.SIGKILL));
+            assertThat(ChildProcesses.waitNoHang(pid)).isEmpty(); // reaped already: ECHILD
+        } finally {
+            FileDescriptors.close(pidfd);
+        }
+    }
+
+    @Test
+    void waitAnyNoHangReapsWhicheverChildExitedAndIsEmptyWithoutChildren() throws Exception {
+        int pid = PidFdsTest.spawn("sh", "-c", "exit 4");
+        int pidfd = PidFds.open(pid);
+        try {
+            awaitExit(pidfd);
+            assertThat(ChildProcesses.waitAnyNoHang()).get()
+                    .satisfies(status -> assertThat(status.pid()).isEqualTo(pid))
+                    .satisfies(status -> assertThat(status.exitCode()).isEqualTo(4));
+            assertThat(ChildProcesses.waitAnyNoHang()).isEmpty();
+        } finally {
+            FileDescriptors.close(pidfd);
+        }
+    }
+
+    @Test
+    void waitNoHangOnAProcessThatIsNotOurChildIsEmpty() throws Exception {
+        assertThat(ChildProcesses.waitNoHang(1)).isEmpty();
+    }
+
+    private static void awaitExit(int pidfd) throws ErrnoException {
+        try (Epoll epoll = Epoll.open()) {
+            epoll.add(pidfd, Epoll.IN, 0);
+            assertThat(epoll.wait(new Epoll.Ready(1), 10_000)).isEqualTo(1);
+        }
+    }
+
     private static String readAll(int fd) throws ErrnoException {
         ByteBuffer buf = ByteBuffer.allocateDirect(4096);
         StringBuilder text = new StringBuilder();
