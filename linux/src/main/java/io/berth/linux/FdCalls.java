@@ -64,6 +64,11 @@ final class FdCalls {
 
     static native long write(int fd, Pointer buf, long count) throws LastErrorException;
 
+    static final short POLLOUT = 0x004;
+
+    /** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as one long. */
+    static native int poll(long[] fds, long nfds, int timeoutMillis) throws LastErrorException;
+
     // fcntl is variadic; every command used here takes an int or nothing, passed as an int either way.
     static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 

@@ -181,7 +181,10 @@ public final class FileDescriptors {
         }
     }
 
-    /** Writes all of a direct buffer's bytes from 0 to its limit, blocking. */
+    /**
+     * Writes all of a direct buffer's bytes from 0 to its limit, blocking. A descriptor someone made
+     * non-blocking (a terminal master the event loop reads) is waited on with poll rather than failed.
+     */
     public static void writeFully(int fd, ByteBuffer buf) throws ErrnoException {
         requireDirect(buf);
         int total = buf.limit();
@@ -192,9 +195,23 @@ public final class FileDescriptors {
                 ByteBuffer rest = buf.duplicate().position(done).slice();
                 done += (int) FdCalls.write(fd, rest, total - done);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() != ErrnoException.EINTR) {
+                if (e.getErrorCode() == ErrnoException.EAGAIN) {
+                    awaitWritable(fd);
+                } else if (e.getErrorCode() != ErrnoException.EINTR) {
                     throw new ErrnoException("write(" + fd + ")", e.getErrorCode());
                 }
+            }
+        }
+    }
+
+    private static void awaitWritable(int fd) throws ErrnoException {
+        // Little-endian x86_64: fd in the low int, events in the next short.
+        long[] pollfd = {(fd & 0xffffffffL) | ((long) FdCalls.POLLOUT << 32)};
+        try {
+            FdCalls.poll(pollfd, 1, -1);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != ErrnoException.EINTR) {
+                throw new ErrnoException("poll(" + fd + ")", e.getErrorCode());
             }
         }
     }

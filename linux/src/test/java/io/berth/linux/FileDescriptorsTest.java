@@ -211,4 +211,32 @@ class FileDescriptorsTest {
         return Long.parseLong(fdinfo.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
                 .substring("flags:".length()).trim(), 8);
     }
+
+    @Test
+    void writeFullyWaitsOnANonBlockingDescriptorInsteadOfFailing() throws Exception {
+        FileDescriptors.Pipe pipe = FileDescriptors.pipe();
+        try {
+            FileDescriptors.setNonBlocking(pipe.writeEnd(), true);
+            // Four times a pipe's default 64 KiB: the writer must wait for the reader, not fail with EAGAIN.
+            ByteBuffer data = ByteBuffer.allocateDirect(256 * 1024);
+            java.util.concurrent.CompletableFuture<Long> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                ByteBuffer chunk = ByteBuffer.allocateDirect(16 * 1024);
+                long total = 0;
+                try {
+                    int n;
+                    while ((n = FileDescriptors.read(pipe.readEnd(), chunk)) > 0) {
+                        total += n;
+                    }
+                } catch (ErrnoException e) {
+                    throw new IllegalStateException(e);
+                }
+                return total;
+            });
+            FileDescriptors.writeFully(pipe.writeEnd(), data);
+            FileDescriptors.close(pipe.writeEnd());
+            assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(256 * 1024L);
+        } finally {
+            FileDescriptors.closeQuietly(pipe.readEnd());
+        }
+    }
 }
