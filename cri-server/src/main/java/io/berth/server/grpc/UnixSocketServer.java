@@ -23,14 +23,12 @@ public final class UnixSocketServer {
 
     private final Path socket;
     private final Server server;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final EventLoopGroup loops;
 
-    private UnixSocketServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers) {
+    private UnixSocketServer(Path socket, Server server, EventLoopGroup loops) {
         this.socket = socket;
         this.server = server;
-        this.boss = boss;
-        this.workers = workers;
+        this.loops = loops;
     }
 
     /**
@@ -41,12 +39,13 @@ public final class UnixSocketServer {
             Consumer<NettyServerBuilder> customizer) throws IOException {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         SocketFiles.clearStale(socket);
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        // One group both accepts and serves: connections are few and long-lived (kubelet keeps one), so a
+        // thread of its own for accepting would sit idle.
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers)
+                .bossEventLoopGroup(loops)
+                .workerEventLoopGroup(loops)
                 // Image pulls with many layers and big verbose infos exceed gRPC's 4 MiB default.
                 .maxInboundMessageSize(16 * 1024 * 1024);
         services.forEach(builder::addService);
@@ -57,11 +56,10 @@ public final class UnixSocketServer {
             Posix.chmod(socket.toString(), SOCKET_MODE);
         } catch (IOException | RuntimeException e) {
             server.shutdownNow();
-            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IOException("cannot serve on " + socket + ": " + e.getMessage(), e);
         }
-        return new UnixSocketServer(socket, server, boss, workers);
+        return new UnixSocketServer(socket, server, loops);
     }
 
     public Path socket() {
@@ -75,8 +73,7 @@ public final class UnixSocketServer {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
