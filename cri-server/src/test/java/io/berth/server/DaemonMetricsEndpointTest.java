@@ -24,6 +24,12 @@ class DaemonMetricsEndpointTest {
 
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The daemon starts the node's shim host, which outlives it by design; the test ends it. */
+    @org.junit.jupiter.api.AfterEach
+    void endShimHosts() throws Exception {
+        io.berth.shim.client.ShimHosts.killAll(dir.resolve("state").resolve("shims"));
+    }
+
     BerthConfig config(String metricsSection) throws Exception {
         Path file = dir.resolve("config.toml");
         Files.writeString(file, metricsSection);

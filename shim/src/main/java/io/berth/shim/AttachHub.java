@@ -2,7 +2,7 @@ package io.berth.shim;
 
 import io.berth.shim.stdio.Frame;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -32,7 +32,8 @@ final class AttachHub implements LinePump.OutputListener {
     private final ContainerStdio container;
     private final boolean stdinOnce;
     private final List<Attacher> attachers = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService disconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+    /** One for the whole host: drops are rare, and its thread starts only at the first. */
+    private static final ScheduledExecutorService disconnector = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(null, r, "attach-drop", 64 * 1024);
         t.setDaemon(true);
         return t;
@@ -48,7 +49,7 @@ final class AttachHub implements LinePump.OutputListener {
      * Attaches the client on this connection: from this call on it gets the container's output. Then
      * {@link Attacher#serve()} serves it until it detaches or the container exits.
      */
-    synchronized Attacher attach(SocketChannel connection, boolean stdin) {
+    synchronized Attacher attach(ByteChannel connection, boolean stdin) {
         Attacher attacher = new Attacher(connection, stdin, this);
         if (exitCode != null) {
             attacher.finish(exitCode);

@@ -6,7 +6,7 @@ import io.berth.shim.stdio.FrameWriter;
 import io.berth.shim.stdio.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
@@ -22,7 +22,7 @@ final class Attacher {
     /** Output kept for one attacher beyond what the socket holds; more than this and it is dropped. */
     static final int QUEUE_BYTES = 1024 * 1024;
 
-    private final SocketChannel connection;
+    private final ByteChannel connection;
     private final boolean stdin;
     private final AttachHub hub;
     private final FrameWriter out;
@@ -31,7 +31,7 @@ final class Attacher {
     /** Set when the last frame (exit, or the drop notice) is queued; the sender then closes. */
     private boolean closing;
 
-    Attacher(SocketChannel connection, boolean stdin, AttachHub hub) {
+    Attacher(ByteChannel connection, boolean stdin, AttachHub hub) {
         this.connection = connection;
         this.stdin = stdin;
         this.hub = hub;

@@ -7,17 +7,17 @@ import io.berth.linux.ShimMounts;
 import io.berth.linux.Terminals;
 import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
+import io.berth.shim.api.HeldContainer;
+import io.berth.shim.api.StdioFds;
 import io.berth.shim.api.Mount;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.State;
 import io.berth.shim.api.Status;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,9 +26,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The one container a shim owns: its rootfs mounts, its stdio, its lifecycle through the runtime, and
- * its exit. Runtime commands are serialized on {@link #operations}; the status fields are guarded by
- * {@code this}, so state queries never wait behind a runtime command.
+ * One container shim inside a host: the container's rootfs mounts, its stdio, its lifecycle through the
+ * runtime, and its exit. Runtime commands are serialized on {@link #operations}; the status fields are
+ * guarded by {@code this}, so state queries never wait behind a runtime command. A container is created
+ * here, adopted from a host that died (then it is not this process's child: {@link #foreign}), or resumed
+ * after the host re-executed itself.
  */
 final class Container {
     private static final long STDIO_DRAIN_SECONDS = 2;
@@ -37,31 +39,26 @@ final class Container {
     private final ShimConfig config;
     private final RunDir runDir;
     private final RuntimeInvoker runtime;
-    private final Reaper reaper;
+    private final HostServices host;
     private final CriLog log;
     private final Object operations = new Object();
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    private final List<LinePump> pumps = new ArrayList<>();
-    private final List<Integer> outputFds = new ArrayList<>();
+    private final ContainerStdio stdio = new ContainerStdio();
     private final AttachHub attachers;
     private final AtomicInteger execCount = new AtomicInteger();
 
     private Status status = Status.STATUS_UNKNOWN;
     private int pid;
+    private boolean foreign;
     private ExitStatus exitStatus;
-    /** The container's stdin: a pipe's write end, or the terminal master; null without stdin. */
-    private SharedFd stdin;
-    private StdinWriter stdinWriter;
-    private int terminalFd = -1;
-    private SharedFd terminal;
     private int rootfsMounts;
     private Optional<OomWatcher> oom = Optional.empty();
 
-    Container(ShimConfig config, RunDir runDir, RuntimeInvoker runtime, Reaper reaper, CriLog log) {
+    Container(ShimConfig config, RunDir runDir, RuntimeInvoker runtime, HostServices host, CriLog log) {
         this.config = config;
         this.runDir = runDir;
         this.runtime = runtime;
-        this.reaper = reaper;
+        this.host = host;
         this.log = log;
         this.attachers = new AttachHub(new Stdio(), config.getStdinOnce());
     }
@@ -77,17 +74,82 @@ final class Container {
                     createWithPipes();
                 }
             } catch (IOException | RuntimeException e) {
+                stdio.close(host.loop());
                 unmountRootfs();
                 throw e;
             }
             int initPid = Integer.parseInt(Files.readString(runDir.containerPid()).trim());
-            oom = OomWatcher.watch(initPid);
-            synchronized (this) {
-                pid = initPid;
-                status = Status.STATUS_CREATED;
+            track(initPid, Status.STATUS_CREATED, false);
+        }
+    }
+
+    /**
+     * Takes over a running container whose host died: {@code fds} are the output ends berthd kept, in the
+     * order {@code roles} names them. Its init is not this process's child, so when it exits the exit code
+     * is unknown.
+     */
+    void adopt(StdioFds roles, int[] fds) throws IOException {
+        synchronized (operations) {
+            int initPid = Integer.parseInt(Files.readString(runDir.containerPid()).trim());
+            int out = -1;
+            int err = -1;
+            for (int i = 0; i < roles.getRolesCount(); i++) {
+                switch (roles.getRoles(i)) {
+                    case STDOUT -> out = fds[i];
+                    case STDERR -> err = fds[i];
+                    case TERMINAL -> stdio.pumpTerminal(host.loop(), fds[i], config.getStdin(), log, attachers);
+                    default -> FileDescriptors.closeQuietly(fds[i]);
+                }
             }
-            // The reaper thread completes this; recording waits on disk and stdio, so it gets its own thread.
-            reaper.exitOf(initPid).thenAccept(s -> new Thread(() -> recordExit(s), "exit-recorder").start());
+            stdio.pumpPipes(host.loop(), out, err, log, attachers);
+            rootfsMounts = config.getRootfsCount(); // mounted by the host that died, still in place
+            Status now = runtime.isCreatedOnly(config.getId()) ? Status.STATUS_CREATED : Status.STATUS_RUNNING;
+            track(initPid, now, true);
+        }
+    }
+
+    /** Takes over the container as the previous program image of this same process held it. */
+    void resume(HeldContainer held) throws IOException {
+        synchronized (operations) {
+            rootfsMounts = held.getRootfsMounts();
+            if (held.getTerminalFd() >= 0) {
+                stdio.pumpTerminal(host.loop(), held.getTerminalFd(), config.getStdin(), log, attachers);
+            }
+            stdio.pumpPipes(host.loop(), held.getStdoutFd(), held.getStderrFd(), log, attachers);
+            if (held.getStdinFd() >= 0) {
+                stdio.stdinPipe(held.getStdinFd());
+            }
+            for (int fd : new int[] {held.getStdoutFd(), held.getStderrFd(), held.getStdinFd(), held.getTerminalFd()}) {
+                if (fd >= 0) {
+                    FileDescriptors.setCloseOnExec(fd, true);
+                }
+            }
+            if (held.getStatus() == Status.STATUS_STOPPED) {
+                synchronized (this) {
+                    pid = held.getPid();
+                    status = Status.STATUS_STOPPED;
+                    exitStatus = held.getExit();
+                }
+                exit.complete(held.getExit());
+                attachers.finish(held.getExit().getExitCode());
+                return;
+            }
+            track(held.getPid(), held.getStatus(), held.getForeign());
+        }
+    }
+
+    private void track(int initPid, Status initial, boolean adopted) {
+        oom = OomWatcher.watch(initPid, host.loop());
+        synchronized (this) {
+            pid = initPid;
+            status = initial;
+            foreign = adopted;
+        }
+        if (adopted) {
+            host.reaper().exitOfForeign(initPid)
+                    .thenAcceptAsync(s -> recordExit(s.orElse(null)), host.workers());
+        } else {
+            host.reaper().exitOf(initPid).thenAcceptAsync(this::recordExit, host.workers());
         }
     }
 
@@ -96,14 +158,16 @@ final class Container {
         FileDescriptors.Pipe out = FileDescriptors.pipe();
         FileDescriptors.Pipe err = FileDescriptors.pipe();
         int devNull = FileDescriptors.openReadWrite("/dev/null");
-        outputFds.add(out.readEnd());
-        outputFds.add(err.readEnd());
-        // Pump before the runtime runs: its own error text goes to these pipes and must not block it.
-        pumps.add(LinePump.start(out.readEnd(), CriLog.Stream.STDOUT, log, attachers));
-        pumps.add(LinePump.start(err.readEnd(), CriLog.Stream.STDERR, log, attachers));
         try {
+            // Pump before the runtime runs: its own error text goes to these pipes and must not block it.
+            stdio.pumpPipes(host.loop(), out.readEnd(), err.readEnd(), log, attachers);
             runtime.create(config.getId(), bundle(), runDir.containerPid(), null,
                     in != null ? in.readEnd() : devNull, out.writeEnd(), err.writeEnd());
+        } catch (IOException | RuntimeException e) {
+            if (in != null) {
+                FileDescriptors.closeQuietly(in.writeEnd());
+            }
+            throw e;
         } finally {
             // Only the container may hold the write ends, so its exit is our end of file.
             FileDescriptors.closeQuietly(out.writeEnd());
@@ -114,12 +178,13 @@ final class Container {
             }
         }
         if (in != null) {
-            setStdin(new SharedFd(in.writeEnd()));
+            stdio.stdinPipe(in.writeEnd());
         }
     }
 
     private void createWithTerminal() throws IOException {
         Files.deleteIfExists(runDir.consoleSocket());
+        int master;
         try (Terminals.ConsoleSocket socket = Terminals.ConsoleSocket.listen(runDir.consoleSocket())) {
             int devNull = FileDescriptors.openReadWrite("/dev/null");
             try {
@@ -129,18 +194,14 @@ final class Container {
                 FileDescriptors.closeQuietly(devNull);
             }
             try {
-                terminalFd = socket.receiveFd();
+                master = socket.receiveFd();
             } catch (ErrnoException e) {
                 runtime.delete(config.getId(), true);
                 throw new IOException("the runtime created " + config.getId() + " but sent no terminal: "
                         + e.getMessage(), e);
             }
         }
-        terminal = new SharedFd(terminalFd);
-        if (config.getStdin()) {
-            setStdin(terminal);
-        }
-        pumps.add(LinePump.start(terminalFd, CriLog.Stream.STDOUT, log, attachers));
+        stdio.pumpTerminal(host.loop(), master, config.getStdin(), log, attachers);
     }
 
     void start() throws IOException, ShimOperationException {
@@ -173,6 +234,7 @@ final class Container {
 
     void resize(int columns, int rows) throws IOException, ShimOperationException {
         synchronized (operations) {
+            int terminalFd = stdio.terminalFd();
             if (terminalFd < 0) {
                 throw ShimOperationException.failedPrecondition("container " + config.getId() + " has no terminal");
             }
@@ -184,31 +246,23 @@ final class Container {
         log.reopen();
     }
 
-    /** Ends the container's stdin (EOF). With a terminal there is no separate stdin to close. */
-    synchronized void closeStdin() {
-        if (stdin != null && stdin != terminal) {
-            stdin.close();
-        }
+    void closeStdin() {
+        stdio.closeStdin();
     }
 
-    private synchronized void setStdin(SharedFd fd) {
-        stdin = fd;
-        stdinWriter = new StdinWriter(fd);
-    }
-
-    /** Where attachers write; none when the container was created without stdin. */
-    private synchronized StdinWriter stdinWriter() {
-        return stdinWriter;
+    /** The output descriptors berthd keeps duplicates of, and which is which. */
+    ContainerStdio stdio() {
+        return stdio;
     }
 
     /**
      * A new exec in this running container, its process spec written; {@link ExecSession#run()} starts it.
      * Exec ids are short ({@code e<n>}) because they name sockets in the run dir, under the 108-byte limit.
      */
-    ExecSession exec(ExecRequest request, SocketChannel connection) throws IOException, ShimOperationException {
+    ExecSession exec(ExecRequest request, ByteChannel connection) throws IOException, ShimOperationException {
         requireStatus(Status.STATUS_RUNNING, "exec in");
         ExecSession session = new ExecSession("e" + execCount.incrementAndGet(), request, config.getId(), bundle(),
-                runDir, runtime, reaper, connection);
+                runDir, runtime, host.reaper(), connection);
         session.prepare();
         return session;
     }
@@ -221,8 +275,12 @@ final class Container {
         return config.getId();
     }
 
-    Path bundlePath() {
-        return bundle();
+    RunDir runDir() {
+        return runDir;
+    }
+
+    ShimConfig config() {
+        return config;
     }
 
     /**
@@ -240,20 +298,12 @@ final class Container {
             runtime.delete(config.getId(), force);
             try {
                 exit.get(EXIT_AFTER_DELETE_SECONDS, TimeUnit.SECONDS);
+                stdio.close(host.loop()).get(EXIT_AFTER_DELETE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
                 ShimLog.error("exit of " + config.getId() + " not recorded after delete: " + e);
             }
-            synchronized (this) {
-                if (stdin != null) {
-                    stdin.close();
-                }
-                if (terminal != null) {
-                    terminal.close(); // once no attacher is writing to it
-                }
-            }
-            outputFds.forEach(FileDescriptors::closeQuietly);
             unmountRootfs();
             log.close();
         }
@@ -265,50 +315,65 @@ final class Container {
 
     synchronized State state() {
         State.Builder state = State.newBuilder().setId(config.getId()).setPid(pid).setStatus(status)
-                .setShimPid((int) ProcessHandle.current().pid()).setTty(config.getTty());
+                .setShimPid((int) ProcessHandle.current().pid()).setTty(config.getTty())
+                .setRunDir(runDir.path().toString()).setForeign(foreign);
         if (exitStatus != null) {
             state.setExit(exitStatus);
         }
         return state.build();
     }
 
+    /** What the next program image of this process needs to take the container over. On the loop thread. */
+    HeldContainer hold() throws ErrnoException {
+        HeldContainer.Builder held = HeldContainer.newBuilder().setRunDir(runDir.path().toString())
+                .setRootfsMounts(rootfsMounts);
+        synchronized (this) {
+            held.setPid(pid).setStatus(status).setForeign(foreign);
+            if (exitStatus != null) {
+                held.setExit(exitStatus);
+            }
+        }
+        stdio.hold(held);
+        return held.build();
+    }
+
+    /** {@code waitStatus} is null when the container was not this process's child: its exit code is lost. */
     private void recordExit(WaitStatus waitStatus) {
         boolean oomKilled = oom.map(OomWatcher::oomKilled).orElse(false);
-        int code = waitStatus.shellExitCode();
-        ExitStatus recorded = ExitStatus.newBuilder()
-                .setExitCode(code)
-                .setSignal(waitStatus.signal())
-                .setExitedAtUnixNanos(nanos(Instant.now()))
-                .setReason(oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error")
-                .build();
+        ExitStatus.Builder recorded = ExitStatus.newBuilder().setExitedAtUnixNanos(nanos(Instant.now()));
+        if (waitStatus == null) {
+            recorded.setExitCode(255).setReason("Unknown").setMessage("the container exited after its shim host"
+                    + " died and before or while another adopted it; only its parent could learn the exit code");
+        } else {
+            int code = waitStatus.shellExitCode();
+            recorded.setExitCode(code).setSignal(waitStatus.signal())
+                    .setReason(oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error");
+        }
+        ExitStatus exitNow = recorded.build();
         try {
-            ExitFile.write(runDir.exitFile(), recorded);
+            ExitFile.write(runDir.exitFile(), exitNow);
         } catch (IOException e) {
             ShimLog.error("cannot record the exit of " + config.getId() + ": " + e);
         }
         // Report the exit only once its last output is in the log. Bounded: a process outside the
         // container's pid namespace may hold the pipes open forever.
-        for (LinePump pump : pumps) {
-            try {
-                pump.awaitEnd(STDIO_DRAIN_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stdio.awaitDrained(STDIO_DRAIN_SECONDS);
         synchronized (this) {
             status = Status.STATUS_STOPPED;
-            exitStatus = recorded;
+            exitStatus = exitNow;
         }
-        ShimLog.info("container " + config.getId() + " exited: " + code + " (" + recorded.getReason() + ")");
-        exit.complete(recorded);
-        attachers.finish(code);
+        ShimLog.info("container " + config.getId() + " exited: " + exitNow.getExitCode() + " ("
+                + exitNow.getReason() + ")");
+        exit.complete(exitNow);
+        attachers.finish(exitNow.getExitCode());
+        host.exited().accept(this);
     }
 
     /** The container's stdio as attachers use it: failures are the attacher's loss, not an error to report. */
     private final class Stdio implements AttachHub.ContainerStdio {
         @Override
         public void writeStdin(byte[] data) {
-            StdinWriter writer = stdinWriter();
+            StdinWriter writer = stdio.stdinWriter();
             if (writer != null) {
                 writer.write(data);
             }

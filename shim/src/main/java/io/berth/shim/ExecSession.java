@@ -11,7 +11,7 @@ import io.berth.shim.stdio.FrameReader;
 import io.berth.shim.stdio.FrameWriter;
 import io.berth.shim.stdio.ProtocolException;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ final class ExecSession {
     private final RunDir runDir;
     private final RuntimeInvoker runtime;
     private final Reaper reaper;
-    private final SocketChannel connection;
+    private final ByteChannel connection;
     private final FrameWriter out;
     private final List<FramePump> pumps = new ArrayList<>();
     private SharedFd stdin;
@@ -50,7 +50,7 @@ final class ExecSession {
     private int pendingSignal;
 
     ExecSession(String execId, ExecRequest request, String containerId, Path bundle, RunDir runDir,
-            RuntimeInvoker runtime, Reaper reaper, SocketChannel connection) {
+            RuntimeInvoker runtime, Reaper reaper, ByteChannel connection) {
         this.execId = execId;
         this.request = request;
         this.containerId = containerId;

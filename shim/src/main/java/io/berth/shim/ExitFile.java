@@ -22,7 +22,8 @@ public final class ExitFile {
         String text = "exit_code=" + exit.getExitCode() + "\n"
                 + "signal=" + exit.getSignal() + "\n"
                 + "exited_at_unix_nanos=" + exit.getExitedAtUnixNanos() + "\n"
-                + "reason=" + exit.getReason() + "\n";
+                + "reason=" + exit.getReason() + "\n"
+                + "message=" + oneLine(exit.getMessage()) + "\n";
         AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -44,9 +45,29 @@ public final class ExitFile {
                     .setSignal(Integer.parseInt(fields.get("signal")))
                     .setExitedAtUnixNanos(Long.parseLong(fields.get("exited_at_unix_nanos")))
                     .setReason(fields.get("reason"))
+                    .setMessage(unescape(fields.getOrDefault("message", "")))
                     .build());
         } catch (RuntimeException e) {
             throw new IOException("malformed exit file " + file + ": " + fields, e);
         }
+    }
+
+    /** A message on one line: backslashes and newlines escaped, so the key=value lines stay lines. */
+    private static String oneLine(String text) {
+        return text.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    private static String unescape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(++i);
+                out.append(next == 'n' ? '\n' : next);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -3,77 +3,128 @@ package io.berth.shim;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads one output stream of the container until it ends and writes it to the CRI log line by line.
- * Memory is bounded whatever the container writes: a line longer than {@link #MAX_LINE} is cut into P
- * chunks, and output that ends without a newline is flushed as a P chunk.
+ * Reads one output stream of a container (a pipe or the terminal master) on the event loop and writes
+ * it to the CRI log line by line. One chunk per wakeup, from a buffer the loop's pumps share, so a
+ * pump costs its partial line and nothing more. Memory is bounded whatever the container writes: a
+ * line longer than {@link #MAX_LINE} is cut into P chunks, and output that ends without a newline is
+ * flushed as a P chunk.
  */
-final class LinePump implements Runnable {
+final class LinePump implements EventLoop.Handler {
     /** kubelet's and containerd's maximum log line; longer lines become P chunks of this size. */
     static final int MAX_LINE = 16 * 1024;
+    private static final int CHUNK = 32 * 1024;
+    /** Pumps run only on the loop thread, one at a time, so they can share one read buffer. */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
     /** Sees every chunk of output as read, before it is logged; must not block (see {@link AttachHub}). */
     interface OutputListener {
         void output(CriLog.Stream stream, ByteBuffer chunk);
     }
 
+    private final EventLoop loop;
     private final int fd;
     private final CriLog.Stream stream;
     private final CriLog log;
     private final OutputListener listener;
     private final CountDownLatch ended = new CountDownLatch(1);
+    private byte[] line = new byte[128];
+    private int length;
+    private long token;
+    private boolean stopped;
 
-    LinePump(int fd, CriLog.Stream stream, CriLog log, OutputListener listener) {
+    private LinePump(EventLoop loop, int fd, CriLog.Stream stream, CriLog log, OutputListener listener) {
+        this.loop = loop;
         this.fd = fd;
         this.stream = stream;
         this.log = log;
         this.listener = listener;
     }
 
-    /** Starts pumping on a daemon thread. */
-    static LinePump start(int fd, CriLog.Stream stream, CriLog log, OutputListener listener) {
-        LinePump pump = new LinePump(fd, stream, log, listener);
-        Thread thread = new Thread(null, pump, "pump-" + stream.name().toLowerCase() + "-" + fd, 64 * 1024);
-        thread.setDaemon(true);
-        thread.start();
+    /** Starts pumping {@code fd} (made non-blocking) on the loop. The pump does not close it. */
+    static LinePump start(EventLoop loop, int fd, CriLog.Stream stream, CriLog log, OutputListener listener)
+            throws ErrnoException {
+        FileDescriptors.setNonBlocking(fd, true);
+        LinePump pump = new LinePump(loop, fd, stream, log, listener);
+        pump.token = loop.register(fd, io.berth.linux.Epoll.IN, pump::ready);
         return pump;
     }
 
+    int fd() {
+        return fd;
+    }
+
     @Override
-    public void run() {
-        ByteBuffer chunk = ByteBuffer.allocateDirect(32 * 1024);
-        byte[] line = new byte[MAX_LINE];
-        int length = 0;
+    public void ready(int events) {
+        if (stopped) {
+            return;
+        }
+        ByteBuffer chunk = READ_BUFFER.get();
+        int n;
         try {
-            while (FileDescriptors.read(fd, chunk) > 0) {
-                listener.output(stream, chunk.duplicate());
-                while (chunk.hasRemaining()) {
-                    byte b = chunk.get();
-                    if (b == '\n') {
-                        log.write(stream, false, line, length);
-                        length = 0;
-                    } else {
-                        line[length++] = b;
-                        if (length == MAX_LINE) {
-                            log.write(stream, true, line, length);
-                            length = 0;
-                        }
-                    }
-                }
-            }
+            n = FileDescriptors.readSome(fd, chunk);
         } catch (ErrnoException e) {
             // A terminal master reads EIO once the last slave is closed: that is its end of file.
             if (e.errno() != ErrnoException.EIO) {
                 ShimLog.error("reading container " + stream + " failed: " + e.getMessage());
             }
-        } finally {
-            if (length > 0) {
-                log.write(stream, true, line, length);
+            n = 0;
+        }
+        if (n < 0) {
+            return; // EAGAIN: woken for nothing
+        }
+        if (n == 0) {
+            end();
+            return;
+        }
+        listener.output(stream, chunk.duplicate());
+        while (chunk.hasRemaining()) {
+            byte b = chunk.get();
+            if (b == '\n') {
+                log.write(stream, false, line, length);
+                length = 0;
+            } else {
+                append(b);
+                if (length == MAX_LINE) {
+                    log.write(stream, true, line, length);
+                    length = 0;
+                }
             }
-            ended.countDown();
+        }
+    }
+
+    private void append(byte b) {
+        if (length == line.length) {
+            line = Arrays.copyOf(line, Math.min(MAX_LINE, line.length * 2));
+        }
+        line[length++] = b;
+    }
+
+    /** End of stream: what is left of a line is logged as a P chunk. */
+    private void end() {
+        stop();
+        ended.countDown();
+    }
+
+    /**
+     * Stops reading, leaving the descriptor open, e.g. to hand it to the next program image at an
+     * upgrade. A partial line is logged as a P chunk: the rest follows from whoever reads next. On the
+     * loop thread only, like every other touch of the line buffer.
+     */
+    void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        loop.unregister(token, null);
+        if (length > 0) {
+            log.write(stream, true, line, length);
+            length = 0;
         }
     }
 

@@ -1,9 +1,7 @@
 package io.berth.shim;
 
-import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Tells whether the kernel's OOM killer struck inside the container's memory cgroup. cgroup v1: an
- * eventfd registered on {@code memory.oom_control} through {@code cgroup.event_control} wakes a thread
- * at each OOM; v2 (and v1 kernels with the counter): the {@code oom_kill} count in
+ * eventfd registered on {@code memory.oom_control} through {@code cgroup.event_control}, watched by the
+ * host's event loop, signals each OOM; v2 (and v1 kernels with the counter): the {@code oom_kill} count in
  * {@code memory.events} / {@code memory.oom_control}, compared with its value at create.
  */
 final class OomWatcher {
@@ -29,7 +27,7 @@ final class OomWatcher {
     }
 
     /** Watches the memory cgroup of process {@code pid}; empty when it has none we can find. */
-    static Optional<OomWatcher> watch(int pid) {
+    static Optional<OomWatcher> watch(int pid, EventLoop loop) {
         List<String> lines;
         try {
             lines = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"));
@@ -42,7 +40,7 @@ final class OomWatcher {
             if (f.length == 3 && List.of(f[1].split(",")).contains("memory")) {
                 Path dir = under(CGROUP_ROOT.resolve("memory"), f[2]);
                 OomWatcher watcher = new OomWatcher(dir.resolve("memory.oom_control"));
-                watcher.listenV1(dir);
+                watcher.listenV1(dir, loop);
                 return Optional.of(watcher);
             }
         }
@@ -69,11 +67,11 @@ final class OomWatcher {
         return root.resolve(cgroupPath.startsWith("/") ? cgroupPath.substring(1) : cgroupPath);
     }
 
-    private void listenV1(Path dir) {
+    private void listenV1(Path dir, EventLoop loop) {
         int eventFd = -1;
         int controlFd = -1;
         try {
-            eventFd = FileDescriptors.eventfd();
+            eventFd = FileDescriptors.eventfdNonBlocking();
             controlFd = FileDescriptors.openReadOnly(dir.resolve("memory.oom_control").toString());
             Files.writeString(dir.resolve("cgroup.event_control"), eventFd + " " + controlFd);
         } catch (IOException e) {
@@ -84,28 +82,24 @@ final class OomWatcher {
         }
         int events = eventFd;
         int control = controlFd;
-        Thread thread = new Thread(null, () -> awaitEvents(dir, events, control), "oom-watcher", 64 * 1024);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void awaitEvents(Path dir, int eventFd, int controlFd) {
-        ByteBuffer count = ByteBuffer.allocateDirect(8);
-        try {
-            while (FileDescriptors.read(eventFd, count) == 8) {
-                // The kernel also signals when the cgroup is removed; only a live cgroup means an OOM.
-                if (!Files.isDirectory(dir)) {
-                    return;
-                }
-                notified = true;
-                ShimLog.info("OOM in memory cgroup " + dir);
+        long[] token = new long[1];
+        token[0] = loop.register(events, io.berth.linux.Epoll.IN, ready -> {
+            try {
+                FileDescriptors.drainEventfd(events);
+            } catch (IOException e) {
+                ShimLog.error("OOM eventfd read failed: " + e.getMessage());
             }
-        } catch (ErrnoException e) {
-            ShimLog.error("OOM eventfd read failed: " + e.getMessage());
-        } finally {
-            FileDescriptors.closeQuietly(eventFd);
-            FileDescriptors.closeQuietly(controlFd);
-        }
+            // The kernel also signals when the cgroup is removed; only a live cgroup means an OOM.
+            if (!Files.isDirectory(dir)) {
+                loop.unregister(token[0], () -> {
+                    FileDescriptors.closeQuietly(events);
+                    FileDescriptors.closeQuietly(control);
+                });
+                return;
+            }
+            notified = true;
+            ShimLog.info("OOM in memory cgroup " + dir);
+        });
     }
 
     /** The {@code oom_kill} line of memory.oom_control (v1) or memory.events (v2); 0 when absent. */

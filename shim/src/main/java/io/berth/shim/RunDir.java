@@ -3,8 +3,9 @@ package io.berth.shim;
 import java.nio.file.Path;
 
 /**
- * The files of one shim in its run dir. berthd and the shim agree on these names; berthd reads the exit
- * file and the pid files after a restart, even when the shim is gone.
+ * The files of one container shim in its run dir. berthd and the host agree on these names; berthd reads
+ * the exit file, the pid file and which host carries the container after a restart, even when that host is
+ * gone.
  */
 public record RunDir(Path path) {
     /** The {@code ShimConfig} the launcher wrote for the shim. */
@@ -12,13 +13,9 @@ public record RunDir(Path path) {
         return path.resolve("shim-config.pb");
     }
 
-    /** The control socket. */
-    public Path socket() {
-        return path.resolve("shim.sock");
-    }
-
-    public Path shimPid() {
-        return path.resolve("shim.pid");
+    /** The dir of the shim host that carries this container (see {@link HostDir}). */
+    public Path host() {
+        return path.resolve("host");
     }
 
     /** The container init's pid, written by the runtime ({@code --pid-file}). */
@@ -34,11 +31,6 @@ public record RunDir(Path path) {
     /** Why the shim could not create the container, when it could not. */
     public Path createError() {
         return path.resolve("create-error");
-    }
-
-    /** The shim's own stdout and stderr. */
-    public Path shimLog() {
-        return path.resolve("shim.log");
     }
 
     /** The runtime's log ({@code runc --log}), where its errors are found. */

@@ -96,8 +96,16 @@ final class RuntimeInvoker {
         }
     }
 
+    /**
+     * Whether the runtime holds the container as created but not yet started ({@code state}'s status
+     * "created"); a host that adopts a container learns from this where it stood.
+     */
+    boolean isCreatedOnly(String id) throws IOException {
+        return run("state", id).replace(" ", "").contains("\"status\":\"created\"");
+    }
+
     /** Runs a command with stdout and stderr captured (the last few KiB), failing on a non-zero exit. */
-    private void run(String... args) throws IOException {
+    private String run(String... args) throws IOException {
         FileDescriptors.Pipe output = FileDescriptors.pipe();
         int devNull = FileDescriptors.openReadOnly("/dev/null");
         int pid;
@@ -116,6 +124,7 @@ final class RuntimeInvoker {
             throw new IOException(binary + " " + String.join(" ", args) + " failed (exit " + status.shellExitCode()
                     + "): " + said.strip());
         }
+        return said;
     }
 
     private List<String> command(List<String> args) {

@@ -16,9 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Runs the code a shim needs to create a container, without a container: the protocol messages, the
- * CRI log writer, the exit file. Used twice: at build time so the class-data archive holds these classes,
- * and by a spare shim so its first real create runs on loaded, linked code.
+ * Runs the code a shim host needs to serve a container, without a container: a host on a scratch socket
+ * answering a request over the wire, the protocol messages, the CRI log writer, the exit file. Run at build
+ * time so that the class-data archive holds these classes and a host maps them instead of loading them.
  */
 final class ShimTraining {
     private ShimTraining() {}
@@ -27,25 +27,13 @@ final class ShimTraining {
     static void exercise(Path scratch) {
         try {
             Files.createDirectories(scratch);
+            deleteQuietly(scratch.resolve("host"));
             run(scratch);
         } catch (IOException | RuntimeException e) {
             System.err.println("shim training failed: " + e);
             System.exit(1);
         }
         System.exit(0);
-    }
-
-    /** The spare's warm-up, in a throwaway dir. */
-    static void warmUp() {
-        Path scratch = null;
-        try {
-            scratch = Files.createTempDirectory("berth-shim-warm");
-            run(scratch);
-        } catch (IOException | RuntimeException e) {
-            ShimLog.info("warm-up skipped: " + e.getMessage());
-        } finally {
-            deleteQuietly(scratch);
-        }
     }
 
     private static void run(Path scratch) throws IOException {
@@ -65,6 +53,25 @@ final class ShimTraining {
         RunDir runDir = new RunDir(scratch);
         ExitFile.write(runDir.exitFile(), ExitStatus.newBuilder().setExitCode(0).setReason("Completed").build());
         ExitFile.read(runDir.exitFile());
+        serveOneRequest(scratch);
+    }
+
+    /** A host answers one host-info request on a socket of its own, as berthd's first call to it does. */
+    private static void serveOneRequest(Path scratch) throws IOException {
+        HostDir dir = new HostDir(scratch.resolve("host"));
+        Files.createDirectories(dir.path());
+        HostEvents events = new HostEvents();
+        ShimHost host = new ShimHost(dir, "train", events);
+        int listenFd = io.berth.linux.UnixSockets.listen(dir.socket(), 4);
+        new HostServer(host, listenFd, events, new HostUpgrade(host)).start();
+        int connection = io.berth.linux.UnixSockets.connect(dir.socket());
+        try {
+            io.berth.shim.protocol.MessageSocket.send(connection, Request.newBuilder()
+                    .setHostInfo(io.berth.shim.api.HostInfoRequest.getDefaultInstance()).build(), new int[0]);
+            io.berth.shim.protocol.MessageSocket.receive(connection, Response.parser());
+        } finally {
+            io.berth.linux.FileDescriptors.closeQuietly(connection);
+        }
     }
 
     private static void deleteQuietly(Path dir) {

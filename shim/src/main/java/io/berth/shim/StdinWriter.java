@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
 /** Writes client bytes to a process's stdin descriptor; once the process stops reading for good (EPIPE) it drops them. */
 final class StdinWriter {
     private final SharedFd stdin;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(io.berth.shim.stdio.Frame.MAX_PAYLOAD);
+    /** Allocated at the first write: most containers never get stdin from a client. */
+    private ByteBuffer buffer;
 
     StdinWriter(SharedFd stdin) {
         this.stdin = stdin;
@@ -20,6 +21,9 @@ final class StdinWriter {
             return;
         }
         try {
+            if (buffer == null) {
+                buffer = ByteBuffer.allocateDirect(io.berth.shim.stdio.Frame.MAX_PAYLOAD);
+            }
             buffer.clear();
             buffer.put(data, 0, Math.min(data.length, buffer.capacity())).flip();
             FileDescriptors.writeFully(fd, buffer);

@@ -48,4 +48,13 @@ class CriLogTest {
         assertThat(ExitFile.read(file)).contains(exit);
         assertThat(ExitFile.read(dir.resolve("none"))).isEmpty();
     }
+
+    @Test
+    void theExitFileKeepsWhyAnExitIsNotFullyKnown() throws Exception {
+        ExitStatus exit = ExitStatus.newBuilder().setExitCode(255).setExitedAtUnixNanos(1_700_000_000_123L)
+                .setReason("Unknown").setMessage("the container exited after its shim host died;\nline two").build();
+        Path file = dir.resolve("exit");
+        ExitFile.write(file, exit);
+        assertThat(ExitFile.read(file)).contains(exit);
+    }
 }

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.berth.linux.ChildProcesses;
-import io.berth.shim.ShimFixture.LogEntry;
+import io.berth.shim.TestContainer.LogEntry;
 import io.berth.shim.api.Status;
 import io.berth.shim.client.ProcessStream;
 import io.berth.shim.client.ProcessStream.Chunk;
@@ -18,13 +17,13 @@ import java.time.Duration;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Clients attached to a container's own stdio through its shim. Needs root and runc. */
-@Timeout(120) // a hung stream fails its test, not the build
+// SEPARATE_THREAD: a host that stops answering fails its test (the fixture then kills it), not the build
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ShimAttachTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     /** Waits for /go in the rootfs, so that a test can attach before the output it wants to see. */
@@ -34,11 +33,6 @@ class ShimAttachTest {
     Path dir;
 
     private ShimFixture fixture;
-
-    @BeforeAll
-    static void adoptOrphans() throws Exception {
-        ChildProcesses.becomeChildSubreaper();
-    }
 
     @AfterEach
     void cleanUp() throws Exception {

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
-import io.berth.linux.ChildProcesses;
 import io.berth.shim.api.ExecRequest;
 import io.berth.shim.client.ProcessStream;
 import io.berth.shim.client.ShimClient;
@@ -20,13 +19,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Processes exec'd into a running container through its shim. Needs root and runc. */
-@Timeout(120) // a hung stream fails its test, not the build
+// SEPARATE_THREAD: a host that stops answering fails its test (the fixture then kills it), not the build
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ShimExecTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 
@@ -35,11 +34,6 @@ class ShimExecTest {
 
     private ShimFixture fixture;
     private ShimClient shim;
-
-    @BeforeAll
-    static void adoptOrphans() throws Exception {
-        ChildProcesses.becomeChildSubreaper();
-    }
 
     @AfterEach
     void cleanUp() throws Exception {

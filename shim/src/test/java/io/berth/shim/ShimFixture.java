@@ -1,226 +1,398 @@
 package io.berth.shim;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.linux.ChildProcesses;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.Posix;
 import io.berth.linux.ShimMounts;
-import io.berth.shim.api.Mount;
+import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.client.LaunchOptions;
 import io.berth.shim.client.ShimClient;
+import io.berth.shim.client.ShimGrouping;
+import io.berth.shim.client.ShimHosts;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.TimeoutException;
 
 /**
- * One container's worth of test setup in a temp dir: a busybox rootfs source (bind-mounted by the shim),
- * an OCI bundle whose config.json this writes, a run dir and a private runc root. {@link #close()} removes
- * whatever a test left: the runc container, the shim process, the rootfs mount, the test cgroup.
+ * berthd's side of the shims for one test, in a temp dir: a {@link ShimHosts} with its hosts under
+ * {@code <dir>/hosts} (node grouping unless a test asks otherwise), a private runc root, a listener that
+ * records every exit the hosts report, and the containers the test made ({@link TestContainer}). The
+ * single-container tests use {@link #ShimFixture(Path, String...)}, whose container's parts are the
+ * fixture's own fields. {@link #close()} removes whatever a test left: the containers (deleted through
+ * their host, else by runc), the host processes of its hosts dir (found by command line, killed by pid, also
+ * one berthd was still starting when it stopped), the rootfs mounts, the test cgroups, and zombies that
+ * re-parented to this JVM when a host died.
  */
 final class ShimFixture implements AutoCloseable {
-    static final List<String> BUSYBOX_TOOLS = List.of("sh", "echo", "sleep", "stty", "head", "tr", "printf", "cat");
-    private static final Pattern LOG_LINE = Pattern.compile(
-            "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,9})?Z) (stdout|stderr) ([PF]) (.*)", Pattern.DOTALL);
+    static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** Linux's number on x86-64 and arm64; Posix names only the signals berth itself sends. */
+    static final int SIGSTOP = 19;
 
-    record LogEntry(String time, String stream, String tag, String content) {}
+    /** One exit as a host reported it to berthd, with when it arrived ({@link System#nanoTime()}). */
+    record Report(Path runDir, ExitStatus exit, long atNanos) {}
 
-    final String id = "berth-shim-test-" + UUID.randomUUID().toString().substring(0, 8);
     final Path dir;
+    final Path hostsDir;
+    final Path runcRoot;
+    final ShimGrouping grouping;
+    final LaunchOptions options;
+    /** The last exit reported for each run dir. */
+    final Map<Path, ExitStatus> exits = new ConcurrentHashMap<>();
+    /** Every exit reported, in order, duplicates included. */
+    final List<Report> reports = new CopyOnWriteArrayList<>();
+    private final Map<Path, CompletableFuture<ExitStatus>> reported = new ConcurrentHashMap<>();
+    private final List<TestContainer> containers = new CopyOnWriteArrayList<>();
+    private final List<ShimHosts> everyHosts = new CopyOnWriteArrayList<>();
+    private volatile ShimHosts hosts;
+
+    /** The single-container tests' container and its parts (null for a fixture made with a grouping). */
+    final TestContainer main;
+    final String id;
     final Path rootfsSource;
     final Path bundle;
     final Path runDir;
-    final Path runcRoot;
     final Path log;
-    /** The OCI runtime spec; tests edit it before {@link #launch}. */
     final Map<String, Object> spec;
-    private final List<ShimClient> clients = new ArrayList<>();
-    private String cgroup;
 
+    /** Node grouping, berthd started, and one container {@code c} running {@code args} once created. */
     ShimFixture(Path dir, String... args) throws IOException {
-        this.dir = dir;
-        rootfsSource = dir.resolve("rootfs-src");
-        bundle = dir.resolve("bundle");
-        runDir = dir.resolve("run");
-        runcRoot = dir.resolve("runc");
-        log = dir.resolve("logs").resolve("container.log");
-        Files.createDirectories(rootfsSource.resolve("bin"));
-        Files.createDirectories(bundle);
-        Files.createDirectories(log.getParent());
-        Files.copy(Path.of("/bin/busybox"), rootfsSource.resolve("bin/busybox"));
-        for (String tool : BUSYBOX_TOOLS) {
-            Files.createSymbolicLink(rootfsSource.resolve("bin").resolve(tool), Path.of("busybox"));
-        }
-        // The rootfs is mounted read-only, so every mount point runc needs must exist beforehand.
-        for (String mountPoint : List.of("proc", "dev", "sys", "tmp")) {
-            Files.createDirectories(rootfsSource.resolve(mountPoint));
-        }
-        spec = defaultSpec(List.of(args));
+        this(dir, ShimGrouping.NODE, List.of(args));
     }
 
-    private static Map<String, Object> defaultSpec(List<String> args) {
-        Map<String, Object> process = new LinkedHashMap<>();
-        process.put("terminal", false);
-        process.put("user", Map.of("uid", 0, "gid", 0));
-        process.put("args", args);
-        process.put("env", List.of("PATH=/bin", "TERM=xterm"));
-        process.put("cwd", "/");
-        process.put("noNewPrivileges", true);
-        Map<String, Object> linux = new LinkedHashMap<>();
-        linux.put("namespaces", new ArrayList<>(List.of(Map.of("type", "pid"), Map.of("type", "ipc"),
-                Map.of("type", "uts"), Map.of("type", "mount"))));
-        Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("ociVersion", "1.0.2");
-        spec.put("process", process);
-        spec.put("root", Map.of("path", "rootfs", "readonly", true));
-        spec.put("hostname", "berth-test");
-        spec.put("mounts", List.of(
-                Map.of("destination", "/proc", "type", "proc", "source", "proc"),
-                Map.of("destination", "/dev", "type", "tmpfs", "source", "tmpfs",
-                        "options", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
-                Map.of("destination", "/dev/pts", "type", "devpts", "source", "devpts",
-                        "options", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"))));
-        spec.put("linux", linux);
-        return spec;
+    /** {@code grouping}, berthd started, no container yet: see {@link #container}. */
+    ShimFixture(Path dir, ShimGrouping grouping) throws IOException {
+        this(dir, grouping, null);
     }
 
-    /** Adds more busybox applets to the rootfs (before {@link #launch}). */
+    private ShimFixture(Path dir, ShimGrouping grouping, List<String> mainArgs) throws IOException {
+        this.dir = dir.toAbsolutePath();
+        this.grouping = grouping;
+        hostsDir = this.dir.resolve("hosts");
+        runcRoot = this.dir.resolve("runc");
+        options = LaunchOptions.defaults();
+        try {
+            // Containers of a host that dies re-parent to this JVM, so that close can reap them; this
+            // machine's pid 1 may not.
+            ChildProcesses.becomeChildSubreaper();
+        } catch (ErrnoException e) {
+            throw new IOException(e);
+        }
+        startBerthd();
+        if (mainArgs != null) {
+            main = container("c", mainArgs.toArray(String[]::new));
+            id = main.id;
+            rootfsSource = main.rootfsSource;
+            bundle = main.bundle;
+            runDir = main.runDir;
+            log = main.log;
+            spec = main.spec;
+        } else {
+            main = null;
+            id = null;
+            rootfsSource = null;
+            bundle = null;
+            runDir = null;
+            log = null;
+            spec = null;
+        }
+    }
+
+    /** A new container, set up in {@code <dir>/<name>}, not yet created. */
+    TestContainer container(String name, String... args) throws IOException {
+        TestContainer c = new TestContainer(this, dir.resolve(name), List.of(args));
+        containers.add(c);
+        return c;
+    }
+
+    /** berthd's current shim hosts. */
+    ShimHosts hosts() {
+        ShimHosts current = hosts;
+        if (current == null) {
+            throw new IllegalStateException("berthd is stopped");
+        }
+        return current;
+    }
+
+    /** berthd starts (again): a new {@link ShimHosts} over the same dir reattaches to the hosts that run. */
+    ShimHosts startBerthd() throws IOException {
+        ShimHosts started = new ShimHosts(hostsDir, options, grouping, this::record);
+        everyHosts.add(started);
+        hosts = started;
+        started.start();
+        return started;
+    }
+
+    /** Creates the container in its group's host, as berthd does. */
+    ShimClient create(ShimConfig config) throws IOException {
+        return hosts().create(config);
+    }
+
+    /** berthd stops: its subscriptions and held descriptors go, the hosts run on. */
+    void stopBerthd() {
+        ShimHosts current = hosts;
+        hosts = null;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** The live host pid of {@code group}, as berthd knows it. */
+    int hostPid(String group) {
+        return hosts().hostPid(group).orElseThrow(() -> new AssertionError("no live host for " + group));
+    }
+
+    private void record(Path runDir, ExitStatus exit) {
+        reports.add(new Report(runDir, exit, System.nanoTime()));
+        exits.put(runDir, exit);
+        reportedFuture(runDir).complete(exit);
+    }
+
+    private CompletableFuture<ExitStatus> reportedFuture(Path runDir) {
+        return reported.computeIfAbsent(runDir.toAbsolutePath(), d -> new CompletableFuture<>());
+    }
+
+    /** Completes with the first exit reported for {@code runDir}. */
+    CompletableFuture<ExitStatus> reportedExit(Path runDir) {
+        return reportedFuture(runDir);
+    }
+
+    /** Waits (bounded) for the first exit reported for {@code runDir}. */
+    ExitStatus awaitReportedExit(Path runDir) throws Exception {
+        return reportedFuture(runDir).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    // The single-container tests' shorthand for their container.
+
     ShimFixture withTools(String... tools) throws IOException {
-        for (String tool : tools) {
-            Files.createSymbolicLink(rootfsSource.resolve("bin").resolve(tool), Path.of("busybox"));
-        }
+        main.withTools(tools);
         return this;
     }
 
-    /** Launches with the container's stdin kept open (and, with {@code stdinOnce}, closed after the first attacher). */
-    ShimClient launchWithStdin(boolean tty, boolean stdinOnce) throws IOException {
-        ShimConfig config = config(tty).toBuilder().setStdin(true).setStdinOnce(stdinOnce).build();
-        return track(ShimClient.launch(config, LaunchOptions.defaults()));
-    }
-
-    @SuppressWarnings("unchecked")
-    Map<String, Object> process() {
-        return (Map<String, Object>) spec.get("process");
-    }
-
-    @SuppressWarnings("unchecked")
-    Map<String, Object> linux() {
-        return (Map<String, Object>) spec.get("linux");
-    }
-
-    /** Runs the container in the host pid namespace, so its init is an ordinary process for signals. */
-    @SuppressWarnings("unchecked")
     ShimFixture withHostPidNamespace() {
-        ((List<Map<String, Object>>) linux().get("namespaces")).removeIf(ns -> "pid".equals(ns.get("type")));
+        main.withHostPidNamespace();
         return this;
     }
 
-    /** Puts the container in its own cgroup with this memory limit; the cgroup is removed by close. */
     ShimFixture withMemoryLimit(long bytes) {
-        cgroup = "/" + id;
-        linux().put("cgroupsPath", cgroup);
-        linux().put("resources", Map.of("memory", Map.of("limit", bytes)));
+        main.withMemoryLimit(bytes);
         return this;
     }
 
     ShimConfig config(boolean tty) throws IOException {
-        process().put("terminal", tty);
-        new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), spec);
-        return ShimConfig.newBuilder()
-                .setId(id)
-                .setBundle(bundle.toString())
-                .setRuntime("runc")
-                .setRuntimeRoot(runcRoot.toString())
-                .addRootfs(Mount.newBuilder().setType("bind").setSource(rootfsSource.toString())
-                        .addOptions("rbind").addOptions("ro"))
-                .setLogPath(log.toString())
-                .setRunDir(runDir.toString())
-                .setTty(tty)
-                .build();
+        return main.config(tty);
     }
 
     ShimClient launch(boolean tty) throws IOException {
-        return track(ShimClient.launch(config(tty), LaunchOptions.defaults()));
+        return main.create(tty);
+    }
+
+    ShimClient launchWithStdin(boolean tty, boolean stdinOnce) throws IOException {
+        return main.createWithStdin(tty, stdinOnce);
     }
 
     ShimClient track(ShimClient client) {
-        clients.add(client);
-        return client;
+        return main.track(client);
     }
 
-    List<LogEntry> logEntries(Path file) throws IOException {
-        List<LogEntry> entries = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return entries;
-        }
-        String text = Files.readString(file);
-        for (String line : text.split("\n", -1)) {
-            if (line.isEmpty()) {
-                continue;
-            }
-            Matcher m = LOG_LINE.matcher(line);
-            if (!m.matches()) {
-                throw new AssertionError("not a CRI log line: " + line);
-            }
-            entries.add(new LogEntry(m.group(1), m.group(2), m.group(3), m.group(4)));
-        }
-        return entries;
+    List<TestContainer.LogEntry> logEntries(Path file) throws IOException {
+        return main.logEntries(file);
     }
 
-    List<LogEntry> logEntries() throws IOException {
-        return logEntries(log);
+    List<TestContainer.LogEntry> logEntries() throws IOException {
+        return main.logEntries();
     }
 
     boolean rootfsMounted() throws IOException {
-        String target = " " + bundle.resolve("rootfs") + " ";
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
+        return main.rootfsMounted();
+    }
+
+    void go() throws IOException {
+        main.touch("go");
     }
 
     static int sessionOf(long pid) throws IOException {
+        return Integer.parseInt(statFields(pid)[3]);
+    }
+
+    static int parentOf(long pid) throws IOException {
+        return Integer.parseInt(statFields(pid)[1]);
+    }
+
+    /** The fields after "(comm)": state ppid pgrp session ... */
+    private static String[] statFields(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        // After "(comm)": state ppid pgrp session ...
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(fields[3]);
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
+    static boolean isGoneOrZombie(long pid) {
+        try {
+            return statFields(pid)[0].equals("Z");
+        } catch (IOException gone) {
+            return true;
+        }
+    }
+
+    static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException gone) {
+            return "";
+        }
+    }
+
+    /** Waits (bounded) until {@code pid} has exited. */
+    static void awaitExitOf(long pid, Duration patience) throws Exception {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isPresent()) {
+            handle.get().onExit().get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
     public void close() throws Exception {
-        for (ShimClient client : clients) {
-            if (client.isAlive()) {
+        List<Throwable> failures = new ArrayList<>();
+        // Containers go through their host, as berthd deletes them; bounded, for a host that stopped answering.
+        CompletableFuture<Void> deletes = CompletableFuture.runAsync(this::deleteThroughHosts, runnable -> {
+            Thread t = new Thread(runnable, "fixture-delete");
+            t.setDaemon(true);
+            t.start();
+        });
+        try {
+            deletes.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            failures.add(new AssertionError("deleting the containers through their hosts did not end", e));
+        }
+        // Then berthd stops, so that no host is replaced while the hosts are killed. A replacement already
+        // being started is found by the sweep below, which goes on until berthd's event threads are done.
+        for (ShimHosts h : everyHosts) {
+            h.close();
+        }
+        hosts = null;
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            for (int pid : hostProcesses()) {
                 try {
-                    client.delete(true);
-                } catch (RuntimeException e) {
-                    Posix.kill(client.shimPid(), Posix.SIGKILL);
+                    Posix.kill(pid, Posix.SIGKILL);
+                    awaitExitOf(pid, PATIENCE);
+                } catch (ErrnoException gone) {
+                    // exited meanwhile
+                } catch (Exception e) {
+                    failures.add(e);
+                }
+            }
+            List<Thread> readers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("shim-host-events-")).toList();
+            if (readers.isEmpty() && hostProcesses().isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                failures.add(new AssertionError("berthd's host threads did not end: " + readers));
+                break;
+            }
+            for (Thread reader : readers) {
+                reader.join(100);
+            }
+        }
+        for (TestContainer c : containers) {
+            int init = c.recordedInitPid();
+            runQuietly("runc", "--root", runcRoot.toString(), "delete", "--force", c.id);
+            if (init > 0) {
+                reapIfOurs(init);
+            }
+            while (c.rootfsMounted()) {
+                ShimMounts.detach(c.bundle.resolve("rootfs").toString());
+            }
+            if (c.cgroup != null) {
+                try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+                    for (Path controller : controllers.toList()) {
+                        Files.deleteIfExists(controller.resolve(c.cgroup.substring(1)));
+                    }
                 }
             }
         }
-        runQuietly("runc", "--root", runcRoot.toString(), "delete", "--force", id);
-        while (rootfsMounted()) {
-            ShimMounts.detach(bundle.resolve("rootfs").toString());
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError("cleaning up did not go as it should");
+            failures.forEach(e::addSuppressed);
+            throw e;
         }
-        if (cgroup != null) {
-            try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-                for (Path controller : controllers.toList()) {
-                    Files.deleteIfExists(controller.resolve(cgroup.substring(1)));
-                }
+    }
+
+    private void deleteThroughHosts() {
+        for (TestContainer c : containers) {
+            if (!Files.exists(new RunDir(c.runDir).host())) {
+                continue; // never created, or already deleted
+            }
+            try {
+                ShimClient.connect(c.runDir).delete(true);
+            } catch (RuntimeException | IOException e) {
+                // No live host carries it: runc does below.
+            }
+            ShimHosts current = hosts;
+            if (current != null) {
+                current.release(c.runDir);
             }
         }
     }
 
-    /** Reaps a container init that was re-parented to this JVM (see the shim-killed test). */
-    static void reapQuietly(int pid) {
-        try {
-            ChildProcesses.waitFor(pid);
-        } catch (ErrnoException notOurs) {
-            // Not our child after all: someone else reaps it.
+    /**
+     * The host processes of this fixture's hosts dir, found by their command line (a host's, or setsid's
+     * while it starts one): those berthd knows, those it was starting when it stopped, those a test left.
+     */
+    private Set<Integer> hostProcesses() throws IOException {
+        String marker = "--host " + hostsDir + "/";
+        Set<Integer> pids = new LinkedHashSet<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                int pid = Integer.parseInt(p.getFileName().toString());
+                String cmdline = cmdline(pid);
+                if (cmdline.contains(marker) && (cmdline.contains(ShimMain.class.getName())
+                        || cmdline.startsWith("setsid "))) {
+                    pids.add(pid);
+                }
+            }
+        }
+        return pids;
+    }
+
+    /** Reaps a container init that re-parented to this JVM when its host died; others are left alone. */
+    static void reapIfOurs(int pid) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            String[] stat;
+            try {
+                stat = statFields(pid);
+            } catch (IOException gone) {
+                return;
+            }
+            if (Integer.parseInt(stat[1]) != ProcessHandle.current().pid()) {
+                return;
+            }
+            if (stat[0].equals("Z")) {
+                try {
+                    ChildProcesses.waitFor(pid);
+                } catch (ErrnoException notOurs) {
+                    // reaped by someone else meanwhile
+                }
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("process " + pid + " did not die");
+            }
+            Thread.sleep(10);
         }
     }
 

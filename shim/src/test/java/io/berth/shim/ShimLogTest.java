@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.common.error.InternalException;
-import io.berth.shim.ShimFixture.LogEntry;
+import io.berth.shim.TestContainer.LogEntry;
 import io.berth.shim.client.ShimClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +14,12 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CRI log the shim writes for a real runc container. Needs root and runc. */
+// SEPARATE_THREAD: a host that stops answering fails its test (the fixture then kills it), not the build
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ShimLogTest {
     @TempDir
     Path dir;

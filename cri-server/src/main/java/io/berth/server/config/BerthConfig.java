@@ -20,7 +20,8 @@ public record BerthConfig(
         NetworkConfig network,
         MetricsConfig metrics,
         ImageSettings image,
-        StreamingConfig streaming) {
+        StreamingConfig streaming,
+        ShimSettings shim) {
 
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     public static final Path DEFAULT_STATE = Path.of("/run/berth");
@@ -37,6 +38,7 @@ public record BerthConfig(
         Objects.requireNonNull(metrics);
         Objects.requireNonNull(image);
         Objects.requireNonNull(streaming);
+        Objects.requireNonNull(shim);
         // Insertion order is the config file's order, which Status lists handlers in.
         runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
         if (!runtimes.containsKey(defaultRuntime)) {
@@ -52,21 +54,26 @@ public record BerthConfig(
 
     public BerthConfig withPaths(Path newRoot, Path newState, Path newSocket) {
         return new BerthConfig(newRoot, newState, newSocket, logLevel, shutdownGraceSeconds, cgroupDriver,
-                defaultRuntime, runtimes, network, metrics, image, streaming);
+                defaultRuntime, runtimes, network, metrics, image, streaming, shim);
     }
 
     public BerthConfig withLogLevel(String level) {
         return new BerthConfig(root, state, socket, LogLevels.check(level, "--log-level"), shutdownGraceSeconds,
-                cgroupDriver, defaultRuntime, runtimes, network, metrics, image, streaming);
+                cgroupDriver, defaultRuntime, runtimes, network, metrics, image, streaming, shim);
     }
 
     public BerthConfig withImage(ImageSettings newImage) {
         return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
-                runtimes, network, metrics, newImage, streaming);
+                runtimes, network, metrics, newImage, streaming, shim);
     }
 
     public BerthConfig withStreaming(StreamingConfig newStreaming) {
         return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
-                runtimes, network, metrics, image, newStreaming);
+                runtimes, network, metrics, image, newStreaming, shim);
+    }
+
+    public BerthConfig withShim(ShimSettings newShim) {
+        return new BerthConfig(root, state, socket, logLevel, shutdownGraceSeconds, cgroupDriver, defaultRuntime,
+                runtimes, network, metrics, image, streaming, newShim);
     }
 }

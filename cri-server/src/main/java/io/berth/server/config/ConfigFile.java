@@ -22,6 +22,13 @@ final class ConfigFile {
     public MetricsSection metrics;
     public ImageSection image;
     public StreamingSection streaming;
+    public ShimSection shim;
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    static final class ShimSection {
+        public String group;
+        public Long memoryLimitBytes;
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     static final class NetworkSection {

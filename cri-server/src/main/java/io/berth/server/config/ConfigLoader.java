@@ -92,7 +92,20 @@ public final class ConfigLoader {
                 network(raw.network, where),
                 metrics(raw.metrics, where),
                 image(raw.image, where),
-                streaming(raw.streaming, where));
+                streaming(raw.streaming, where),
+                shim(raw.shim, where));
+    }
+
+    private static ShimSettings shim(ConfigFile.ShimSection raw, String where) {
+        if (raw == null) {
+            return ShimSettings.DEFAULT;
+        }
+        try {
+            return new ShimSettings(orDefault(raw.group, ShimSettings.DEFAULT.group()),
+                    raw.memoryLimitBytes == null ? ShimSettings.DEFAULT_MEMORY_LIMIT : raw.memoryLimitBytes);
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+        }
     }
 
     private static NetworkConfig network(ConfigFile.NetworkSection raw, String where) {

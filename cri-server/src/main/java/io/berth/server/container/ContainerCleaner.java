@@ -2,7 +2,6 @@ package io.berth.server.container;
 
 import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
-import io.berth.linux.Posix;
 import io.berth.server.config.BerthConfig;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Snapshotter;
@@ -36,12 +35,9 @@ public final class ContainerCleaner {
                 shim.delete(true);
                 shimDeleted = true;
             } catch (RuntimeException e) {
+                // The host carries other containers: it stays; the runtime's delete below kills this one.
                 LOG.info("shim of container " + c.id() + " could not delete it (" + e.getMessage()
                         + "); cleaning up without it");
-                // berthd started this shim; with its run dir about to go it must not linger.
-                if (shim.isAlive() && shim.shimPid() > 0) {
-                    Posix.kill(shim.shimPid(), Posix.SIGKILL);
-                }
             }
         }
         if (!shimDeleted) {

@@ -124,6 +124,7 @@ public final class ContainerCreator {
                     .setTty(c.getTty())
                     .setStdin(c.getStdin())
                     .setStdinOnce(c.getStdinOnce())
+                    .setSandboxId(sandbox.id())
                     .build();
             // A shim that dies after runc create leaves the runtime's container (and its waiting init) behind.
             undo.add(() -> new RuntimeCli(shimConfig.getRuntime(), shimConfig.getRuntimeRoot()).forceDelete(id));

@@ -8,7 +8,8 @@ import io.berth.server.container.spec.ResourcesMapper;
 import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.shim.client.LaunchOptions;
-import io.berth.shim.client.ShimPool;
+import io.berth.shim.client.ShimGrouping;
+import io.berth.shim.client.ShimHosts;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import io.berth.shim.client.ShimClient;
@@ -27,7 +28,7 @@ public final class ContainerService implements AutoCloseable {
     private final LiveResources liveResources;
     private final ContainerCheckpointer checkpointer;
     private final ContainerRecovery recovery;
-    private final ShimPool pool;
+    private final ShimHosts hosts;
 
     public ContainerService(BerthConfig config, SandboxStore sandboxes, ImageLookup images, Snapshotter snapshotter,
             HostFacts host, Clock clock, Consumer<Duration> shimStarted) throws IOException {
@@ -42,18 +43,20 @@ public final class ContainerService implements AutoCloseable {
         SpecBuilder infraSpecs = specs.apply((image, subPath) -> {
             throw new IllegalStateException("the pod init mounts no image volumes");
         });
-        pool = new ShimPool(config.state().resolve("shims"), LaunchOptions.defaults());
+        hosts = new ShimHosts(config.state().resolve("shims"), launchOptions(config),
+                ShimGrouping.parse(config.shim().group()), shims::exited);
+        shims.useHosts(hosts);
         ContainerCreator.ShimLauncher launcher = shimConfig -> {
             long start = System.nanoTime();
-            ShimClient shim = pool.launch(shimConfig);
-            // Launch to a serving socket: the time CreateContainer (or RunPodSandbox) waited for its shim.
+            ShimClient shim = hosts.create(shimConfig);
+            // Until the container is created in its host: the time CreateContainer (or RunPodSandbox) waited.
             shimStarted.accept(Duration.ofNanos(System.nanoTime() - start));
             return shim;
         };
         PodFacts podFacts = new PodFacts();
         creator = new ContainerCreator(config, store, sandboxes, images, snapshotter, specs, podFacts, launcher, shims,
                 clock);
-        infra = new PodInfra(config, infraSpecs, podFacts, launcher, PodInfra.CATATONIT);
+        infra = new PodInfra(config, infraSpecs, podFacts, launcher, PodInfra.CATATONIT, hosts::release);
         liveResources = new LiveResources(config, new ResourcesMapper(host));
         checkpointer = new ContainerCheckpointer(store, cleaner, new CheckpointArchive(snapshotter, clock));
         recovery = new ContainerRecovery(store, shims, control, clock);
@@ -87,14 +90,26 @@ public final class ContainerService implements AutoCloseable {
         return checkpointer;
     }
 
-    /** Stops the spare shim; container shims run on without berthd. */
-    @Override
-    public void close() {
-        pool.close();
+    private static LaunchOptions launchOptions(BerthConfig config) {
+        return LaunchOptions.defaults().withHostCgroup(new ShimHostCgroup(config));
     }
 
-    /** Reattaches to the shims of containers that were live when berthd last stopped. */
-    public void recover() {
+    public ShimHosts hosts() {
+        return hosts;
+    }
+
+    /** Ends the subscriptions to the shim hosts; the hosts and their containers run on without berthd. */
+    @Override
+    public void close() {
+        hosts.close();
+    }
+
+    /**
+     * Reattaches to the shim hosts that outlived the last berthd, then to the containers that were live
+     * when it stopped. In node grouping the node's host is started here if it is not running.
+     */
+    public void recover() throws IOException {
+        hosts.start();
         recovery.reconcile();
     }
 }

@@ -37,14 +37,17 @@ public final class PodInfra implements SandboxInfra {
     private final PodFacts podFacts;
     private final ContainerCreator.ShimLauncher launcher;
     private final Path initBinary;
+    /** Lets go of the init's stdio duplicates that berthd holds (see ShimHosts) once the init is deleted. */
+    private final java.util.function.Consumer<Path> releaseStdio;
 
     public PodInfra(BerthConfig config, SpecBuilder specs, PodFacts podFacts, ContainerCreator.ShimLauncher launcher,
-            Path initBinary) {
+            Path initBinary, java.util.function.Consumer<Path> releaseStdio) {
         this.config = config;
         this.specs = specs;
         this.podFacts = podFacts;
         this.launcher = launcher;
         this.initBinary = initBinary;
+        this.releaseStdio = releaseStdio;
     }
 
     @Override
@@ -83,6 +86,7 @@ public final class PodInfra implements SandboxInfra {
                 .setRuntimeRoot(ContainerCleaner.runtimeRoot(config, sandbox.runtimeHandler()))
                 .setLogPath(runDir.resolve("init.log").toString())
                 .setRunDir(runDir.toString())
+                .setSandboxId(sandbox.id())
                 .build());
         try {
             return shim.start().getPid();
@@ -106,6 +110,7 @@ public final class PodInfra implements SandboxInfra {
             new RuntimeCli(config.runtimes().get(sandbox.runtimeHandler()).binary(),
                     ContainerCleaner.runtimeRoot(config, sandbox.runtimeHandler())).forceDelete(infraId(sandbox));
         }
+        releaseStdio.accept(runDir);
         ContainerCreator.unmountAllUnder(runDir);
         TreeDeleter.delete(runDir);
     }
@@ -123,6 +128,7 @@ public final class PodInfra implements SandboxInfra {
         } catch (ShimGoneException | java.io.IOException gone) {
             // No shim serves it: runc never created the init, or the shim already deleted it.
         }
+        releaseStdio.accept(runDir);
         ContainerCreator.unmountAllUnder(runDir);
         TreeDeleter.delete(runDir);
     }

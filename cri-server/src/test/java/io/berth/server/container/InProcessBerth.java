@@ -47,6 +47,8 @@ final class InProcessBerth implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopServing();
+        // Shim hosts outlive berthd by design; the test started this one, so it ends it.
+        io.berth.shim.client.ShimHosts.killAll(config.state().resolve("shims"));
         // The bridge outlives its pods by design (as CNI's does); the test made it, so it takes it away.
         new ProcessBuilder("ip", "link", "del", bridge).redirectErrorStream(true).start().waitFor();
     }

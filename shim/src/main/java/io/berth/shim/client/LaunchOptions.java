@@ -1,51 +1,63 @@
 package io.berth.shim.client;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * How a shim JVM is started. The defaults keep a shim small: a 32 MiB heap that starts at 4 MiB, Serial
- * GC, one C1 compiler thread and a small code cache (a shim does little work, so fast start beats peak
- * speed), small thread stacks and no perf-data file. Measured on Debian 12 / JDK 17: an idle shim is
- * about 35-38 MB PSS (48 MB RSS); without -Xms4m and the compiler limits it was about 45 MB PSS.
+ * How a shim host JVM is started. The defaults keep a host small: Serial GC, C1 only with one compiler
+ * thread and a small code cache (a host does little work per container, so fast start beats peak speed),
+ * small thread stacks, no perf-data file, and the build's class-data archive mapped where it was dumped
+ * ({@code ArchiveRelocationMode=0}): this JDK relocates archives by default, which makes about 12 MiB of
+ * them private pages in every JVM; unrelocated, hosts share them. The README's shim host section has the
+ * measurements behind each choice.
  */
-public record LaunchOptions(String javaBinary, String classpath, List<String> jvmOptions, Duration startTimeout) {
-    public static final List<String> SMALL_JVM = List.of("-Xmx32m", "-Xms4m", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m", "-Xss256k",
-            "-XX:-UsePerfData");
+public record LaunchOptions(String javaBinary, String classpath, List<String> jvmOptions, Duration startTimeout,
+        Optional<HostCgroup> hostCgroup) {
+    public static final List<String> SMALL_JVM = List.of("-Xmx64m", "-Xms8m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-Xss256k",
+            "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+
+    /** The archive file the build writes beside the jars of the packaged daemon. */
+    public static final String CDS_ARCHIVE = "berth-shim.jsa";
 
     /** The running JVM's own java binary and classpath. */
     public static LaunchOptions defaults() {
         String java = ProcessHandle.current().info().command()
                 .orElse(System.getProperty("java.home") + "/bin/java");
         String classpath = System.getProperty("java.class.path");
-        List<String> jvm = new java.util.ArrayList<>(SMALL_JVM);
+        List<String> jvm = new ArrayList<>(SMALL_JVM);
         classDataArchive(classpath).ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
-        return new LaunchOptions(java, classpath, List.copyOf(jvm), Duration.ofSeconds(30));
+        return new LaunchOptions(java, classpath, List.copyOf(jvm), Duration.ofSeconds(30), Optional.empty());
     }
-
-    /** The archive file the build writes beside the jars of the packaged daemon. */
-    public static final String CDS_ARCHIVE = "berth-shim.jsa";
 
     /**
      * The class-data archive made at build time for exactly this classpath, if it is there. With it a
-     * shim maps its classes instead of loading them; the JVM ignores an archive that does not match.
+     * host maps its classes instead of loading them; the JVM ignores an archive that does not match.
      */
-    static java.util.Optional<java.nio.file.Path> classDataArchive(String classpath) {
-        for (String entry : classpath.split(java.io.File.pathSeparator)) {
-            java.nio.file.Path parent = java.nio.file.Path.of(entry).toAbsolutePath().getParent();
-            if (parent != null && java.nio.file.Files.isRegularFile(parent.resolve(CDS_ARCHIVE))) {
-                return java.util.Optional.of(parent.resolve(CDS_ARCHIVE));
+    static Optional<Path> classDataArchive(String classpath) {
+        for (String entry : classpath.split(File.pathSeparator)) {
+            Path parent = Path.of(entry).toAbsolutePath().getParent();
+            if (parent != null && Files.isRegularFile(parent.resolve(CDS_ARCHIVE))) {
+                return Optional.of(parent.resolve(CDS_ARCHIVE));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public LaunchOptions withClasspath(String classpath) {
-        return new LaunchOptions(javaBinary, classpath, jvmOptions, startTimeout);
+        return new LaunchOptions(javaBinary, classpath, jvmOptions, startTimeout, hostCgroup);
     }
 
     public LaunchOptions withJvmOptions(List<String> options) {
-        return new LaunchOptions(javaBinary, classpath, List.copyOf(options), startTimeout);
+        return new LaunchOptions(javaBinary, classpath, List.copyOf(options), startTimeout, hostCgroup);
+    }
+
+    public LaunchOptions withHostCgroup(HostCgroup cgroup) {
+        return new LaunchOptions(javaBinary, classpath, jvmOptions, startTimeout, Optional.of(cgroup));
     }
 }

@@ -4,8 +4,11 @@ import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.UnavailableException;
-import io.berth.common.io.AtomicFiles;
+import io.berth.linux.FdChannel;
+import io.berth.linux.FileDescriptors;
+import io.berth.linux.UnixSockets;
 import io.berth.shim.ExitFile;
+import io.berth.shim.HostDir;
 import io.berth.shim.RunDir;
 import io.berth.shim.api.AttachRequest;
 import io.berth.shim.api.CloseStdinRequest;
@@ -17,166 +20,117 @@ import io.berth.shim.api.ReopenLogRequest;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.ResizeRequest;
 import io.berth.shim.api.Response;
-import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.StartRequest;
 import io.berth.shim.api.State;
 import io.berth.shim.api.StateRequest;
 import io.berth.shim.api.WaitRequest;
-import java.io.File;
+import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
- * berthd's handle on one shim: {@link #launch} starts a detached shim for a container and returns once
- * it serves its socket (the container is then CREATED); {@link #connect} finds an existing one after a
- * daemon restart. Each call is its own connection, so a blocked {@link #awaitExit()} never holds up
- * other calls, and nothing needs closing. When the shim is dead, calls throw {@link ShimGoneException}.
+ * berthd's handle on one container's shim, inside the shim host that carries it. Each call is its own
+ * connection to the host, so a blocked {@link #awaitExit()} never holds up other calls, and nothing needs
+ * closing. When the host is dead, or no longer carries the container, calls throw {@link ShimGoneException}.
  */
 public final class ShimClient {
-    private static final String MAIN_CLASS = "io.berth.shim.ShimMain";
+    static final String MAIN_CLASS = "io.berth.shim.ShimMain";
 
+    private final HostDir host;
     private final RunDir runDir;
-    private final int shimPid;
+    private final int hostPid;
 
-    private ShimClient(RunDir runDir, int shimPid) {
+    ShimClient(HostDir host, RunDir runDir, int hostPid) {
+        this.host = host;
         this.runDir = runDir;
-        this.shimPid = shimPid;
+        this.hostPid = hostPid;
     }
 
-    /**
-     * Starts a shim in its own session ({@code setsid}), with stdio on {@code shim.log} in the run dir, and
-     * waits until it answers. Throws {@link InternalException} with the shim's reason when it could not
-     * create the container.
-     */
-    public static ShimClient launch(ShimConfig config, LaunchOptions options) throws IOException {
-        RunDir runDir = prepare(config);
-        Process shim = start(options, runDir.shimLog(), runDir.path().toString());
-        return awaitServing(runDir, shim, config.getId(), options);
-    }
-
-    /** Creates the run dir and writes the config the shim reads from it. */
-    static RunDir prepare(ShimConfig config) throws IOException {
-        RunDir runDir = new RunDir(Path.of(config.getRunDir()).toAbsolutePath());
-        Files.createDirectories(runDir.path(),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.deleteIfExists(runDir.createError());
-        AtomicFiles.write(runDir.config(), config.toBuilder().setRunDir(runDir.path().toString()).build().toByteArray());
-        return runDir;
-    }
-
-    /** Starts a shim JVM in its own session with {@code args} after the main class. */
-    static Process start(LaunchOptions options, Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("setsid", options.javaBinary()));
-        command.addAll(options.jvmOptions());
-        command.addAll(List.of("-cp", options.classpath(), MAIN_CLASS));
-        command.addAll(List.of(args));
-        // This Process is berthd's child, reaped by berthd's JDK; the shim itself never uses one.
-        return new ProcessBuilder(command)
-                .redirectInput(new File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectErrorStream(true)
-                .start();
-    }
-
-    /** Waits until the shim serves its control socket (the container is then created), or says why not. */
-    static ShimClient awaitServing(RunDir runDir, Process shim, String id, LaunchOptions options) throws IOException {
-        ShimClient client = new ShimClient(runDir, (int) shim.pid());
-        long deadline = System.nanoTime() + options.startTimeout().toNanos();
-        while (true) {
-            if (Files.exists(runDir.socket())) {
-                try {
-                    client.state();
-                    return client;
-                } catch (UnavailableException notYet) {
-                    // bound but not accepting yet
-                }
-            }
-            if (!shim.isAlive()) {
-                throw new InternalException("shim for " + id + " exited (" + shim.exitValue()
-                        + ") without serving: " + whyCreateFailed(runDir));
-            }
-            if (System.nanoTime() > deadline) {
-                shim.destroyForcibly();
-                throw new InternalException("shim for " + id + " did not answer within "
-                        + options.startTimeout() + "; see " + runDir.shimLog());
-            }
-            sleepBriefly();
-        }
-    }
-
-    /** A client for the shim already serving {@code runDir}, e.g. after berthd restarted. */
+    /** A client for the container of {@code runDir}, through the host its run dir names (after a restart). */
     public static ShimClient connect(Path runDir) throws IOException {
         RunDir dir = new RunDir(runDir.toAbsolutePath());
-        int pid = Files.exists(dir.shimPid()) ? Integer.parseInt(Files.readString(dir.shimPid()).trim()) : 0;
-        ShimClient client = new ShimClient(dir, pid);
-        client.state(); // throws ShimGoneException when there is no shim to talk to
+        if (!Files.exists(dir.host())) {
+            throw new ShimGoneException("no shim host ever carried " + runDir, recorded(dir), null);
+        }
+        HostDir host = new HostDir(Path.of(Files.readString(dir.host(), StandardCharsets.UTF_8).trim()));
+        ShimClient client = new ShimClient(host, dir, hostPid(host));
+        client.state(); // throws ShimGoneException when nothing carries it any more
         return client;
     }
 
+    static int hostPid(HostDir host) {
+        try {
+            return Integer.parseInt(Files.readString(host.pid(), StandardCharsets.UTF_8).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The pid of the host process. */
     public int shimPid() {
-        return shimPid;
+        return hostPid;
     }
 
     public Path runDir() {
         return runDir.path();
     }
 
-    /** Whether the shim process still exists (and is a shim, not a process that reused its pid). */
+    public HostDir host() {
+        return host;
+    }
+
+    /** Whether the host process still exists (and is a shim host, not a process that reused its pid). */
     public boolean isAlive() {
+        return isHost(hostPid);
+    }
+
+    static boolean isHost(int pid) {
         try {
-            String cmdline = Files.readString(Path.of("/proc/" + shimPid + "/cmdline"), StandardCharsets.UTF_8);
-            return shimPid > 0 && cmdline.contains(MAIN_CLASS);
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
+            return pid > 0 && cmdline.contains(MAIN_CLASS);
         } catch (IOException e) {
             return false;
         }
     }
 
     public State state() {
-        return call(Request.newBuilder().setState(StateRequest.getDefaultInstance()).build()).getState();
+        return call(Request.newBuilder().setState(StateRequest.getDefaultInstance())).getState();
     }
 
     public State start() {
-        return call(Request.newBuilder().setStart(StartRequest.getDefaultInstance()).build()).getState();
+        return call(Request.newBuilder().setStart(StartRequest.getDefaultInstance())).getState();
     }
 
     /** Signals the container's init, or with {@code all} every process in it. A no-op once it exited. */
     public State kill(int signal, boolean all) {
-        return call(Request.newBuilder().setKill(KillRequest.newBuilder().setSignal(signal).setAll(all)).build())
-                .getState();
+        return call(Request.newBuilder().setKill(KillRequest.newBuilder().setSignal(signal).setAll(all))).getState();
     }
 
     public State resize(int width, int height) {
-        return call(Request.newBuilder().setResize(ResizeRequest.newBuilder().setWidth(width).setHeight(height))
-                .build()).getState();
+        return call(Request.newBuilder().setResize(ResizeRequest.newBuilder().setWidth(width).setHeight(height)))
+                .getState();
     }
 
     /** Has the shim reopen the log path, after the old file was renamed away. */
     public State reopenLog() {
-        return call(Request.newBuilder().setReopenLog(ReopenLogRequest.getDefaultInstance()).build()).getState();
+        return call(Request.newBuilder().setReopenLog(ReopenLogRequest.getDefaultInstance())).getState();
     }
 
     public State closeStdin() {
-        return call(Request.newBuilder().setCloseStdin(CloseStdinRequest.getDefaultInstance()).build()).getState();
+        return call(Request.newBuilder().setCloseStdin(CloseStdinRequest.getDefaultInstance())).getState();
     }
 
-    /** Deletes the container (runtime state, rootfs mounts); the shim exits after answering. */
+    /** Deletes the container (runtime state, rootfs mounts); the host forgets it. */
     public State delete(boolean force) {
-        return call(Request.newBuilder().setDelete(DeleteRequest.newBuilder().setForce(force)).build()).getState();
+        return call(Request.newBuilder().setDelete(DeleteRequest.newBuilder().setForce(force))).getState();
     }
 
     /** Blocks until the container has exited and its exit is recorded. */
     public ExitStatus awaitExit() {
-        return call(Request.newBuilder().setWait(WaitRequest.getDefaultInstance()).build()).getExit();
+        return call(Request.newBuilder().setWait(WaitRequest.getDefaultInstance())).getExit();
     }
 
     /**
@@ -187,8 +141,8 @@ public final class ShimClient {
      * is not running.
      */
     public ProcessStream exec(ExecRequest request) {
-        Request exec = Request.newBuilder().setExec(request).build();
-        return new ShimProcessStream(openStream(exec), true, "exec in " + runDir.path());
+        return new ShimProcessStream(openStream(Request.newBuilder().setExec(request)), true,
+                "exec in " + runDir.path());
     }
 
     /**
@@ -196,114 +150,122 @@ public final class ShimClient {
      * {@code stdin} the container's stdin. The last chunk is the container's exit. Closing detaches.
      */
     public ProcessStream attach(boolean stdin) {
-        Request attach = Request.newBuilder().setAttach(AttachRequest.newBuilder().setStdin(stdin)).build();
-        return new ShimProcessStream(openStream(attach), false, "attach to " + runDir.path());
+        return new ShimProcessStream(openStream(Request.newBuilder().setAttach(AttachRequest.newBuilder()
+                .setStdin(stdin))), false, "attach to " + runDir.path());
     }
 
-    /** Sends a streaming request; on acceptance the returned connection carries frames. */
-    private SocketChannel openStream(Request request) {
-        SocketChannel channel = null;
+    /** Sends a streaming request; on acceptance the returned channel carries frames. */
+    private FdChannel openStream(Request.Builder request) {
+        int connection = connectOrThrow(request);
         Response response;
         try {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channel.connect(UnixDomainSocketAddress.of(runDir.socket()));
-            response = exchange(channel, request);
+            response = exchange(connection, request, new int[0]).message();
         } catch (IOException e) {
-            closeQuietly(channel);
+            FileDescriptors.closeQuietly(connection);
             throw unreachable(request, e);
         }
         if (!response.hasStreamReady()) {
-            closeQuietly(channel);
+            FileDescriptors.closeQuietly(connection);
             throwIfError(response);
-            throw new InternalException("shim " + runDir.path() + " answered " + request.getOpCase().name()
+            throw new InternalException("shim host " + host.path() + " answered " + request.getOpCase().name()
                     .toLowerCase() + " with " + response.getResultCase());
         }
-        return channel;
+        return new FdChannel(connection);
     }
 
-    private static Response exchange(SocketChannel channel, Request request) throws IOException {
-        request.writeDelimitedTo(Channels.newOutputStream(channel));
-        Response response = Response.parseDelimitedFrom(Channels.newInputStream(channel));
-        if (response == null) {
-            throw new IOException("the shim closed the connection without answering");
-        }
-        return response;
+    private Response call(Request.Builder request) {
+        MessageSocket.Received<Response> received = callWithFds(request, new int[0]);
+        closeAll(received.fds());
+        return received.message();
     }
 
-    private static void closeQuietly(SocketChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // Nothing more to do with it.
+    MessageSocket.Received<Response> callWithFds(Request.Builder request) {
+        return callWithFds(request, new int[0]);
+    }
+
+    /**
+     * One request on a connection of its own, with {@code sendFds} beside it (the caller keeps its own);
+     * the descriptors that came with the answer are the caller's.
+     */
+    MessageSocket.Received<Response> callWithFds(Request.Builder request, int[] sendFds) {
+        int connection = connectOrThrow(request);
+        try {
+            MessageSocket.Received<Response> received = exchange(connection, request, sendFds);
+            if (received.message().hasError()) {
+                closeAll(received.fds());
+                throwIfError(received.message());
             }
+            return received;
+        } catch (IOException e) {
+            throw unreachable(request, e);
+        } finally {
+            FileDescriptors.closeQuietly(connection);
         }
     }
 
-    private Response call(Request request) {
-        Response response;
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(runDir.socket()));
-            response = exchange(channel, request);
+    private int connectOrThrow(Request.Builder request) {
+        try {
+            return UnixSockets.connect(host.socket());
         } catch (IOException e) {
             throw unreachable(request, e);
         }
-        throwIfError(response);
-        return response;
+    }
+
+    private MessageSocket.Received<Response> exchange(int connection, Request.Builder request, int[] sendFds)
+            throws IOException {
+        MessageSocket.send(connection, request.setRunDir(runDir.path().toString()).build(), sendFds);
+        MessageSocket.Received<Response> received = MessageSocket.receive(connection, Response.parser());
+        if (received == null) {
+            throw new IOException("the shim host closed the connection without answering");
+        }
+        return received;
+    }
+
+    static void closeAll(int[] fds) {
+        for (int fd : fds) {
+            FileDescriptors.closeQuietly(fd);
+        }
     }
 
     private void throwIfError(Response response) {
-        if (response.hasError()) {
-            String message = "shim " + runDir.path() + ": " + response.getError().getMessage();
-            switch (response.getError().getCode()) {
-                case FAILED_PRECONDITION:
-                    throw new FailedPreconditionException(message);
-                case INVALID_ARGUMENT:
-                    throw new InvalidArgumentException(message);
-                default:
-                    throw new InternalException(message);
-            }
+        if (!response.hasError()) {
+            return;
+        }
+        String message = "shim " + runDir.path() + ": " + response.getError().getMessage();
+        switch (response.getError().getCode()) {
+            case FAILED_PRECONDITION:
+                throw new FailedPreconditionException(message);
+            case INVALID_ARGUMENT:
+                throw new InvalidArgumentException(message);
+            case NOT_FOUND:
+                throw new ShimGoneException(message, recorded(runDir), null);
+            case UNAVAILABLE:
+                throw new UnavailableException(message);
+            default:
+                throw new InternalException(message);
         }
     }
 
-    private RuntimeException unreachable(Request request, IOException cause) {
+    private RuntimeException unreachable(Request.Builder request, IOException cause) {
         if (isAlive()) {
-            return new UnavailableException("shim " + shimPid + " at " + runDir.socket() + " did not answer "
+            return new UnavailableException("shim host " + hostPid + " at " + host.socket() + " did not answer "
                     + request.getOpCase().name().toLowerCase() + ": " + cause.getMessage(), cause);
         }
-        ExitStatus recorded = null;
-        try {
-            recorded = ExitFile.read(runDir.exitFile()).orElse(null);
-        } catch (IOException unreadable) {
-            cause.addSuppressed(unreadable);
-        }
-        return new ShimGoneException("shim " + shimPid + " of " + runDir.path() + " is gone"
+        ExitStatus recorded = recorded(runDir);
+        return new ShimGoneException("shim host " + hostPid + " of " + runDir.path() + " is gone"
                 + (recorded == null ? " and recorded no exit" : ", container exited " + recorded.getExitCode()),
                 recorded, cause);
     }
 
-    private static String whyCreateFailed(RunDir runDir) {
+    private static ExitStatus recorded(RunDir runDir) {
         try {
-            if (Files.exists(runDir.createError())) {
-                return Files.readString(runDir.createError(), StandardCharsets.UTF_8);
-            }
-            List<String> log = Files.readAllLines(runDir.shimLog(), StandardCharsets.UTF_8);
-            return String.join("\n", log.subList(Math.max(0, log.size() - 5), log.size()));
-        } catch (IOException e) {
-            return "no reason recorded (" + e.getMessage() + ")";
+            return ExitFile.read(runDir.exitFile()).orElse(null);
+        } catch (IOException unreadable) {
+            return null;
         }
     }
 
-    private static void sleepBriefly() {
-        try {
-            Thread.sleep(5);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("interrupted while waiting for a shim to start", e);
-        }
-    }
-
-    /** The recorded exit of the container of {@code runDir}, readable with or without a shim. */
+    /** The recorded exit of the container of {@code runDir}, readable with or without a host. */
     public static Optional<ExitStatus> recordedExit(Path runDir) throws IOException {
         return ExitFile.read(new RunDir(runDir).exitFile());
     }

@@ -5,7 +5,7 @@ import io.berth.shim.stdio.FrameReader;
 import io.berth.shim.stdio.FrameWriter;
 import io.berth.shim.stdio.ProtocolException;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -31,7 +31,7 @@ final class ShimProcessStream implements ProcessStream {
         return t;
     });
 
-    private final SocketChannel channel;
+    private final ByteChannel channel;
     private final boolean killOnClose;
     private final String what;
     private final FrameReader reader;
@@ -41,7 +41,7 @@ final class ShimProcessStream implements ProcessStream {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean exitRead;
 
-    ShimProcessStream(SocketChannel channel, boolean killOnClose, String what) {
+    ShimProcessStream(ByteChannel channel, boolean killOnClose, String what) {
         this.channel = channel;
         this.killOnClose = killOnClose;
         this.what = what;

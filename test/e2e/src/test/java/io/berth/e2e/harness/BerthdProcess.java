@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -20,7 +21,7 @@ public final class BerthdProcess implements ManagedDaemon {
 
     private final ScratchDir dir;
     private final BerthdOptions options;
-    private final List<String> command;
+    private List<String> command;
     private LoggedProcess process;
     private CriClient client;
 
@@ -43,14 +44,28 @@ public final class BerthdProcess implements ManagedDaemon {
     }
 
     private static List<String> commandLine(ScratchDir dir, BerthdOptions options) {
+        return commandLine(E2eSettings.berthdLauncher(), dir, options);
+    }
+
+    private static List<String> commandLine(Path launcher, ScratchDir dir, BerthdOptions options) {
         List<String> args = new ArrayList<>();
-        args.add(E2eSettings.berthdLauncher().toString());
-        options.configToml().ifPresent(toml -> args.addAll(List.of("--config", dir.write("config.toml", toml).toString())));
+        args.add(launcher.toString());
+        Optional<String> toml = withShimGroup(options.configToml());
+        toml.ifPresent(t -> args.addAll(List.of("--config", dir.write("config.toml", t).toString())));
         args.addAll(List.of("--root", dir.resolve("root").toString()));
         args.addAll(List.of("--state", dir.resolve("state").toString()));
         args.addAll(List.of("--socket", options.socket().orElse(dir.resolve("berth.sock")).toString()));
         args.addAll(options.extraArgs());
         return List.copyOf(args);
+    }
+
+    /** Adds the suite's {@code [shim] group} to the test's config, unless the test sets a group itself. */
+    private static Optional<String> withShimGroup(Optional<String> toml) {
+        Optional<String> group = E2eSettings.shimGroup();
+        if (group.isEmpty() || toml.map(t -> t.contains("[shim]")).orElse(false)) {
+            return toml;
+        }
+        return Optional.of(toml.orElse("") + "\n[shim]\ngroup = \"" + group.get() + "\"\n");
     }
 
     /** Runs the launcher on the same JVM as the tests, whatever `java` on PATH is. */
@@ -131,6 +146,18 @@ public final class BerthdProcess implements ManagedDaemon {
         return process.kill9();
     }
 
+    /**
+     * Stops berthd if it still runs, then starts {@code launcher} (another build of berthd, as after an
+     * upgrade) on the same roots, socket and config; later restarts use it too.
+     */
+    public void restartWith(Path launcher) {
+        if (process.isAlive()) {
+            stop();
+        }
+        command = commandLine(launcher, dir, options);
+        launch();
+    }
+
     /** Stops berthd if it still runs, then starts it again on the same roots, socket and config. */
     public void restart() {
         if (process.isAlive()) {
@@ -152,8 +179,14 @@ public final class BerthdProcess implements ManagedDaemon {
             }
         } finally {
             closeClient();
+            ShimHostProcesses.killAll(state());
             dir.close();
         }
+    }
+
+    /** The shim hosts this berthd started (they outlive it by design), by pid. */
+    public List<Long> shimHosts() {
+        return ShimHostProcesses.list(state());
     }
 
     private void closeClient() {

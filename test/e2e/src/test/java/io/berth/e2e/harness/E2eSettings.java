@@ -16,7 +16,16 @@ public final class E2eSettings {
     /** Points the API-behaviour tests at another CRI runtime, e.g. {@code unix:///run/containerd/containerd.sock}. */
     public static final String ENDPOINT_PROPERTY = "berth.e2e.endpoint";
 
+    /** Runs every berthd of the suite with this {@code [shim] group} (node, pod or container); unset: berthd's default. */
+    public static final String SHIM_GROUP_PROPERTY = "berth.e2e.shimGroup";
+
     private E2eSettings() {
+    }
+
+    /** The {@code [shim] group} the suite's daemons run with, when the build asks for one. */
+    public static Optional<String> shimGroup() {
+        String group = System.getProperty(SHIM_GROUP_PROPERTY);
+        return group == null || group.isBlank() ? Optional.empty() : Optional.of(group.trim());
     }
 
     public static Path berthdLauncher() {

@@ -18,7 +18,9 @@ import java.util.stream.Stream;
 
 /**
  * What berth's pods and containers leave on the host, seen from outside berthd: mounts under its root and state
- * dir, cgroups below the class's cgroup parent, run dirs, snapshots, veths on the bridge and shim processes.
+ * dir, cgroups below the class's cgroup parent, run dirs, snapshots, veths on the bridge, containers a shim
+ * host still carries, and shim hosts other than the node's (a pod's or a container's host exits with its last
+ * container).
  * Two readings are equal when nothing was added or removed between them: how the bad-input tests prove that a
  * refused request left nothing.
  */
@@ -36,13 +38,13 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
                 runDirs(state),
                 snapshots(root),
                 veths(testbed.bridge()),
-                containerShims(testbed.berthd().dir().path()));
+                containerShims(testbed.berthd().dir().path(), state));
     }
 
-    /** Waits for the shims of failed or removed containers to exit (they do so right after a refused create). */
-    static void awaitNoContainerShims(Path berthdDir) {
+    /** Waits until no shim host carries a container and every pod or container host has exited. */
+    static void awaitNoContainerShims(Path berthdDir, Path state) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(containerShims(berthdDir)).as("shim processes serving containers").isEmpty());
+                assertThat(containerShims(berthdDir, state)).as("containers in shim hosts, and their hosts").isEmpty());
     }
 
     /** Reads again until the host is back to {@code before}: a refused request must add nothing to the host. */
@@ -150,18 +152,31 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /**
-     * Shims of this berthd (their command line names a path in its dir) that serve a container. A spare shim
-     * ({@code --spare <socket>}) waits for work and is not counted until it is handed a run dir: from then on
-     * its stderr is the {@code shim.log} of that run dir.
+     * The containers a shim host of this berthd carries (a host writes {@code host} into a run dir at create and
+     * removes it at delete), and the hosts that should have exited: every host but the node's.
      */
-    static List<String> containerShims(Path berthdDir) {
-        return shimProcesses(berthdDir).stream()
-                .filter(pid -> !isIdleSpare(pid))
-                .map(pid -> pid + " " + cmdlineOf(pid).replace('\0', ' '))
-                .toList();
+    static List<String> containerShims(Path berthdDir, Path state) {
+        List<String> carried = new java.util.ArrayList<>();
+        for (String kind : List.of("containers", "sandboxes")) {
+            Path dir = state.resolve(kind);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(dir, 3)) {
+                files.filter(f -> f.getFileName().toString().equals("host") && Files.isRegularFile(f))
+                        .map(f -> "carried: " + state.relativize(f.getParent())).forEach(carried::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        shimProcesses(berthdDir).stream()
+                .filter(pid -> !cmdlineOf(pid).contains("\0--group\0node"))
+                .map(pid -> "host " + pid + " " + cmdlineOf(pid).replace('\0', ' '))
+                .forEach(carried::add);
+        return carried.stream().sorted().toList();
     }
 
-    /** Every shim process of this berthd, spare or not, by pid. */
+    /** Every shim host process of this berthd, by pid. */
     static List<Long> shimProcesses(Path berthdDir) {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.map(p -> p.getFileName().toString())
@@ -187,25 +202,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
         }
     }
 
-    private static boolean isIdleSpare(long pid) {
-        if (!cmdlineOf(pid).contains("\0--spare\0")) {
-            return false;
-        }
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            return fds.noneMatch(fd -> {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    return target.endsWith("/shim.log") || target.endsWith("/shim.log (deleted)");
-                } catch (IOException gone) {
-                    return false;
-                }
-            });
-        } catch (IOException gone) {
-            return true;
-        }
-    }
-
-    /** After berthd stopped: SIGKILL, by pid, to any shim of it still running (a failed test's leftovers). */
+    /** After berthd stopped: SIGKILL, by pid, to any shim host of it still running. */
     static void killContainerShims(Path berthdDir) {
         for (long pid : shimProcesses(berthdDir)) {
             HostCommands.kill9(pid);

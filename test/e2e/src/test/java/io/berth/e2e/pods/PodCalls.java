@@ -185,15 +185,22 @@ final class PodCalls {
         return Path.of((String) info(containerId).get("runDir"));
     }
 
-    /** The shim's pid, from the pid file it writes into the run dir, checked to be a berth shim. */
+    /** The pid of the shim host carrying the container, checked to be a berth shim host. */
     long shimPid(String containerId) throws IOException {
-        long pid = Long.parseLong(Files.readString(runDir(containerId).resolve("shim.pid")).trim());
+        long pid = hostPidOf(runDir(containerId));
         String cmdline = HostResidue.cmdlineOf(pid);
         if (!cmdline.contains("io.berth.shim.ShimMain")) {
-            throw new IllegalStateException("pid " + pid + " of shim.pid is not a berth shim: " + cmdline);
+            throw new IllegalStateException("pid " + pid + " of host.pid is not a berth shim host: " + cmdline);
         }
         return pid;
     }
+
+    /** The pid of the shim host that carries the container of {@code runDir} (its {@code host} file names the host's dir). */
+    static long hostPidOf(Path runDir) throws IOException {
+        Path hostDir = Path.of(Files.readString(runDir.resolve("host")).trim());
+        return Long.parseLong(Files.readString(hostDir.resolve("host.pid")).trim());
+    }
+
 
     /** The cgroup (v1) of a process in one controller's hierarchy. */
     static Path cgroupOf(long pid, String controller) throws IOException {

@@ -140,7 +140,7 @@ final class PodTestbed implements AutoCloseable {
         assertThat(residue.cgroups()).as("cgroups below %s", cgroupParent).isEmpty();
         assertThat(residue.runDirs()).as("container and sandbox run dirs").isEmpty();
         assertThat(residue.vethsOnBridge()).as("veths on %s", bridge).isEmpty();
-        HostResidue.awaitNoContainerShims(berthd.dir().path());
+        HostResidue.awaitNoContainerShims(berthd.dir().path(), berthd.state());
     }
 
     /**

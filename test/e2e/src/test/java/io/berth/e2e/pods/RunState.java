@@ -31,7 +31,7 @@ final class RunState {
                 pids.add(pid);
             }
         }
-        for (Path pidFile : filesNamed(state, "shim.pid")) {
+        for (Path pidFile : filesNamed(state, "host.pid")) {
             long pid = readPid(pidFile);
             if (HostResidue.cmdlineOf(pid).contains("io.berth.shim.ShimMain")) {
                 pids.add(pid);

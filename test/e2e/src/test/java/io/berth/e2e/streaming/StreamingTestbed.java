@@ -154,12 +154,13 @@ final class StreamingTestbed implements AutoCloseable {
                 .getStatus().getState();
     }
 
-    /** The container's shim, from the pid file it keeps in the container's run dir (verbose ContainerStatus). */
+    /** The shim host carrying the container, named by the container's run dir (verbose ContainerStatus). */
     HostProcess shim(String containerId) throws IOException {
         String info = runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId)
                 .setVerbose(true).build()).getInfoOrThrow("info");
         Path runDir = Path.of(JSON.readTree(info).get("runDir").asText());
-        return new HostProcess(Long.parseLong(Files.readString(runDir.resolve("shim.pid")).trim()));
+        Path hostDir = Path.of(Files.readString(runDir.resolve("host")).trim());
+        return new HostProcess(Long.parseLong(Files.readString(hostDir.resolve("host.pid")).trim()));
     }
 
     /** The container's CRI log as text: {@code <time> <stream> <tag> <line>} per entry. */
