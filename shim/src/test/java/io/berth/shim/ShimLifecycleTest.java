@@ -17,7 +17,6 @@ import io.berth.shim.client.ProcessStream;
 import io.berth.shim.client.ShimClient;
 import io.berth.shim.client.ShimGoneException;
 import io.berth.shim.client.ShimGrouping;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -35,6 +35,8 @@ final class HostHandle {
     private final HostDir dir;
     private final String group;
     private final int pid;
+    /** When the process started: a pid reused by another process has another start time. */
+    private final java.util.Optional<java.time.Instant> started;
     private final Map<String, HeldStdio> held = new ConcurrentHashMap<>();
     private volatile int events = -1;
     private volatile boolean closed;
@@ -43,6 +45,7 @@ final class HostHandle {
         this.dir = dir;
         this.group = group;
         this.pid = pid;
+        this.started = ProcessHandle.of(pid).flatMap(p -> p.info().startInstant());
     }
 
     HostDir dir() {
@@ -57,8 +60,13 @@ final class HostHandle {
         return pid;
     }
 
+    /**
+     * Whether the host process lives. Not from its command line, which reads empty for a moment while the
+     * host execs itself at an upgrade: from the process and its start time, which an exec keeps.
+     */
     boolean isAlive() {
-        return ShimClient.isHost(pid);
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .map(p -> started.isEmpty() || p.info().startInstant().equals(started)).orElse(false);
     }
 
     /** The held stdio of every container this host carries, by run dir. */

@@ -6,8 +6,8 @@ import java.util.Locale;
 /**
  * Which containers share a shim host ({@code [shim] group} in the config). One JVM costs 20-30 MiB
  * however little it does, so the fewer hosts the leaner the node; the more hosts, the less one host's
- * crash touches (a crash kills no container either way, but exit codes of containers that exit before a
- * new host adopts them are lost).
+ * crash touches. A crash kills no container either way, but the host that adopts a dead host's containers
+ * is not their parent: when they exit later, their exit codes are unknown.
  */
 public enum ShimGrouping {
     /** One host for every container of the node, started with berthd: no JVM boot when a pod starts. */

@@ -152,6 +152,9 @@ public final class ShimHosts implements AutoCloseable {
 
     /** The live host of {@code group}, started if there is none. */
     synchronized HostHandle host(String group) throws IOException {
+        if (closed) {
+            throw new UnavailableException("berthd is stopping: no shim host is started for " + group);
+        }
         HostHandle host = hosts.get(group);
         if (host != null && host.isAlive()) {
             return host;
@@ -241,6 +244,9 @@ public final class ShimHosts implements AutoCloseable {
         try {
             next = host(host.group());
         } catch (IOException | RuntimeException e) {
+            if (closed) {
+                return; // berthd is stopping: the next berthd finds the containers, none is lost here
+            }
             LOG.severe("cannot start a shim host for " + host.group() + ": " + e.getMessage());
             host.held().keySet().forEach(runDir -> lost(Path.of(runDir), "its shim host died and no new one starts: "
                     + e.getMessage()));
