@@ -180,7 +180,12 @@ final class PodScenarios {
         figures.put(k + "inits_mib", inits / 1024.0);
         figures.put(k + "shim_processes", set.shims().size());
         figures.put(k + "init_processes", set.inits().size());
+        if (n > 0) {
+            figures.put(k + "total_per_pod_mib", figures.get(k + "total_mib") / n);
+        }
         if (n > 0 && figures.has("memory.0pods.total_mib")) {
+            // A difference of two readings: when a pod costs next to nothing (berth's shared shim host) the
+            // noise of those readings can make it negative.
             figures.put(k + "per_pod_mib", (figures.get(k + "total_mib") - figures.get("memory.0pods.total_mib")) / n);
         }
     }

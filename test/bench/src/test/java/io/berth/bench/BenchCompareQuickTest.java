@@ -71,11 +71,17 @@ class BenchCompareQuickTest {
         JsonNode figures = combined.get("runs").get(0).get("figures");
         for (String key : FIGURES) {
             assertThat(figures.has(key)).as("figure %s in %s", key, figures).isTrue();
-            double v = figures.get(key).asDouble();
-            assertThat(Double.isFinite(v) && v >= 0).as("%s = %s", key, v).isTrue();
         }
-        figures.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble())
-                .as(e.getKey()).isGreaterThanOrEqualTo(0).isNotNaN());
+        // Every figure is a finite count, size or duration, never negative; except the marginal memory per pod,
+        // a difference of two readings that noise can push below zero when a pod costs next to nothing.
+        figures.fields().forEachRemaining(e -> {
+            double v = e.getValue().asDouble();
+            assertThat(Double.isFinite(v)).as("%s = %s", e.getKey(), v).isTrue();
+            if (!e.getKey().endsWith(".per_pod_mib")) {
+                assertThat(v).as(e.getKey()).isGreaterThanOrEqualTo(0);
+            }
+        });
+        assertThat(figures.get("memory.10pods.total_per_pod_mib").asDouble()).isPositive();
         assertThat(figures.get("lifecycle.cycles").asInt()).isEqualTo(5);
         assertThat(figures.get("scale.10pods.listed_pods").asInt()).isEqualTo(10);
         assertThat(figures.get("scale.10pods.listed_containers").asInt()).isEqualTo(10);
