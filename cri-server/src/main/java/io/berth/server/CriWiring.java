@@ -170,6 +170,11 @@ public final class CriWiring implements AutoCloseable {
     }
 
     /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */
+    /** Starts the node's shim host if the grouping wants one and it is not running (see ShimHosts). */
+    public void startNodeShimHost() throws IOException {
+        containers.hosts().startNodeHost();
+    }
+
     public StreamingEndpoint streaming() {
         return streaming;
     }

@@ -74,6 +74,14 @@ public final class Daemon {
                     ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
+            // Last, so that a daemon that could not bind its socket or metrics address leaves no shim host
+            // behind. Not fatal: a host that cannot start now is started again at the first container.
+            try {
+                wiring.startNodeShimHost();
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("the node's shim host did not start (" + e.getMessage() + "); the first container"
+                        + " will start it");
+            }
             return new Daemon(config, dirs, wiring, server, metricsServer);
         } catch (IOException | RuntimeException e) {
             if (server != null) {

@@ -127,12 +127,16 @@ final class ShimFixture implements AutoCloseable {
         return current;
     }
 
-    /** berthd starts (again): a new {@link ShimHosts} over the same dir reattaches to the hosts that run. */
+    /**
+     * berthd starts (again): a new {@link ShimHosts} over the same dir reattaches to the hosts that run, then,
+     * once berthd would serve, starts the node's host if none runs.
+     */
     ShimHosts startBerthd() throws IOException {
         ShimHosts started = new ShimHosts(hostsDir, options, grouping, this::record);
         everyHosts.add(started);
         hosts = started;
         started.start();
+        started.startNodeHost();
         return started;
     }
 

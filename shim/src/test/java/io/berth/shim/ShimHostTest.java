@@ -191,6 +191,7 @@ class ShimHostTest {
             Optional<Integer> pid = Optional.empty();
             try {
                 hosts.start();
+                hosts.startNodeHost();
                 pid = hosts.hostPid(ShimGrouping.NODE_GROUP);
                 assertThat(pid).as("start %d", i).isPresent();
             } finally {

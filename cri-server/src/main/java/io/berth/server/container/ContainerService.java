@@ -104,10 +104,7 @@ public final class ContainerService implements AutoCloseable {
         hosts.close();
     }
 
-    /**
-     * Reattaches to the shim hosts that outlived the last berthd, then to the containers that were live
-     * when it stopped. In node grouping the node's host is started here if it is not running.
-     */
+    /** Reattaches to the shim hosts that outlived the last berthd, then to the containers that were live when it stopped. */
     public void recover() throws IOException {
         hosts.start();
         recovery.reconcile();

@@ -64,8 +64,7 @@ public final class ShimHosts implements AutoCloseable {
     /**
      * Reattaches to the hosts that outlived the previous berthd: subscribes to their exits and takes the
      * duplicates of their containers' output again. A host of another build (berth was upgraded) is
-     * upgraded in place, its containers running on. Then, in node grouping, makes sure the node's host
-     * runs, so that no pod start waits for a JVM.
+     * upgraded in place, its containers running on.
      */
     public void start() throws IOException {
         try (Stream<Path> dirs = Files.list(dir)) {
@@ -90,10 +89,17 @@ public final class ShimHosts implements AutoCloseable {
                 }
             }
         }
+        removeUnusedCgroups();
+    }
+
+    /**
+     * In node grouping, starts the node's host now if it is not running, so that no pod start waits for a
+     * JVM. berthd calls this once it serves: a daemon that fails to start leaves no host behind.
+     */
+    public void startNodeHost() throws IOException {
         if (grouping == ShimGrouping.NODE) {
             host(ShimGrouping.NODE_GROUP);
         }
-        removeUnusedCgroups();
     }
 
     /** Under the lock that starts hosts, so a host being placed is never one whose cgroup goes. */

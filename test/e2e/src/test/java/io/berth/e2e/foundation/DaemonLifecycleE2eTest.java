@@ -8,6 +8,7 @@ import io.berth.e2e.harness.CommandResult;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
+import io.berth.e2e.harness.ShimHostProcesses;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -80,6 +81,7 @@ class DaemonLifecycleE2eTest {
                 "--state", dir.resolve("state").toString(), "--socket", first.socket().toString());
 
         assertRefused(second, 1, first.socket().toString());
+        assertThat(ShimHostProcesses.list(dir.resolve("state"))).as("shim hosts the refused daemon left").isEmpty();
         assertThat(first.isAlive()).isTrue();
         assertThat(first.socket()).exists();
         assertThat(BasicCriCalls.version(first.client()).getRuntimeName()).isEqualTo("berth");

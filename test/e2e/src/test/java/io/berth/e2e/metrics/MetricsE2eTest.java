@@ -11,6 +11,7 @@ import io.berth.e2e.harness.CommandResult;
 import io.berth.e2e.harness.E2eDaemons;
 import io.berth.e2e.harness.E2eSettings;
 import io.berth.e2e.harness.ScratchDir;
+import io.berth.e2e.harness.ShimHostProcesses;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -92,6 +93,7 @@ class MetricsE2eTest {
             assertThat(result.stderrLines().stream().filter(l -> l.startsWith("berthd: ")))
                     .singleElement().asString().contains("metrics address 127.0.0.1:" + taken.getLocalPort());
             assertThat(dir.resolve("berth.sock")).doesNotExist();
+            assertThat(ShimHostProcesses.list(dir.resolve("state"))).as("shim hosts the refused daemon left").isEmpty();
         }
     }
 }
