@@ -3,13 +3,11 @@ package io.berth.shim;
 import io.berth.linux.ChildProcesses.WaitStatus;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
-import io.berth.linux.ShimMounts;
 import io.berth.linux.Terminals;
 import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.HeldContainer;
 import io.berth.shim.api.StdioFds;
-import io.berth.shim.api.Mount;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.State;
 import io.berth.shim.api.Status;
@@ -46,12 +44,12 @@ final class Container {
     private final ContainerStdio stdio = new ContainerStdio();
     private final AttachHub attachers;
     private final AtomicInteger execCount = new AtomicInteger();
+    private final Rootfs rootfs;
 
     private Status status = Status.STATUS_UNKNOWN;
     private int pid;
     private boolean foreign;
     private ExitStatus exitStatus;
-    private int rootfsMounts;
     private Optional<OomWatcher> oom = Optional.empty();
 
     Container(ShimConfig config, RunDir runDir, RuntimeInvoker runtime, HostServices host, CriLog log) {
@@ -61,12 +59,13 @@ final class Container {
         this.host = host;
         this.log = log;
         this.attachers = new AttachHub(new Stdio(), config.getStdinOnce());
+        this.rootfs = new Rootfs(Path.of(config.getBundle()), config.getRootfsList());
     }
 
     /** Mounts the rootfs and has the runtime create the container; on failure nothing is left behind. */
     void create() throws IOException {
         synchronized (operations) {
-            mountRootfs();
+            rootfs.mount();
             try {
                 if (config.getTty()) {
                     createWithTerminal();
@@ -75,7 +74,7 @@ final class Container {
                 }
             } catch (IOException | RuntimeException e) {
                 stdio.close(host.loop());
-                unmountRootfs();
+                rootfs.unmount();
                 throw e;
             }
             int initPid = Integer.parseInt(Files.readString(runDir.containerPid()).trim());
@@ -102,7 +101,7 @@ final class Container {
                 }
             }
             stdio.pumpPipes(host.loop(), out, err, log, attachers);
-            rootfsMounts = config.getRootfsCount(); // mounted by the host that died, still in place
+            rootfs.adopt(config.getRootfsCount()); // mounted by the host that died, still in place
             Status now = runtime.isCreatedOnly(config.getId()) ? Status.STATUS_CREATED : Status.STATUS_RUNNING;
             track(initPid, now, true);
         }
@@ -111,7 +110,7 @@ final class Container {
     /** Takes over the container as the previous program image of this same process held it. */
     void resume(HeldContainer held) throws IOException {
         synchronized (operations) {
-            rootfsMounts = held.getRootfsMounts();
+            rootfs.adopt(held.getRootfsMounts());
             if (held.getTerminalFd() >= 0) {
                 stdio.pumpTerminal(host.loop(), held.getTerminalFd(), config.getStdin(), log, attachers);
             }
@@ -304,7 +303,7 @@ final class Container {
             } catch (ExecutionException | TimeoutException e) {
                 ShimLog.error("exit of " + config.getId() + " not recorded after delete: " + e);
             }
-            unmountRootfs();
+            rootfs.unmount();
             log.close();
         }
     }
@@ -326,7 +325,7 @@ final class Container {
     /** What the next program image of this process needs to take the container over. On the loop thread. */
     HeldContainer hold() throws ErrnoException {
         HeldContainer.Builder held = HeldContainer.newBuilder().setRunDir(runDir.path().toString())
-                .setRootfsMounts(rootfsMounts);
+                .setRootfsMounts(rootfs.mounted());
         synchronized (this) {
             held.setPid(pid).setStatus(status).setForeign(foreign);
             if (exitStatus != null) {
@@ -340,16 +339,8 @@ final class Container {
     /** {@code waitStatus} is null when the container was not this process's child: its exit code is lost. */
     private void recordExit(WaitStatus waitStatus) {
         boolean oomKilled = oom.map(OomWatcher::oomKilled).orElse(false);
-        ExitStatus.Builder recorded = ExitStatus.newBuilder().setExitedAtUnixNanos(nanos(Instant.now()));
-        if (waitStatus == null) {
-            recorded.setExitCode(255).setReason("Unknown").setMessage("the container exited after its shim host"
-                    + " died and before or while another adopted it; only its parent could learn the exit code");
-        } else {
-            int code = waitStatus.shellExitCode();
-            recorded.setExitCode(code).setSignal(waitStatus.signal())
-                    .setReason(oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error");
-        }
-        ExitStatus exitNow = recorded.build();
+        ExitStatus exitNow = waitStatus == null ? ExitStatuses.unknown(Instant.now())
+                : ExitStatuses.of(waitStatus, oomKilled, Instant.now());
         try {
             ExitFile.write(runDir.exitFile(), exitNow);
         } catch (IOException e) {
@@ -405,34 +396,5 @@ final class Container {
 
     private Path bundle() {
         return Path.of(config.getBundle());
-    }
-
-    private void mountRootfs() throws IOException {
-        Path rootfs = bundle().resolve("rootfs");
-        Files.createDirectories(rootfs);
-        for (Mount mount : config.getRootfsList()) {
-            try {
-                ShimMounts.mount(mount.getType(), mount.getSource(), mount.getOptionsList(), rootfs.toString());
-            } catch (ErrnoException e) {
-                unmountRootfs();
-                throw e;
-            }
-            rootfsMounts++;
-        }
-    }
-
-    private void unmountRootfs() {
-        String rootfs = bundle().resolve("rootfs").toString();
-        for (; rootfsMounts > 0; rootfsMounts--) {
-            try {
-                ShimMounts.detach(rootfs);
-            } catch (ErrnoException e) {
-                ShimLog.error("cannot unmount " + rootfs + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 }
