@@ -4,6 +4,7 @@ import io.berth.shim.api.Error;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
 import io.berth.shim.api.ShimConfig;
+import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
 
 /**
@@ -50,7 +51,7 @@ final class HostRequests {
         } catch (Exception e) {
             return failure(request, e);
         } finally {
-            HostServer.closeAll(fds);
+            MessageSocket.closeAll(fds);
         }
     }
 

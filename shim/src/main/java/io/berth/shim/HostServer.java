@@ -2,7 +2,6 @@ package io.berth.shim;
 
 import io.berth.linux.Epoll;
 import io.berth.linux.ErrnoException;
-import io.berth.linux.FdChannel;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.Posix;
 import io.berth.linux.UnixSockets;
@@ -10,7 +9,6 @@ import io.berth.shim.api.Error;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
-import io.berth.shim.api.StreamReady;
 import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
@@ -93,7 +91,7 @@ final class HostServer {
     private boolean answer(int connection, Request request, int[] fds) throws IOException {
         // Host info and event subscriptions go on while upgrading: berthd uses them to follow the exec.
         if (draining && !request.hasHostInfo() && !request.hasEvents()) {
-            closeAll(fds);
+            MessageSocket.closeAll(fds);
             send(connection, error(Error.Code.UNAVAILABLE, "the shim host is upgrading; ask again"));
             return false;
         }
@@ -167,16 +165,5 @@ final class HostServer {
     static Response error(Error.Code code, String message) {
         return Response.newBuilder().setError(Error.newBuilder().setCode(code).setMessage(String.valueOf(message)))
                 .build();
-    }
-
-    static void closeAll(int[] fds) {
-        for (int fd : fds) {
-            FileDescriptors.closeQuietly(fd);
-        }
-    }
-
-    /** The stream side of a connection, for exec and attach. */
-    static FdChannel channel(int connection) {
-        return new FdChannel(connection);
     }
 }

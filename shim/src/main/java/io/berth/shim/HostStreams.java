@@ -22,7 +22,7 @@ final class HostStreams {
             HostServer.send(connection, HostRequests.notFound(request.getRunDir()));
             return false;
         }
-        FdChannel channel = HostServer.channel(connection);
+        FdChannel channel = new FdChannel(connection);
         Runnable session;
         try {
             if (request.hasExec()) {

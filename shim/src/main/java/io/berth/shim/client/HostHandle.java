@@ -28,7 +28,7 @@ final class HostHandle {
     /** Duplicates of one container's output ends, as the host sent them. */
     record HeldStdio(StdioFds roles, int[] fds) {
         void close() {
-            ShimClient.closeAll(fds);
+            MessageSocket.closeAll(fds);
         }
     }
 
@@ -103,7 +103,7 @@ final class HostHandle {
                 if (answer == null || !answer.message().hasHostInfo()) {
                     throw new IOException("no host info in the answer");
                 }
-                ShimClient.closeAll(answer.fds());
+                MessageSocket.closeAll(answer.fds());
                 return answer.message().getHostInfo();
             } finally {
                 FileDescriptors.closeQuietly(connection);
@@ -126,7 +126,7 @@ final class HostHandle {
             try {
                 MessageSocket.Received<Event> event;
                 while ((event = MessageSocket.receive(connection, Event.parser())) != null) {
-                    ShimClient.closeAll(event.fds());
+                    MessageSocket.closeAll(event.fds());
                     onExit.accept(event.message());
                 }
             } catch (IOException | RuntimeException e) {

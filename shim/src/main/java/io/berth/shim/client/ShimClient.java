@@ -175,7 +175,7 @@ public final class ShimClient {
 
     private Response call(Request.Builder request) {
         MessageSocket.Received<Response> received = callWithFds(request, new int[0]);
-        closeAll(received.fds());
+        MessageSocket.closeAll(received.fds());
         return received.message();
     }
 
@@ -192,7 +192,7 @@ public final class ShimClient {
         try {
             MessageSocket.Received<Response> received = exchange(connection, request, sendFds);
             if (received.message().hasError()) {
-                closeAll(received.fds());
+                MessageSocket.closeAll(received.fds());
                 throwIfError(received.message());
             }
             return received;
@@ -219,12 +219,6 @@ public final class ShimClient {
             throw new IOException("the shim host closed the connection without answering");
         }
         return received;
-    }
-
-    static void closeAll(int[] fds) {
-        for (int fd : fds) {
-            FileDescriptors.closeQuietly(fd);
-        }
     }
 
     private void throwIfError(Response response) {

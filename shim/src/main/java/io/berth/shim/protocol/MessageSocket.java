@@ -4,7 +4,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
-import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.UnixSockets;
 import java.io.EOFException;
@@ -100,8 +99,10 @@ public final class MessageSocket {
         fds.forEach(FileDescriptors::closeQuietly);
     }
 
-    /** Wraps an errno failure of the socket calls as the IOException callers expect. */
-    static IOException io(ErrnoException e) {
-        return e;
+    /** Closes descriptors that came beside a message and are not wanted. */
+    public static void closeAll(int[] fds) {
+        for (int fd : fds) {
+            FileDescriptors.closeQuietly(fd);
+        }
     }
 }
