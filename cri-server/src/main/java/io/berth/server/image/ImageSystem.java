@@ -5,9 +5,12 @@ import io.berth.linux.MountTable;
 import io.berth.linux.Mounts;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ImageSettings;
+import io.berth.server.image.archive.ArchiveLimits;
+import io.berth.server.image.archive.ImageArchives;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.hosts.HostsConfig;
 import io.berth.server.image.pull.ImagePuller;
+import io.berth.server.image.pull.LayerUnpacker;
 import io.berth.server.image.pull.PullObserver;
 import io.berth.server.image.reclaim.ImageReclaimer;
 import io.berth.server.image.reclaim.ImageRemover;
@@ -29,14 +32,15 @@ import java.time.Clock;
 import java.util.logging.Logger;
 
 /**
- * The image side of berthd, built once: content store, snapshotter, image records, puller, remover and the
- * usage meter. The container side takes {@link #store()} to look images up and {@link #snapshotter()} to
- * prepare container roots on an image's {@code topSnapshotKey()}.
+ * The image side of berthd, built once: content store, snapshotter, image records, puller, archive import
+ * and export, remover and the usage meter. The container side takes {@link #store()} to look images up and
+ * {@link #snapshotter()} to prepare container roots on an image's {@code topSnapshotKey()}.
  *
  * <pre>
  *   &lt;root&gt;/content/     blobs by digest, ingest
  *   &lt;root&gt;/snapshots/   the snapshotter's root (what ImageFsInfo reports)
  *   &lt;root&gt;/images/      one record per image id
+ *   &lt;root&gt;/import-staging/ members of an image archive being imported, until its manifest says what they are
  *   &lt;state&gt;/layer-apply/ scratch mount points while a layer is applied
  * </pre>
  */
@@ -47,24 +51,26 @@ public final class ImageSystem implements AutoCloseable {
     private final Snapshotter snapshotter;
     private final ImageStore store;
     private final ImagePuller puller;
+    private final ImageArchives archives;
     private final ImageRemover remover;
     private final FilesystemUsageMeter usage;
     private final Path snapshotRoot;
 
     private ImageSystem(ContentStore content, Snapshotter snapshotter, ImageStore store, ImagePuller puller,
-            ImageRemover remover, FilesystemUsageMeter usage, Path snapshotRoot) {
+            ImageArchives archives, ImageRemover remover, FilesystemUsageMeter usage, Path snapshotRoot) {
         this.content = content;
         this.snapshotter = snapshotter;
         this.store = store;
         this.puller = puller;
+        this.archives = archives;
         this.remover = remover;
         this.usage = usage;
         this.snapshotRoot = snapshotRoot;
     }
 
     /**
-     * Opens every store under the configured roots and cleans what an interrupted pull left: ingest files,
-     * staging dirs, mounts of a layer being applied, active pull snapshots, and layers and blobs no image
+     * Opens every store under the configured roots and cleans what an interrupted pull or import left: ingest
+     * files, staging dirs, mounts of a layer being applied, active pull snapshots, and layers and blobs no image
      * record needs.
      */
     public static ImageSystem open(BerthConfig config, ImageUsers users, Clock clock) throws IOException {
@@ -88,11 +94,16 @@ public final class ImageSystem implements AutoCloseable {
         RegistrySettings registrySettings = RegistrySettings.defaults().withStallTimeout(settings.stallTimeout())
                 .withMinimumRate(new MinimumRate(settings.minDownloadRate(), MinimumRate.DEFAULT_WINDOW));
         RegistryClient registry = new RegistryClient(new HostsConfig(settings.registryConfigDir()), registrySettings);
-        ImagePuller puller = new ImagePuller(registry, content, store, snapshotter,
-                new LayerApplier(scratch, settings.layerLimits()),
-                reclaimer, new LayerDownloader(settings.maxConcurrentDownloads()), Platform.host(),
+        // One unpacker for pulls and imports: its per-layer locks make them build a shared layer once.
+        LayerUnpacker unpacker = new LayerUnpacker(snapshotter, new LayerApplier(scratch, settings.layerLimits()),
+                content, reclaimer);
+        ImagePuller puller = new ImagePuller(registry, content, store, unpacker, reclaimer,
+                new LayerDownloader(settings.maxConcurrentDownloads()), Platform.host(),
                 registrySettings.maxManifestBytes(), clock, pulls);
-        return new ImageSystem(content, snapshotter, store, puller, new ImageRemover(store, reclaimer, users),
+        ImageArchives archives = ImageArchives.open(store, content, unpacker, reclaimer, Platform.host(),
+                ArchiveLimits.defaults(registrySettings.maxManifestBytes()), config.root().resolve("import-staging"),
+                clock);
+        return new ImageSystem(content, snapshotter, store, puller, archives, new ImageRemover(store, reclaimer, users),
                 new FilesystemUsageMeter(snapshotRoot, clock), snapshotRoot);
     }
 
@@ -137,6 +148,11 @@ public final class ImageSystem implements AutoCloseable {
 
     public ImagePuller puller() {
         return puller;
+    }
+
+    /** Import and export of image archives, for nodes that cannot reach a registry. */
+    public ImageArchives archives() {
+        return archives;
     }
 
     public ImageRemover remover() {

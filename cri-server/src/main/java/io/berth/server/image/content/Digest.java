@@ -79,7 +79,8 @@ public record Digest(String algorithm, String hex) {
                 + "' is not supported: use sha256 or sha512");
     }
 
-    private static MessageDigest newSha256() {
+    /** A fresh SHA-256 hasher, for content whose digest is not known yet (an archive's unnamed members). */
+    public static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -19,8 +19,6 @@ import io.berth.server.image.store.ImageConfig;
 import io.berth.server.image.store.ImageConfigParser;
 import io.berth.server.image.store.ImageMetadata;
 import io.berth.server.image.store.ImageStore;
-import io.berth.snapshotter.Snapshotter;
-import io.berth.snapshotter.apply.LayerApplier;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,14 +46,14 @@ public final class ImagePuller {
     private final Clock clock;
     private final PullObserver observer;
 
-    public ImagePuller(RegistryClient registry, ContentStore content, ImageStore images, Snapshotter snapshotter,
-            LayerApplier applier, ImageReclaimer reclaimer, LayerDownloader downloader, Platform platform,
-            long maxConfigBytes, Clock clock, PullObserver observer) {
+    public ImagePuller(RegistryClient registry, ContentStore content, ImageStore images, LayerUnpacker unpacker,
+            ImageReclaimer reclaimer, LayerDownloader downloader, Platform platform, long maxConfigBytes, Clock clock,
+            PullObserver observer) {
         this.registry = registry;
         this.content = content;
         this.images = images;
         this.reclaimer = reclaimer;
-        this.unpacker = new LayerUnpacker(snapshotter, applier, content, reclaimer);
+        this.unpacker = unpacker;
         this.downloader = downloader;
         this.platform = platform;
         this.maxConfigBytes = maxConfigBytes;

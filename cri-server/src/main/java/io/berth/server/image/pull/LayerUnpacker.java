@@ -20,8 +20,9 @@ import java.util.logging.Logger;
  * Turns one downloaded layer into the committed snapshot named by its chain id: prepare an active
  * snapshot on the parent chain, apply the layer, check its diffID, commit. A stack that already exists is
  * reused. One lock per chain id makes two pulls of the same layers build it once; the loser finds it done.
+ * berthd has one instance, shared by pulls and archive imports, so that the lock covers both.
  */
-final class LayerUnpacker {
+public final class LayerUnpacker {
     private static final Logger LOG = Logger.getLogger(LayerUnpacker.class.getName());
 
     private final Snapshotter snapshotter;
@@ -30,7 +31,8 @@ final class LayerUnpacker {
     private final ImageReclaimer reclaimer;
     private final KeyedLocks locks = new KeyedLocks();
 
-    LayerUnpacker(Snapshotter snapshotter, LayerApplier applier, ContentStore content, ImageReclaimer reclaimer) {
+    public LayerUnpacker(Snapshotter snapshotter, LayerApplier applier, ContentStore content,
+            ImageReclaimer reclaimer) {
         this.snapshotter = snapshotter;
         this.applier = applier;
         this.content = content;
@@ -41,7 +43,7 @@ final class LayerUnpacker {
      * Makes sure snapshot {@code chainId} exists, leasing it for the pull. Returns true when this call
      * built it (the pull then owns its removal on failure), false when it was already there.
      */
-    boolean unpack(Descriptor layer, String diffId, String chainId, String parentChainId,
+    public boolean unpack(Descriptor layer, String diffId, String chainId, String parentChainId,
             ImageReclaimer.Lease lease) {
         return locks.withLock(chainId, () -> {
             boolean present = reclaimer.atomically(() -> {

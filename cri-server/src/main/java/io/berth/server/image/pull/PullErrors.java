@@ -14,12 +14,13 @@ import io.berth.common.error.UnimplementedException;
 
 /**
  * Puts "which image, which layer" in front of a failure from deeper code, keeping its kind (and so its
- * gRPC code): a person reading "unsafe layer entry '../x'" needs to know which pull it came from.
+ * gRPC code): a person reading "unsafe layer entry '../x'" needs to know which pull (or archive import) it
+ * came from.
  */
-final class PullErrors {
+public final class PullErrors {
     private PullErrors() {}
 
-    static BerthException withContext(String context, BerthException e) {
+    public static BerthException withContext(String context, BerthException e) {
         String message = context + ": " + e.getMessage();
         if (e instanceof InvalidArgumentException) {
             return new InvalidArgumentException(message, e);

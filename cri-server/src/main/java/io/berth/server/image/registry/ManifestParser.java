@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns manifest bytes from a registry into {@link ImageManifest}s and index entries. Everything is
- * checked: a registry is an untrusted party, so a missing field, a wrong type or a negative size is a
+ * Turns manifest bytes from a registry or an image archive into {@link ImageManifest}s and index entries.
+ * Everything is checked: both are untrusted, so a missing field, a wrong type or a negative size is a
  * clear error naming the image, never a NullPointerException.
  */
-final class ManifestParser {
+public final class ManifestParser {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static {
@@ -28,7 +28,7 @@ final class ManifestParser {
     private ManifestParser() {}
 
     /** The manifest kind, from the Content-Type when it names one, else the document itself. */
-    static String mediaTypeOf(String contentType, JsonNode document, String image) {
+    public static String mediaTypeOf(String contentType, JsonNode document, String image) {
         String header = contentType == null ? "" : contentType.split(";", 2)[0].trim();
         if (MediaTypes.SCHEMA1.contains(header)) {
             throw schema1(image);
@@ -54,7 +54,7 @@ final class ManifestParser {
                 + "' and no mediaType, manifests or layers field");
     }
 
-    static JsonNode readTree(byte[] bytes, String image) {
+    public static JsonNode readTree(byte[] bytes, String image) {
         try {
             JsonNode node = JSON.readTree(bytes);
             if (node == null || !node.isObject()) {
@@ -68,7 +68,7 @@ final class ManifestParser {
         }
     }
 
-    static ImageManifest parseManifest(JsonNode document, String mediaType, String image) {
+    public static ImageManifest parseManifest(JsonNode document, String mediaType, String image) {
         checkSchemaVersion(document, image);
         Descriptor config = descriptor(document.get("config"), image, "config");
         JsonNode layers = document.get("layers");
@@ -82,7 +82,7 @@ final class ManifestParser {
         return new ImageManifest(mediaType, config, parsed);
     }
 
-    static List<Descriptor> parseIndex(JsonNode document, String image) {
+    public static List<Descriptor> parseIndex(JsonNode document, String image) {
         checkSchemaVersion(document, image);
         JsonNode manifests = document.get("manifests");
         if (manifests == null || !manifests.isArray()) {
@@ -148,6 +148,6 @@ final class ManifestParser {
     }
 
     private static FailedPreconditionException invalid(String image, String problem) {
-        return new FailedPreconditionException("the registry sent an invalid manifest for " + image + ": " + problem);
+        return new FailedPreconditionException("invalid manifest for " + image + ": " + problem);
     }
 }

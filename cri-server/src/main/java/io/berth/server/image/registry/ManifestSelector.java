@@ -4,15 +4,15 @@ import io.berth.common.error.NotFoundException;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Picks the image manifest for a platform out of an index or manifest list. */
-final class ManifestSelector {
+/** Picks the image manifest for a platform out of an index or manifest list, for pulls and archive imports alike. */
+public final class ManifestSelector {
     private ManifestSelector() {}
 
     /**
      * The best entry for {@code wanted}: an exact variant before an older compatible one, the first listed
      * among equals. Entries that are not image manifests (attestations, nested indexes) are skipped.
      */
-    static Descriptor select(List<Descriptor> entries, Platform wanted, String image) {
+    public static Descriptor select(List<Descriptor> entries, Platform wanted, String image) {
         Descriptor best = null;
         int bestRank = Integer.MAX_VALUE;
         for (Descriptor entry : entries) {

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads an image config blob (OCI or Docker, the same JSON shape). The registry is untrusted: every field
- * is type-checked and a malformed config is a clear error naming the image, never a half-read record.
+ * Reads an image config blob (OCI or Docker, the same JSON shape). The registry or archive it came from is
+ * untrusted: every field is type-checked and a malformed config is a clear error naming the image, never a
+ * half-read record.
  */
 public final class ImageConfigParser {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -116,6 +117,6 @@ public final class ImageConfigParser {
     }
 
     private static FailedPreconditionException invalid(String image, String problem) {
-        return new FailedPreconditionException("the registry sent an invalid image config for " + image + ": " + problem);
+        return new FailedPreconditionException("invalid image config for " + image + ": " + problem);
     }
 }

@@ -96,16 +96,35 @@ public final class ImageStore {
      * Records a finished pull of {@code ref}: creates the image if it is new, adds the tag (moving it off
      * any other image) and the repo digest. Returns the image as stored.
      */
-    public synchronized Image recordPull(ImageMetadata metadata, ImageReference ref, Digest repoDigest,
+    public Image recordPull(ImageMetadata metadata, ImageReference ref, Digest repoDigest, List<String> manifests) {
+        List<ImageReference> tags = ref.hasTag() && ref.digest() == null ? List.of(ref) : List.of();
+        return record(metadata, tags, List.of(ref.name() + "@" + repoDigest), manifests);
+    }
+
+    /**
+     * Records an image a pull or an archive import brought: creates it if it is new (an existing record keeps
+     * its metadata), adds each of {@code tags} (moving it off any other image), each {@code name@digest} of
+     * {@code repoDigests} and the manifests kept for it. With no tags and no repo digests the image is known
+     * by its id alone. Returns the image as stored.
+     */
+    public synchronized Image record(ImageMetadata metadata, List<ImageReference> tags, List<String> repoDigests,
             List<String> manifests) {
         String now = clock.instant().toString();
-        String tag = ref.hasTag() && ref.digest() == null ? ref.toString() : null;
-        String digestRef = ref.name() + "@" + repoDigest;
+        List<String> tagNames = tags.stream().map(ImageReference::toString).toList();
         if (records.find(metadata.id()).isEmpty()) {
             records.create(metadata.id(), metadata, ImageRefs.empty(now));
         }
-        var updated = records.update(metadata.id(), refs -> refs.withTag(tag, now).withDigest(digestRef, manifests, now));
-        if (tag != null) {
+        var updated = records.update(metadata.id(), refs -> {
+            ImageRefs changed = refs.withDigest(null, manifests, now);
+            for (String tag : tagNames) {
+                changed = changed.withTag(tag, now);
+            }
+            for (String repoDigest : repoDigests) {
+                changed = changed.withDigest(repoDigest, List.of(), now);
+            }
+            return changed;
+        });
+        for (String tag : tagNames) {
             // The new holder is on disk first: a crash in between leaves the tag on both, which open settles.
             for (Image other : list()) {
                 if (!other.id().equals(metadata.id()) && other.repoTags().contains(tag)) {
