@@ -1,5 +1,6 @@
 package io.berth.shim;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.linux.ChildProcesses.WaitStatus;
 import io.berth.shim.api.ExitStatus;
 import java.time.Instant;
@@ -11,19 +12,16 @@ final class ExitStatuses {
     /** A child's exit, with the CRI's reasons: OOMKilled, Completed or Error. */
     static ExitStatus of(WaitStatus status, boolean oomKilled, Instant at) {
         int code = status.shellExitCode();
-        return ExitStatus.newBuilder().setExitedAtUnixNanos(nanos(at)).setExitCode(code).setSignal(status.signal())
+        return ExitStatus.newBuilder().setExitedAtUnixNanos(UnixNanos.of(at)).setExitCode(code)
+                .setSignal(status.signal())
                 .setReason(oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error").build();
     }
 
     /** The exit of an adopted container, which was not this process's child: 255, as containerd reports a lost one. */
     static ExitStatus unknown(Instant at) {
-        return ExitStatus.newBuilder().setExitedAtUnixNanos(nanos(at)).setExitCode(255).setReason("Unknown")
+        return ExitStatus.newBuilder().setExitedAtUnixNanos(UnixNanos.of(at)).setExitCode(255).setReason("Unknown")
                 .setMessage("the container's shim host died and the host that adopted it is not its parent;"
                         + " only the parent learns an exit code")
                 .build();
-    }
-
-    static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 }

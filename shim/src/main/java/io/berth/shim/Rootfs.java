@@ -1,7 +1,7 @@
 package io.berth.shim;
 
 import io.berth.linux.ErrnoException;
-import io.berth.linux.ShimMounts;
+import io.berth.linux.Mounts;
 import io.berth.shim.api.Mount;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,8 +27,8 @@ final class Rootfs {
         Files.createDirectories(dir);
         for (Mount mount : mounts) {
             try {
-                ShimMounts.mount(mount.getType(), mount.getSource(), mount.getOptionsList(), dir.toString());
-            } catch (ErrnoException e) {
+                Mounts.mount(mount.getType(), mount.getSource(), mount.getOptionsList(), dir);
+            } catch (ErrnoException | RuntimeException e) {
                 unmount();
                 throw e;
             }
@@ -49,7 +49,7 @@ final class Rootfs {
     void unmount() {
         for (; mounted > 0; mounted--) {
             try {
-                ShimMounts.detach(dir.toString());
+                Mounts.unmount(dir, Mounts.MNT_DETACH);
             } catch (ErrnoException e) {
                 ShimLog.error("cannot unmount " + dir + ": " + e.getMessage());
             }

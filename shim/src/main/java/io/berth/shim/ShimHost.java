@@ -1,6 +1,7 @@
 package io.berth.shim;
 
 import io.berth.common.io.AtomicFiles;
+import io.berth.common.time.UnixNanos;
 import io.berth.shim.api.ContainerList;
 import io.berth.shim.api.Event;
 import io.berth.shim.api.HeldContainer;
@@ -12,7 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +32,7 @@ final class ShimHost {
     private final HostServices services;
     private final HostEvents events;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
-    private final long startedNanos = nanos(Instant.now());
+    private final long startedNanos = UnixNanos.now(Clock.systemUTC());
     private final String build = HostBuild.current();
     private boolean closing;
     /** Creates and adoptions under way: a pod host with none of these and no container may exit. */
@@ -185,9 +186,5 @@ final class ShimHost {
     private void exited(Container container) {
         events.publish(Event.newBuilder().setRunDir(container.runDir().path().toString())
                 .setExit(container.state().getExit()).build());
-    }
-
-    private static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 }

@@ -2,8 +2,8 @@ package io.berth.shim;
 
 import io.berth.linux.ChildProcesses;
 import io.berth.linux.ErrnoException;
+import io.berth.linux.Mounts;
 import io.berth.linux.Posix;
-import io.berth.linux.ShimMounts;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.client.LaunchOptions;
@@ -318,7 +318,7 @@ final class ShimFixture implements AutoCloseable {
                 reapIfOurs(init);
             }
             while (c.rootfsMounted()) {
-                ShimMounts.detach(c.bundle.resolve("rootfs").toString());
+                Mounts.unmount(c.bundle.resolve("rootfs"), Mounts.MNT_DETACH);
             }
             if (c.cgroup != null) {
                 try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {

@@ -3,6 +3,7 @@ package io.berth.server.container;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InternalException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.LinuxContainerResources;
 import io.berth.server.sandbox.SandboxMembers;
 import io.berth.shim.api.ExitStatus;
@@ -41,7 +42,7 @@ public final class ContainerControl implements SandboxMembers {
                     + "; only a CREATED container can be started");
         }
         ShimClient shim = shim(c);
-        long startedAt = clock.millis() * 1_000_000L;
+        long startedAt = UnixNanos.now(clock);
         State state = shim.start();
         containers.update(c.id(), s -> s.started(state.getPid(), startedAt));
         shims.watch(c.id());
@@ -64,7 +65,7 @@ public final class ContainerControl implements SandboxMembers {
                     shim.delete(true);
                     shims.forget(c.id());
                 }
-                containers.update(c.id(), s -> s.exited(0, clock.millis() * 1_000_000L, "Completed",
+                containers.update(c.id(), s -> s.exited(0, UnixNanos.now(clock), "Completed",
                         "stopped before it was started"));
                 return;
             }
@@ -136,7 +137,7 @@ public final class ContainerControl implements SandboxMembers {
         if (before == null || before.status().phase() == ContainerLifecycle.Phase.EXITED) {
             return;
         }
-        long now = clock.millis() * 1_000_000L;
+        long now = UnixNanos.now(clock);
         containers.update(id, s -> {
             if (s.phase() == ContainerLifecycle.Phase.EXITED) {
                 return s;

@@ -1,12 +1,14 @@
 package io.berth.server.container;
 
-import io.berth.linux.TreeDeleter;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.id.ObjectIds;
+import io.berth.common.time.UnixNanos;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.CreateContainerRequest;
 import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.spec.ImageVolumes;
 import io.berth.server.container.spec.OciSpec;
@@ -25,9 +27,7 @@ import io.berth.snapshotter.MountedView;
 import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -39,7 +39,6 @@ import java.util.logging.Logger;
  */
 public final class ContainerCreator {
     private static final Logger LOG = Logger.getLogger(ContainerCreator.class.getName());
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int RUN_DIR_ID_CHARS = 16;
 
     private final BerthConfig config;
@@ -87,7 +86,7 @@ public final class ContainerCreator {
         LocalImage image = images.find(c.getImage().getImage());
         String logPath = logPath(pod.getLogDirectory(), c.getLogPath());
 
-        String id = newId();
+        String id = ObjectIds.random();
         String name = ContainerMetadata.reservedName(c.getMetadata(), pod.getMetadata());
         containers.names().reserve(name, id);
         Path runDir = runDirFor(id);
@@ -135,7 +134,7 @@ public final class ContainerCreator {
 
             String stopSignal = StopSignals.effective(c, image.config());
             ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c).toByteArray(),
-                    image.id(), image.ref(), clock.millis() * 1_000_000L, logPath, runDir.toString(), snapshotKey,
+                    image.id(), image.ref(), UnixNanos.now(clock), logPath, runDir.toString(), snapshotKey,
                     sandbox.metadata().runtimeHandler(), stopSignal, user.uid(), user.gid(),
                     user.additionalGids().stream().mapToLong(Long::longValue).toArray());
             containers.add(meta, ContainerLifecycle.created());
@@ -229,12 +228,6 @@ public final class ContainerCreator {
     private static io.berth.shim.api.Mount toShimMount(Mount m) {
         return io.berth.shim.api.Mount.newBuilder().setType(m.type()).setSource(m.source())
                 .addAllOptions(m.options()).build();
-    }
-
-    static String newId() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 
     /** The shim launch, behind an interface so the warm-shim pool can stand in for a cold start. */

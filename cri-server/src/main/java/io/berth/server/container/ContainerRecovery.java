@@ -1,5 +1,6 @@
 package io.berth.server.container;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.State;
 import io.berth.shim.api.Status;
@@ -71,7 +72,7 @@ public final class ContainerRecovery {
         } else if (state.getStatus() == Status.STATUS_RUNNING) {
             if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
                 // berthd died between the shim starting the container and the record saying so.
-                containers.update(c.id(), s -> s.started(state.getPid(), clock.millis() * 1_000_000L));
+                containers.update(c.id(), s -> s.started(state.getPid(), UnixNanos.now(clock)));
             }
             shims.watch(c.id());
         }

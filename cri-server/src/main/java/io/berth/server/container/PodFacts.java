@@ -5,7 +5,7 @@ import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.server.sandbox.SandboxPaths;
 import io.berth.server.sandbox.SandboxStore;
 
-/** What a container spec needs to know about its pod: namespace files, shared /etc files, cgroup parent. */
+/** What a container spec needs to know about its pod: namespace files, shared /etc files, cgroup parent, sysctls. */
 public final class PodFacts implements ContainerCreator.SandboxFactsSource {
     @Override
     public SandboxFacts facts(SandboxStore.Sandbox sandbox) {
@@ -32,6 +32,7 @@ public final class PodFacts implements ContainerCreator.SandboxFactsSource {
                 p.hosts().toString(),
                 p.resolvConf().toString(),
                 p.hostname().toString(),
-                m.hostIpc() ? "" : p.shm().toString());
+                m.hostIpc() ? "" : p.shm().toString(),
+                m.sysctls());
     }
 }

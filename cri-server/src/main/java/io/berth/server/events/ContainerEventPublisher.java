@@ -1,5 +1,6 @@
 package io.berth.server.events;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.ContainerEventResponse;
 import io.berth.cri.v1.ContainerEventType;
 import io.berth.server.container.ContainerChanges;
@@ -47,7 +48,7 @@ public final class ContainerEventPublisher implements ContainerChanges {
         ContainerEventResponse.Builder event = ContainerEventResponse.newBuilder()
                 .setContainerId(container.id())
                 .setContainerEventType(type(step))
-                .setCreatedAt(clock.millis() * 1_000_000L);
+                .setCreatedAt(UnixNanos.now(clock));
         sandboxes.find(sandboxId).ifPresent(s -> event.setPodSandboxStatus(SandboxViews.status(s)));
         event.addAllContainersStatuses(PodContainerStatuses.of(containers, sandboxId));
         return event.build();

@@ -1,5 +1,6 @@
 package io.berth.server.rpc;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.FilesystemIdentifier;
 import io.berth.cri.v1.FilesystemUsage;
 import io.berth.cri.v1.ImageFsInfoRequest;
@@ -24,7 +25,7 @@ public final class ImageFsInfoRpc implements UnaryRpc<ImageFsInfoRequest, ImageF
     public ImageFsInfoResponse call(ImageFsInfoRequest request) throws IOException {
         FilesystemUsageMeter.Measurement m = usage.measure();
         FilesystemUsage fs = FilesystemUsage.newBuilder()
-                .setTimestamp(m.at().getEpochSecond() * 1_000_000_000L + m.at().getNano())
+                .setTimestamp(UnixNanos.of(m.at()))
                 .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(m.root().toString()))
                 .setUsedBytes(UInt64Value.newBuilder().setValue(m.usedBytes()))
                 .setInodesUsed(UInt64Value.newBuilder().setValue(m.inodesUsed()))

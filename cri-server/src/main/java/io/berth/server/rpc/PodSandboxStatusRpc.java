@@ -1,6 +1,7 @@
 package io.berth.server.rpc;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.time.UnixNanos;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.PodSandboxStatusRequest;
 import io.berth.cri.v1.PodSandboxStatusResponse;
@@ -37,7 +38,7 @@ public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusReque
         SandboxStore.Sandbox s = store.resolve(Require.idOrPrefix(request.getPodSandboxId(), "pod_sandbox_id"));
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder()
                 .setStatus(SandboxViews.status(s))
-                .setTimestamp(clock.millis() * 1_000_000L)
+                .setTimestamp(UnixNanos.now(clock))
                 .addAllContainersStatuses(PodContainerStatuses.of(containers, s.id()));
         if (request.getVerbose()) {
             SandboxMetadata m = s.metadata();

@@ -2,22 +2,23 @@ package io.berth.server.sandbox;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.id.ObjectIds;
+import io.berth.common.time.UnixNanos;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.NamespaceOption;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.cri.v1.RunPodSandboxRequest;
 import io.berth.linux.Namespaces;
-import io.berth.linux.TreeDeleter;
 import io.berth.linux.Tmpfs;
+import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.runtime.Rollback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.HexFormat;
+import java.util.Map;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -30,7 +31,6 @@ public final class SandboxCreator {
     private static final long SHM_BYTES = 64L * 1024 * 1024;
     private static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?",
             Pattern.CASE_INSENSITIVE);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final BerthConfig config;
     private final SandboxStore store;
@@ -73,14 +73,14 @@ public final class SandboxCreator {
             throw new InvalidArgumentException("config.linux.security_context.namespace_options.pid: TARGET is"
                     + " only valid for containers, not for a pod sandbox");
         }
-        Sysctls.validate(pod.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
+        Map<String, String> sysctls = SysctlPolicy.admit(pod.getLinux().getSysctlsMap(), hostNetwork, hostIpc);
         String hostname = hostname(pod, hostNetwork);
 
-        String id = newId();
+        String id = ObjectIds.random();
         store.names().reserve(name, id);
         SandboxPaths paths = SandboxPaths.of(config.state(), id);
         SandboxMetadata meta = new SandboxMetadata(id, name, pod.toByteArray(), handler,
-                clock.millis() * 1_000_000L, paths.dir().toString(), hostNetwork, hostIpc, hostPid);
+                UnixNanos.now(clock), paths.dir().toString(), hostNetwork, hostIpc, hostPid, sysctls);
         try (Rollback undo = new Rollback("RunPodSandbox " + name)) {
             undo.add(() -> store.names().release(name, id));
             Files.createDirectories(paths.dir().resolve("ns"));
@@ -139,11 +139,5 @@ public final class SandboxCreator {
                     + "' is not a valid host name (letters, digits, '-', '.', at most 63 characters)");
         }
         return hostname;
-    }
-
-    static String newId() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 }

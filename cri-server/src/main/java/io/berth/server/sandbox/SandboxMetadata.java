@@ -2,6 +2,9 @@ package io.berth.server.sandbox;
 
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.server.store.ParsedConfigs;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What never changes about a sandbox once created. The CRI config is kept as its protobuf bytes so that
@@ -9,6 +12,9 @@ import io.berth.server.store.ParsedConfigs;
  *
  * @param name the unique reserved name: {@code <name>_<namespace>_<uid>_<attempt>}
  * @param hostNetwork, hostIpc, hostPid namespace choices resolved at creation
+ * @param sysctls the pod's sysctls as {@link SysctlPolicy} admitted them, by dotted name: what every container's
+ *                spec sets. Null only in a record written before they were kept, which gets them from its config
+ *                by the same policy.
  */
 public record SandboxMetadata(
         String id,
@@ -19,10 +25,16 @@ public record SandboxMetadata(
         String stateDir,
         boolean hostNetwork,
         boolean hostIpc,
-        boolean hostPid) {
+        boolean hostPid,
+        Map<String, String> sysctls) {
     private static final ParsedConfigs<PodSandboxConfig> CONFIGS =
             new ParsedConfigs<>(PodSandboxConfig.parser(), "sandbox");
 
+    public SandboxMetadata {
+        sysctls = sysctls == null
+                ? SysctlPolicy.admit(CONFIGS.of(id, config).getLinux().getSysctlsMap(), hostNetwork, hostIpc)
+                : Collections.unmodifiableSortedMap(new TreeMap<>(sysctls));
+    }
 
     public PodSandboxConfig podConfig() {
         return CONFIGS.of(id, config);

@@ -30,7 +30,8 @@ public final class TestRecords {
         config.getLinuxBuilder().setCgroupParent(cgroupParent);
         PodSandboxConfig pod = config.build();
         return store.add(new SandboxMetadata(id, SandboxMetadata.reservedName(pod.getMetadata()), pod.toByteArray(),
-                "runc", CLOCK.incrementAndGet(), stateDir.toString(), false, false, false), SandboxStatus.created());
+                "runc", CLOCK.incrementAndGet(), stateDir.toString(), false, false, false, Map.of()),
+                SandboxStatus.created());
     }
 
     public static ContainerStore.Container container(ContainerStore store, String id, String sandboxId, String name,

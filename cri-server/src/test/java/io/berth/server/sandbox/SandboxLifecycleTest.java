@@ -2,6 +2,7 @@ package io.berth.server.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.berth.cri.v1.DNSConfig;
@@ -255,6 +256,14 @@ class SandboxLifecycleTest {
         SandboxPaths keptPaths = SandboxPaths.of(config.state(), kept);
         assertThat(Namespaces.isPinned(keptPaths.netns())).isTrue();
         assertThat(status(kept).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+    }
+
+    @Test
+    void thePodsSysctlsAreAdmittedOnceAndKeptWithTheSandboxUnderTheirDottedNames() throws Exception {
+        String id = run(pod("tuned").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .putSysctls("net/ipv4/ping_group_range", "0 2147483647").putSysctls("kernel.shm_rmid_forced", "1")));
+        assertThat(new SandboxStore(config.root().resolve("sandboxes")).get(id).metadata().sysctls()).containsExactly(
+                entry("kernel.shm_rmid_forced", "1"), entry("net.ipv4.ping_group_range", "0 2147483647"));
     }
 
     @Test

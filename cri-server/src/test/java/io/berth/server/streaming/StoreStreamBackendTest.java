@@ -46,7 +46,8 @@ class StoreStreamBackendTest {
                 .setName("host").setNamespace("ns").setUid("uid-host")).build();
         String id = TestRecords.id("c2");
         sandboxes.add(new SandboxMetadata(id, SandboxMetadata.reservedName(config.getMetadata()), config.toByteArray(),
-                "runc", 1, dir.resolve("state/host").toString(), true, true, false), SandboxStatus.created());
+                "runc", 1, dir.resolve("state/host").toString(), true, true, false, Map.of()),
+                SandboxStatus.created());
         assertThat(backend.netns(id)).isNull();
         sandboxes.update(id, SandboxStatus::notReady);
         assertThatThrownBy(() -> backend.netns(id)).isInstanceOf(FailedPreconditionException.class)

@@ -1,6 +1,7 @@
 package io.berth.shim.client;
 
 import io.berth.common.error.UnavailableException;
+import io.berth.common.time.UnixNanos;
 import io.berth.shim.HostBuild;
 import io.berth.shim.HostDir;
 import io.berth.shim.RunDir;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -296,7 +298,7 @@ public final class ShimHosts implements AutoCloseable {
 
     private void lost(Path runDir, String why) {
         listener.exited(runDir, ExitStatus.newBuilder().setExitCode(255).setReason("Unknown").setMessage(why)
-                .setExitedAtUnixNanos(System.currentTimeMillis() * 1_000_000L).build());
+                .setExitedAtUnixNanos(UnixNanos.now(Clock.systemUTC())).build());
     }
 
     /** berthd stops: subscriptions end, the hosts and their containers run on. */

@@ -1,7 +1,10 @@
 package io.berth.server.container.spec;
 
 import io.berth.cri.v1.NamespaceMode;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What berth decided for the container's pod sandbox. Paths are host paths; an empty string means "none".
@@ -17,6 +20,8 @@ import java.util.Objects;
  * @param resolvConfPath the sandbox's {@code /etc/resolv.conf}
  * @param hostnamePath  the sandbox's {@code /etc/hostname}
  * @param shmPath       the sandbox's {@code /dev/shm} directory
+ * @param sysctls       the pod's sysctls, admitted once at RunPodSandbox; every container's spec sets them as they
+ *                      are
  */
 public record SandboxFacts(
         String podId,
@@ -29,7 +34,8 @@ public record SandboxFacts(
         String hostsPath,
         String resolvConfPath,
         String hostnamePath,
-        String shmPath) {
+        String shmPath,
+        Map<String, String> sysctls) {
 
     public SandboxFacts {
         netNsPath = orEmpty(netNsPath);
@@ -42,6 +48,7 @@ public record SandboxFacts(
         resolvConfPath = orEmpty(resolvConfPath);
         hostnamePath = orEmpty(hostnamePath);
         shmPath = orEmpty(shmPath);
+        sysctls = Collections.unmodifiableSortedMap(new TreeMap<>(sysctls));
     }
 
     private static String orEmpty(String s) {

@@ -82,7 +82,7 @@ public final class SpecBuilder {
         OciSpec.Linux linux = new OciSpec.Linux(
                 List.of(),
                 List.of(),
-                Sysctls.of(pod.getLinux().getSysctlsMap(), ns.hostNetwork(), ns.hostIpc()),
+                in.sandbox().sysctls(),
                 resources.map(config.getLinux().getResources(), devicePlan.rules()),
                 CgroupsPath.of(host.cgroupDriver(), in.sandbox().cgroupParent(), in.containerId()),
                 ns.namespaces(),

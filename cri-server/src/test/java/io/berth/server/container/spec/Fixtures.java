@@ -13,6 +13,7 @@ import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.cri.v1.PodSandboxMetadata;
 import io.berth.server.config.CgroupDriver;
 import java.util.List;
+import java.util.Map;
 
 /** Requests, sandboxes and hosts that tests start from and change one field at a time. */
 final class Fixtures {
@@ -26,18 +27,22 @@ final class Fixtures {
     }
 
     static SandboxFacts sandbox() {
+        return sandbox(Map.of());
+    }
+
+    static SandboxFacts sandbox(Map<String, String> sysctls) {
         return new SandboxFacts(POD_ID, "/run/berth/ns/net-1", "/run/berth/ns/ipc-1", "/run/berth/ns/uts-1",
                 NamespaceMode.POD, "/proc/4242/ns/pid", "/kubepods/besteffort/pod-uid-1",
                 "/run/berth/sandboxes/p/hosts",
                 "/run/berth/sandboxes/p/resolv.conf", "/run/berth/sandboxes/p/hostname",
-                "/run/berth/sandboxes/p/shm");
+                "/run/berth/sandboxes/p/shm", sysctls);
     }
 
     /** A sandbox on the host's network, IPC and PID namespaces. */
     static SandboxFacts hostSandbox() {
         SandboxFacts s = sandbox();
         return new SandboxFacts(POD_ID, "", "", "", NamespaceMode.NODE, "", s.cgroupParent(), s.hostsPath(),
-                s.resolvConfPath(), s.hostnamePath(), "");
+                s.resolvConfPath(), s.hostnamePath(), "", Map.of());
     }
 
     /** The host paths the default sandbox mounts need. */

@@ -8,6 +8,7 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.NamespaceOption;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NamespacePlanTest {
@@ -66,7 +67,7 @@ class NamespacePlanTest {
     }
 
     private static SandboxFacts facts(String net, String ipc, String uts, NamespaceMode pidMode, String pidNs) {
-        return new SandboxFacts(Fixtures.POD_ID, net, ipc, uts, pidMode, pidNs, "", "", "", "", "");
+        return new SandboxFacts(Fixtures.POD_ID, net, ipc, uts, pidMode, pidNs, "", "", "", "", "", Map.of());
     }
 
     @Test
@@ -126,22 +127,5 @@ class NamespacePlanTest {
         }
         assertThatThrownBy(() -> CgroupsPath.of(systemd, "/kubepods/pod1", "c1"))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("not a systemd slice");
-    }
-
-    @Test
-    void sysctlsMustBeNamespacedInThePodsOwnNamespaces() {
-        assertThat(Sysctls.of(java.util.Map.of("net.ipv4.ip_forward", "1", "kernel.shm_rmid_forced", "1",
-                "fs.mqueue.msg_max", "20", "net/core/somaxconn", "1024"), false, false))
-                .containsEntry("net.ipv4.ip_forward", "1").containsEntry("net/core/somaxconn", "1024").hasSize(4);
-        assertThatThrownBy(() -> Sysctls.of(java.util.Map.of("net.ipv4.ip_forward", "1"), true, false))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("host network");
-        assertThatThrownBy(() -> Sysctls.of(java.util.Map.of("kernel.sem", "1"), false, true))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("host IPC");
-        assertThatThrownBy(() -> Sysctls.of(java.util.Map.of("vm.swappiness", "1"), false, false))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("not a namespaced sysctl");
-        assertThatThrownBy(() -> Sysctls.of(java.util.Map.of("net.ipv4.x", "1\nkernel.panic=1"), false, false))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("one line");
-        assertThatThrownBy(() -> Sysctls.of(java.util.Map.of("../../proc", "1"), false, false))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("not a sysctl name");
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -88,7 +89,7 @@ class RuncAcceptanceTest {
         SandboxFacts sandbox = new SandboxFacts(Fixtures.POD_ID, ns + "net", ns + "ipc", ns + "uts",
                 NamespaceMode.CONTAINER, "",
                 cgroupParent, sandboxDir.resolve("hosts").toString(), sandboxDir.resolve("resolv.conf").toString(),
-                sandboxDir.resolve("hostname").toString(), sandboxDir.resolve("shm").toString());
+                sandboxDir.resolve("hostname").toString(), sandboxDir.resolve("shm").toString(), Map.of());
 
         LinuxContainerSecurityContext.Builder sc = Fixtures.sc().setRunAsUsername("app")
                 .setCapabilities(Capability.newBuilder().addDropCapabilities("NET_RAW").addAddCapabilities("SYS_TIME"))

@@ -17,6 +17,7 @@ import io.berth.cri.v1.SecurityProfile;
 import io.berth.server.config.CgroupDriver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SpecBuilderTest {
@@ -147,11 +148,12 @@ class SpecBuilderTest {
     }
 
     @Test
-    void sysctlsComeFromThePod() {
+    void sysctlsAreTheOnesTheSandboxAdmittedNotARereadOfThePodConfig() {
         PodSandboxConfig pod = Fixtures.pod().setLinux(Fixtures.pod().getLinux().toBuilder()
-                .putSysctls("net.ipv4.ping_group_range", "0 2147483647")).build();
-        assertThat(builder.build(Fixtures.inputs(Fixtures.config().build(), pod)).linux().sysctl())
-                .containsEntry("net.ipv4.ping_group_range", "0 2147483647");
+                .putSysctls("net/ipv4/ping_group_range", "0 2147483647")).build();
+        SandboxFacts sandbox = Fixtures.sandbox(Map.of("net.ipv4.ping_group_range", "0 2147483647"));
+        assertThat(builder.build(Fixtures.inputs(Fixtures.config().build(), pod, sandbox)).linux().sysctl())
+                .containsExactly(Map.entry("net.ipv4.ping_group_range", "0 2147483647"));
     }
 
     @Test

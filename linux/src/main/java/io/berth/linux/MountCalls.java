@@ -7,12 +7,12 @@ import com.sun.jna.Native;
  * Raw mount(2) and umount2(2), bound with JNA direct mapping. Paths are passed as NUL-terminated bytes
  * (see {@link NativePaths}) so that a file name reaches the kernel exactly as Java NIO would spell it.
  */
-final class MountBindings {
+final class MountCalls {
     static {
-        Native.register(MountBindings.class, "c");
+        Native.register(MountCalls.class, "c");
     }
 
-    private MountBindings() {}
+    private MountCalls() {}
 
     static native int mount(byte[] source, byte[] target, byte[] fstype, long flags, byte[] data)
             throws LastErrorException;
