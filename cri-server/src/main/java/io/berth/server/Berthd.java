@@ -53,6 +53,7 @@ public final class Berthd {
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
         Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
         Daemon daemon;
         try {
             daemon = Daemon.start(config);
@@ -61,8 +62,10 @@ public final class Berthd {
             err.println("berthd: " + e.getMessage());
             return EXIT_FAILURE;
         }
+        systemd.ready("serving CRI on unix://" + config.socket());
         try {
             stopRequested.await();
+            systemd.stopping();
             daemon.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

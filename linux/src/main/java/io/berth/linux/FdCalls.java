@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
 /**
  * libc calls on raw file descriptors: pipes, reads and writes, fcntl flags, eventfd, epoll, terminal
  * ioctls and the unix socket calls needed to pass descriptors (SCM_RIGHTS), which the JDK's channels
- * cannot do. Package-private; {@link FileDescriptors}, {@link Epoll}, {@link UnixSockets} and
- * {@link Terminals} are the facades.
+ * cannot do, and unix datagrams (systemd's notify socket), which they cannot do either. Package-private;
+ * {@link FileDescriptors}, {@link Epoll}, {@link UnixSockets}, {@link UnixDatagrams} and {@link Terminals} are
+ * the facades.
  */
 final class FdCalls {
     static {
@@ -26,6 +27,7 @@ final class FdCalls {
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
@@ -96,6 +98,9 @@ final class FdCalls {
             throws LastErrorException;
 
     static native long sendmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+
+    static native long sendto(int fd, Pointer buf, long len, int flags, Pointer destAddr, int addrLen)
+            throws LastErrorException;
 
     static final int SHUT_RDWR = 2;
 

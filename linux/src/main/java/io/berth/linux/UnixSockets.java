@@ -5,7 +5,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -15,7 +14,6 @@ import java.util.Arrays;
  * received ones included, is close-on-exec.
  */
 public final class UnixSockets {
-    private static final int SUN_PATH_BYTES = 108;
     // The kernel's limit on descriptors in one SCM_RIGHTS message (SCM_MAX_FD).
     private static final int MAX_FDS_PER_MESSAGE = 253;
 
@@ -39,7 +37,7 @@ public final class UnixSockets {
      * path must not exist yet.
      */
     public static int listen(Path path, int backlog) throws ErrnoException {
-        try (Memory addr = socketAddress(path)) {
+        try (Memory addr = UnixAddress.path(path.toString())) {
             int fd = newSocket();
             boolean bound = false;
             try {
@@ -80,7 +78,7 @@ public final class UnixSockets {
 
     /** A blocking socket connected to the one listening at {@code path}. */
     public static int connect(Path path) throws ErrnoException {
-        try (Memory addr = socketAddress(path)) {
+        try (Memory addr = UnixAddress.path(path.toString())) {
             int fd = newSocket();
             try {
                 FdCalls.connect(fd, addr, (int) addr.size());
@@ -271,19 +269,6 @@ public final class UnixSockets {
         } catch (LastErrorException e) {
             throw new ErrnoException("socket(AF_UNIX)", e.getErrorCode());
         }
-    }
-
-    // struct sockaddr_un: sa_family_t, then the NUL-terminated path; the length counts up to the NUL.
-    private static Memory socketAddress(Path path) {
-        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SUN_PATH_BYTES) {
-            throw new IllegalArgumentException("socket path longer than " + (SUN_PATH_BYTES - 1) + " bytes: " + path);
-        }
-        Memory addr = new Memory(2 + name.length + 1);
-        addr.clear();
-        addr.setShort(0, (short) FdCalls.AF_UNIX);
-        addr.write(2, name, 0, name.length);
-        return addr;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -19,6 +20,12 @@ final class HostLauncher {
     private static final String MAIN_CLASS = ShimClient.MAIN_CLASS;
     /** How often a starting host is asked whether it serves yet; a JVM takes a few hundred ms to boot. */
     private static final long POLL_MILLIS = 5;
+    /**
+     * What systemd gives berthd's service alone. runc takes an inherited NOTIFY_SOCKET as the container's
+     * own: it mounts the socket into the container and {@code runc start} waits for the container's READY=1.
+     */
+    private static final Set<String> SYSTEMD_SERVICE_VARIABLES =
+            Set.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
 
     private final LaunchOptions options;
 
@@ -42,11 +49,12 @@ final class HostLauncher {
         List<String> argv = new ArrayList<>(List.of("setsid"));
         argv.addAll(command(dir, group));
         // This Process is berthd's child, reaped by berthd's JDK; setsid execs in place, so it is the host.
-        Process process = new ProcessBuilder(argv)
+        ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.log().toFile()))
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().keySet().removeAll(SYSTEMD_SERVICE_VARIABLES);
+        Process process = builder.start();
         int pid = (int) process.pid();
         try {
             awaitServing(dir, group, pid, info -> true, process::isAlive);
