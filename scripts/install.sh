@@ -9,7 +9,8 @@ Usage: scripts/install.sh [--no-deps] [--no-build] [--help]
 
 Installs berth from this checkout:
   1. the Debian packages berthd needs at run time (the [run] section of scripts/debian-packages.txt:
-     a JRE 17, runc, catatonit, iproute2, nftables, the CNI plugins, ...) with apt-get;
+     a JRE 17, runc, catatonit, iproute2, nftables, the CNI plugins, ...) with apt-get, and when it
+     builds, the [build] section too (a JDK 17 and Maven);
   2. builds the daemon: mvn -B -q -DskipTests package;
   3. copies it:
        $PREFIX/lib/berth/                          the jars and the shim's class-data archive
@@ -76,8 +77,17 @@ umask 022
 
 if [ "$deps" = yes ]; then
     [ "$(id -u)" -eq 0 ] || fail "installing packages needs root; run as root, or pass --no-deps"
-    # shellcheck disable=SC2046 # one package name per line, none with spaces
-    set -- $(sed -n '/^# \[run\]/,/^# \[/{/^#/d;/^$/d;p;}' "$repo/scripts/debian-packages.txt")
+    # A build needs the [build] section (a JDK and Maven) on top of what berthd needs to run.
+    sections='run'
+    if [ "$build" = yes ]; then
+        sections='build run'
+    fi
+    packages=
+    for section in $sections; do
+        packages="$packages $(sed -n "/^# \\[$section\\]/,/^# \\[/{/^#/d;/^\$/d;p;}" "$repo/scripts/debian-packages.txt")"
+    done
+    # shellcheck disable=SC2086 # one package name per word, none with spaces
+    set -- $packages
     say "apt-get install $*"
     DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null

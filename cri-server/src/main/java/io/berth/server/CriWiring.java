@@ -2,7 +2,19 @@ package io.berth.server;
 
 import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
+import io.berth.cri.v1.VersionRequest;
 import io.berth.netplugin.NetworkPlugin;
+import io.berth.server.admin.AdminService;
+import io.berth.server.admin.AdminVersionRpc;
+import io.berth.server.admin.DebugDumpRpc;
+import io.berth.server.admin.DiskReport;
+import io.berth.server.admin.ExportImageRpc;
+import io.berth.server.admin.HealthRpc;
+import io.berth.server.admin.ImageArchivePort;
+import io.berth.server.admin.ImportImageRpc;
+import io.berth.server.admin.ImportSpool;
+import io.berth.server.admin.LiveShimHosts;
+import io.berth.server.admin.SnapshotDirs;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerService;
@@ -15,6 +27,7 @@ import io.berth.server.exec.ExecSync;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageSystem;
+import io.berth.server.image.store.Image;
 import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.NetworkStartup;
@@ -66,6 +79,7 @@ import io.berth.server.stats.NetnsInterfaces;
 import io.berth.server.stats.StatsService;
 import io.berth.server.streaming.StreamBackend;
 import io.berth.server.streaming.StreamingEndpoint;
+import io.berth.shim.HostBuild;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.time.Clock;
@@ -133,8 +147,7 @@ public final class CriWiring implements AutoCloseable {
         ContainerControl control = containers.control();
         return table
                 .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
-                .unary(RuntimeServiceGrpc.getStatusMethod(), new StatusRpc(config, new RuntimeReadiness(config),
-                        network, podCidr, handlers))
+                .unary(RuntimeServiceGrpc.getStatusMethod(), statusRpc())
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
                 .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
@@ -167,6 +180,28 @@ public final class CriWiring implements AutoCloseable {
                 .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), new ListPodSandboxStatsRpc(stats))
                 .unary(RuntimeServiceGrpc.getListMetricDescriptorsMethod(), new ListMetricDescriptorsRpc(stats))
                 .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), new ListPodSandboxMetricsRpc(stats));
+    }
+
+    private StatusRpc statusRpc() {
+        return new StatusRpc(config, new RuntimeReadiness(config), network, podCidr, handlers);
+    }
+
+    /**
+     * The admin socket's RPCs over the same stores, shim hosts and images as the CRI's. {@code archives} is the
+     * image side's archive import and export.
+     */
+    public AdminService admin(ImageSystem images, ImageArchivePort archives) throws IOException {
+        return new AdminService(
+                new AdminVersionRpc(new VersionRpc().call(VersionRequest.getDefaultInstance()), HostBuild.current(),
+                        config.defaultRuntime(), config.runtimes().values()),
+                new HealthRpc(statusRpc(), new LiveShimHosts(containers.hosts()),
+                        new DiskReport(config.root(), config.state(), images.usage())),
+                new DebugDumpRpc(sandboxes, containers.store(), new DebugDumpRpc.RecordDirs(
+                        config.root().resolve("sandboxes"), config.root().resolve("containers")),
+                        SnapshotDirs.of(images.snapshotter()), config.cgroupDriver()),
+                new ImportImageRpc(archives),
+                ImportSpool.open(config.root().resolve("import-spool"), ImportSpool.Limits.DEFAULT),
+                new ExportImageRpc(reference -> images.store().find(reference).map(Image::id), archives));
     }
 
     /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */

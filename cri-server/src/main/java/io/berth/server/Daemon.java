@@ -2,6 +2,8 @@ package io.berth.server;
 
 import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
+import io.berth.server.admin.AdminServer;
+import io.berth.server.admin.ImageArchivePort;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.image.ImageSystem;
 import io.berth.server.image.StoreImageLookup;
@@ -27,14 +29,16 @@ public final class Daemon {
     private final RootDirs dirs;
     private final CriWiring wiring;
     private final UnixSocketServer server;
+    private final AdminServer adminServer;
     private final MetricsHttpServer metricsServer;
 
     private Daemon(BerthConfig config, RootDirs dirs, CriWiring wiring, UnixSocketServer server,
-            MetricsHttpServer metricsServer) {
+            AdminServer adminServer, MetricsHttpServer metricsServer) {
         this.config = config;
         this.dirs = dirs;
         this.wiring = wiring;
         this.server = server;
+        this.adminServer = adminServer;
         this.metricsServer = metricsServer;
     }
 
@@ -42,6 +46,7 @@ public final class Daemon {
         RootDirs dirs = RootDirs.claim(config.root(), config.state());
         CriWiring wiring = null;
         UnixSocketServer server = null;
+        AdminServer adminServer = null;
         try {
             MetricsCatalog metrics = new MetricsCatalog();
             JvmMetrics.register(metrics);
@@ -67,12 +72,16 @@ public final class Daemon {
             server = UnixSocketServer.start(config.socket(),
                     table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
                     builder -> { });
+            adminServer = AdminServer.start(config.state().resolve(AdminServer.SOCKET_NAME),
+                    wiring.admin(images, ImageArchivePort.of(images.archives())).definition(RpcObserver.debugLog()),
+                    AdminServer.ROOT_UID);
             // Exec/Attach/PortForward URLs point here; until it listens those RPCs answer UNAVAILABLE.
             wiring.streaming().start(config.streaming());
             // After the gRPC server: a scrape that answers means the daemon is serving.
             MetricsHttpServer metricsServer = config.metrics().enabled()
                     ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
+                    + " and admin on unix://" + adminServer.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
             // Last, so that a daemon that could not bind its socket or metrics address leaves no shim host
             // behind. Not fatal: a host that cannot start now is started again at the first container.
@@ -82,8 +91,11 @@ public final class Daemon {
                 LOG.warning("the node's shim host did not start (" + e.getMessage() + "); the first container"
                         + " will start it");
             }
-            return new Daemon(config, dirs, wiring, server, metricsServer);
+            return new Daemon(config, dirs, wiring, server, adminServer, metricsServer);
         } catch (IOException | RuntimeException e) {
+            if (adminServer != null) {
+                stopQuietly(adminServer);
+            }
             if (server != null) {
                 stopQuietly(server);
             }
@@ -103,6 +115,14 @@ public final class Daemon {
         }
     }
 
+    private static void stopQuietly(AdminServer server) {
+        try {
+            server.stop(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops serving: in-flight RPCs get the configured grace period, then the root is released. */
     public void stop() throws IOException, InterruptedException {
         LOG.info("stopping: in-flight calls get up to " + config.shutdownGraceSeconds() + "s");
@@ -110,6 +130,7 @@ public final class Daemon {
             metricsServer.close();
         }
         wiring.closeEventStreams();
+        adminServer.stop(config.shutdownGraceSeconds());
         server.stop(config.shutdownGraceSeconds());
         // Closes the streaming server with the other components; open exec sessions end with it.
         wiring.close();
