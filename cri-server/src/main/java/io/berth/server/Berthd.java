@@ -4,9 +4,14 @@ import io.berth.linux.Posix;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigException;
 import io.berth.server.config.ConfigLoader;
+import io.berth.server.config.ConfigProblem;
+import io.berth.server.config.ConfigWriter;
+import io.berth.server.config.DefaultConfig;
 import io.berth.server.log.Logging;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,6 +44,9 @@ public final class Berthd {
         if (cli.version()) {
             out.println("berthd " + BuildInfo.version());
             return EXIT_OK;
+        }
+        if (cli.command() != CommandLine.Command.DAEMON) {
+            return runConfigCommand(cli, out, err);
         }
         BerthConfig config;
         try {
@@ -74,6 +82,37 @@ public final class Berthd {
             return EXIT_FAILURE;
         }
         return EXIT_OK;
+    }
+
+    /** berthd config default, check or dump: prints, and never starts the daemon. */
+    private static int runConfigCommand(CommandLine cli, PrintStream out, PrintStream err) {
+        try {
+            return switch (cli.command()) {
+                case CONFIG_DEFAULT -> {
+                    out.print(DefaultConfig.text());
+                    yield EXIT_OK;
+                }
+                case CONFIG_CHECK -> check(cli.file().orElseThrow(), out);
+                case CONFIG_DUMP -> {
+                    out.print(ConfigWriter.toToml(effectiveConfig(cli)));
+                    yield EXIT_OK;
+                }
+                case DAEMON -> throw new IllegalArgumentException("not a config command");
+            };
+        } catch (ConfigException e) {
+            err.println("berthd: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    private static int check(Path file, PrintStream out) {
+        List<ConfigProblem> problems = ConfigLoader.check(file);
+        problems.forEach(problem -> out.println(problem.format(file.toString())));
+        if (problems.isEmpty()) {
+            out.println(file + ": ok");
+            return EXIT_OK;
+        }
+        return EXIT_FAILURE;
     }
 
     static BerthConfig effectiveConfig(CommandLine cli) {

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CommandLineTest {
     @TempDir
@@ -33,6 +35,43 @@ class CommandLineTest {
                 .hasMessage("flag --root needs a value");
         assertThatThrownBy(() -> CommandLine.parse("--socket="))
                 .hasMessage("flag --socket needs a non-empty value");
+    }
+
+    @Test
+    void configSubcommandsComeFirstAndTakeTheirOwnArguments() throws Exception {
+        assertThat(CommandLine.parse("--root", "/r").command()).isEqualTo(CommandLine.Command.DAEMON);
+        assertThat(CommandLine.parse("config", "default").command()).isEqualTo(CommandLine.Command.CONFIG_DEFAULT);
+        CommandLine check = CommandLine.parse("config", "check", "conf/berth.toml");
+        assertThat(check.command()).isEqualTo(CommandLine.Command.CONFIG_CHECK);
+        assertThat(check.file()).contains(Path.of("conf/berth.toml"));
+        CommandLine dump = CommandLine.parse("config", "dump", "--config", "/etc/berth/config.toml", "--root=/r");
+        assertThat(dump.command()).isEqualTo(CommandLine.Command.CONFIG_DUMP);
+        assertThat(dump.config()).contains(Path.of("/etc/berth/config.toml"));
+        assertThat(dump.root()).contains(Path.of("/r"));
+        assertThat(CommandLine.parse("config", "--help").help()).isTrue();
+        assertThat(CommandLine.parse("config", "check", "--help").help()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "config                   | config needs a subcommand: default, check FILE or dump [flags] (see berthd --help)",
+        "config lint c.toml       | unknown config subcommand 'lint': use default, check FILE or dump [flags]",
+        "config --root /r dump    | unknown config subcommand '--root': use default, check FILE or dump [flags]",
+        "config default extra     | config default takes no arguments; config dump applies flags",
+        "config default --root /r | config default takes no arguments; config dump applies flags",
+        "config check             | config check takes one FILE, not 0 (berthd config check FILE)",
+        "config check a.toml b    | config check takes one FILE, not 2 (berthd config check FILE)",
+        "config check --root /r a | config check takes only a FILE, no flags",
+        "config check --bogus a   | unknown flag --bogus (see berthd --help)",
+        "config dump extra        | unexpected argument 'extra' (see berthd --help)",
+        "serve                    | unexpected argument 'serve' (see berthd --help)",
+        "--root /r config dump    | unexpected argument 'config': a subcommand comes first, as in berthd config dump"
+                + " --config FILE",
+    })
+    void badSubcommandsAndExtraArgumentsAreUsageErrors(String args, String message) {
+        assertThatThrownBy(() -> CommandLine.parse(args.split(" ")))
+                .isInstanceOf(CommandLine.UsageException.class)
+                .hasMessage(message);
     }
 
     @Test

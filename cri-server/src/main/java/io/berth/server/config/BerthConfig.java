@@ -1,6 +1,8 @@
 package io.berth.server.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,11 +42,16 @@ public record BerthConfig(
         Objects.requireNonNull(streaming);
         Objects.requireNonNull(shim);
         // Insertion order is the config file's order, which Status lists handlers in.
-        runtimes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimes));
-        if (!runtimes.containsKey(defaultRuntime)) {
-            throw new ConfigException("default_runtime '" + defaultRuntime + "' has no [runtimes."
-                    + defaultRuntime + "] section and is not a built-in handler");
+        runtimes = Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
+        checkDefaultRuntime(defaultRuntime, runtimes);
+    }
+
+    static String checkDefaultRuntime(String name, Map<String, RuntimeHandlerConfig> runtimes) {
+        if (!runtimes.containsKey(name)) {
+            throw new ConfigException("default_runtime '" + name + "' has no [runtimes." + name
+                    + "] section and is not a built-in handler");
         }
+        return name;
     }
 
     /** The handler used when a pod names none. */

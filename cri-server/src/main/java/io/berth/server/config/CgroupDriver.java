@@ -15,12 +15,12 @@ public enum CgroupDriver {
         return configName;
     }
 
-    static CgroupDriver parse(String value, String where) {
+    static CgroupDriver parse(String value) {
         for (CgroupDriver d : values()) {
             if (d.configName.equals(value)) {
                 return d;
             }
         }
-        throw new ConfigException(where + ": cgroup_driver '" + value + "' is not one of cgroupfs, systemd");
+        throw new ConfigException("cgroup_driver '" + value + "' is not one of cgroupfs, systemd");
     }
 }

@@ -2,11 +2,13 @@ package io.berth.server.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The shape of config.toml as written by an operator: every field optional (null = use the default).
- * Jackson binds it strictly, so a misspelt key is an error with its line rather than a silent default.
+ * {@link ConfigSchema} reads these fields as the keys a file may hold, so a misspelt key is an error with its
+ * line rather than a silent default, and a field added here is a key everywhere at once.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 final class ConfigFile {
@@ -39,7 +41,7 @@ final class ConfigFile {
         public Integer mtu;
         public Boolean allowEgress;
         public String cniConfDir;
-        public java.util.List<String> cniBinDirs;
+        public List<String> cniBinDirs;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -9,9 +9,10 @@ public final class LogLevels {
 
     private LogLevels() {}
 
-    static String check(String level, String where) {
+    /** The level if it is one berthd knows; name is the key or flag that gave it, for the message. */
+    static String check(String level, String name) {
         if (!NAMES.contains(level)) {
-            throw new ConfigException(where + ": log level '" + level + "' is not one of " + String.join(", ", NAMES));
+            throw new ConfigException(name + " '" + level + "' is not one of " + String.join(", ", NAMES));
         }
         return level;
     }

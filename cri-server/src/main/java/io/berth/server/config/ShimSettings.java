@@ -15,12 +15,22 @@ public record ShimSettings(String group, long memoryLimitBytes) {
     public static final ShimSettings DEFAULT = new ShimSettings("node", DEFAULT_MEMORY_LIMIT);
 
     public ShimSettings {
-        group = group.toLowerCase(Locale.ROOT);
-        if (!group.equals("node") && !group.equals("pod") && !group.equals("container")) {
+        group = checkGroup(group);
+        checkMemoryLimit(memoryLimitBytes);
+    }
+
+    static String checkGroup(String group) {
+        String lower = group.toLowerCase(Locale.ROOT);
+        if (!lower.equals("node") && !lower.equals("pod") && !lower.equals("container")) {
             throw new ConfigException("shim.group must be node, pod or container, not '" + group + "'");
         }
-        if (memoryLimitBytes < 0) {
-            throw new ConfigException("shim.memory_limit_bytes must not be negative");
+        return lower;
+    }
+
+    static long checkMemoryLimit(long bytes) {
+        if (bytes < 0) {
+            throw new ConfigException("shim.memory_limit_bytes must be 0 (no limit) or more, not " + bytes);
         }
+        return bytes;
     }
 }

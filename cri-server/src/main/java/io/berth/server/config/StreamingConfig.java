@@ -33,21 +33,51 @@ public record StreamingConfig(String address, int port, Path tlsCertFile, Path t
         Objects.requireNonNull(idleTimeout);
         Objects.requireNonNull(streamCreationTimeout);
         Objects.requireNonNull(tokenTtl);
-        if (port < 0 || port > 65535) {
-            throw new ConfigException("streaming.port must be between 0 and 65535, not " + port);
-        }
+        checkAddress(address);
+        checkPort(port);
         if ((tlsCertFile == null) != (tlsKeyFile == null)) {
             throw new ConfigException("streaming.tls_cert_file and streaming.tls_key_file must be set together");
         }
-        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        checkIdleTimeout(idleTimeout);
+        checkStreamCreationTimeout(streamCreationTimeout);
+        checkTokenTtl(tokenTtl);
+    }
+
+    /** An IP literal, never a host name, so that binding never waits on DNS. */
+    static String checkAddress(String address) {
+        if (!IpLiterals.isLiteral(address)) {
+            throw new ConfigException("streaming.address must be an IP address, not '" + address + "'");
+        }
+        return address;
+    }
+
+    static int checkPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("streaming.port must be between 0 and 65535, not " + port);
+        }
+        return port;
+    }
+
+    static Duration checkIdleTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException("streaming.idle_timeout_seconds must be positive");
         }
-        if (streamCreationTimeout.isNegative() || streamCreationTimeout.isZero()) {
+        return timeout;
+    }
+
+    static Duration checkStreamCreationTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigException("streaming.stream_creation_timeout_seconds must be positive");
         }
-        if (tokenTtl.isNegative() || tokenTtl.isZero() || tokenTtl.compareTo(MAX_TOKEN_TTL) > 0) {
-            throw new ConfigException("streaming.token_ttl_seconds must be between 1 and " + MAX_TOKEN_TTL.toSeconds());
+        return timeout;
+    }
+
+    static Duration checkTokenTtl(Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TOKEN_TTL) > 0) {
+            throw new ConfigException("streaming.token_ttl_seconds must be between 1 and " + MAX_TOKEN_TTL.toSeconds()
+                    + ", not " + ttl.toSeconds());
         }
+        return ttl;
     }
 
     public static StreamingConfig defaults() {

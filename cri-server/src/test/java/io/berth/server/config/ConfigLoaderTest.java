@@ -84,9 +84,9 @@ class ConfigLoaderTest {
     @Test
     void badValuesAreRefusedWithTheirKey() {
         assertThatThrownBy(() -> ConfigLoader.parse("cgroup_driver = \"cgroupv3\"", "c.toml"))
-                .hasMessage("config c.toml: cgroup_driver 'cgroupv3' is not one of cgroupfs, systemd");
+                .hasMessage("config c.toml line 1: cgroup_driver 'cgroupv3' is not one of cgroupfs, systemd");
         assertThatThrownBy(() -> ConfigLoader.parse("log_level = \"loud\"", "c.toml"))
-                .hasMessageContaining("log level 'loud' is not one of debug, info, warn, error");
+                .hasMessageContaining("log_level 'loud' is not one of debug, info, warn, error");
         assertThatThrownBy(() -> ConfigLoader.parse("root = \"relative/dir\"", "c.toml"))
                 .hasMessageContaining("root must be an absolute path");
         assertThatThrownBy(() -> ConfigLoader.parse("shutdown_grace_seconds = -1", "c.toml"))
@@ -175,10 +175,10 @@ class ConfigLoaderTest {
     void rangesTooSmallForAPodAreRefusedNamingTheKey() {
         assertThatThrownBy(() -> ConfigLoader.parse("[network]\nsubnet = \"10.1.2.0/31\"", "n.toml"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("config n.toml: network.subnet 10.1.2.0/31 is too small");
+                .hasMessageStartingWith("config n.toml line 2: network.subnet 10.1.2.0/31 is too small");
         assertThatThrownBy(() -> ConfigLoader.parse("[network]\nipv6_subnet = \"fd00::/127\"", "n.toml"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("config n.toml: network.ipv6_subnet fd00::/127 is too small");
+                .hasMessageStartingWith("config n.toml line 2: network.ipv6_subnet fd00::/127 is too small");
         assertThat(ConfigLoader.parse("[network]\nsubnet = \"10.1.2.0/30\"\nipv6_subnet = \"fd00::/126\"", "n.toml")
                 .network().subnet()).isEqualTo("10.1.2.0/30");
     }

@@ -42,7 +42,8 @@ class MetricsConfigTest {
     @Test
     void badAddressesSayWhatIsWrong() {
         assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"9180\"\n", "c.toml"))
-                .isInstanceOf(ConfigException.class).hasMessage("config c.toml: metrics.address must be host:port, not '9180'");
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config c.toml line 2: metrics.address must be host:port, not '9180'");
         assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"127.0.0.1:0\"\n", "c.toml"))
                 .hasMessageContaining("port must be 1-65535, not 0");
         assertThatThrownBy(() -> ConfigLoader.parse("[metrics]\naddress = \"127.0.0.1:http\"\n", "c.toml"))
