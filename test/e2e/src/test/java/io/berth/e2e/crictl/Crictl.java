@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * that /etc/crictl.yaml is neither read nor written. {@link #run} runs a command to completion; {@link #start} runs
  * one in the background (logs -f, port-forward, interactive exec and attach) with its output readable as it comes.
  */
-final class Crictl {
+public final class Crictl {
     /** What one command may take on a busy 2-core machine (a container start is a shim JVM plus runc). */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
@@ -35,7 +35,7 @@ final class Crictl {
     }
 
     /** Writes {@code dir/crictl.yaml} for the runtime and image service on {@code socket}. */
-    static Crictl forSocket(Path socket, Path dir) {
+    public static Crictl forSocket(Path socket, Path dir) {
         String endpoint = "unix://" + socket;
         try {
             Path config = Files.writeString(dir.resolve("crictl.yaml"), "runtime-endpoint: " + endpoint + "\n"
@@ -60,12 +60,12 @@ final class Crictl {
     }
 
     /** Runs {@code crictl <args>} with an empty stdin; whatever the exit code. */
-    CommandResult run(String... args) {
+    public CommandResult run(String... args) {
         return run(command(args), new byte[0]);
     }
 
     /** Runs {@code crictl <args>} and asserts it succeeded. */
-    CommandResult ok(String... args) {
+    public CommandResult ok(String... args) {
         CommandResult result = run(args);
         assertThat(result.exitCode()).as("%s", result).isZero();
         return result;

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 
 /** "Ready" for a CRI runtime means what it means to kubelet: the socket exists and a Version call succeeds. */
-final class CriReadiness {
+public final class CriReadiness {
 
     private CriReadiness() {
     }
@@ -21,7 +21,7 @@ final class CriReadiness {
      * Waits until {@code process} serves CRI on {@code socket} and returns a client for it. Fails at once if the
      * process exits first; either failure carries the process's log, since startup may fail before any test runs.
      */
-    static CriClient awaitServing(String what, LoggedProcess process, Path socket, Duration timeout) {
+    public static CriClient awaitServing(String what, LoggedProcess process, Path socket, Duration timeout) {
         awaitOrExplain(what + " to create " + socket, process, timeout, () -> Files.exists(socket));
         CriClient client = CriClient.connect(socket);
         try {
