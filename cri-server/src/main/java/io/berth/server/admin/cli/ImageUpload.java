@@ -4,15 +4,13 @@ import com.google.protobuf.ByteString;
 import io.berth.admin.v1.AdminGrpc;
 import io.berth.admin.v1.ImportChunk;
 import io.berth.admin.v1.ImportReply;
-import io.berth.server.admin.ImportSpool;
+import io.berth.server.admin.ChunkedCallStream;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -21,12 +19,9 @@ import java.util.concurrent.ExecutionException;
  * when gRPC's flow control lets it (berthd writes them to disk as they come), so berthctl never holds more
  * than a chunk of even a huge archive. berthd's refusal stops the upload at the next chunk.
  */
-final class ImageUpload extends OutputStream implements ClientResponseObserver<ImportChunk, ImportReply> {
-    private final byte[] chunk = new byte[ImportSpool.MAX_CHUNK_BYTES];
-    private final Object readiness = new Object();
+final class ImageUpload extends ChunkedCallStream implements ClientResponseObserver<ImportChunk, ImportReply> {
     private final CompletableFuture<ImportReply> reply = new CompletableFuture<>();
     private ClientCallStreamObserver<ImportChunk> call;
-    private int filled;
 
     private ImageUpload() {}
 
@@ -36,7 +31,7 @@ final class ImageUpload extends OutputStream implements ClientResponseObserver<I
         admin.importImage(upload);
         try {
             source.bytes().writeTo(upload);
-            upload.flushChunk();
+            upload.sendChunk();
         } catch (IOException | RuntimeException e) {
             if (upload.reply.isCompletedExceptionally()) {
                 return upload.answer(); // berthd refused the archive: its status says why
@@ -71,50 +66,23 @@ final class ImageUpload extends OutputStream implements ClientResponseObserver<I
     }
 
     @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
+    protected boolean isReady() {
+        return call.isReady();
     }
 
     @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, bytes.length);
-        while (length > 0) {
-            int n = Math.min(length, chunk.length - filled);
-            System.arraycopy(bytes, offset, chunk, filled, n);
-            filled += n;
-            offset += n;
-            length -= n;
-            if (filled == chunk.length) {
-                flushChunk();
-            }
-        }
+    protected boolean ended() {
+        return reply.isDone();
     }
 
-    private void flushChunk() throws IOException {
-        if (filled == 0) {
-            return;
-        }
-        synchronized (readiness) {
-            while (!call.isReady() && !reply.isDone()) {
-                try {
-                    readiness.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while berthd was not reading");
-                }
-            }
-        }
-        if (reply.isDone()) {
-            throw new IOException("berthd ended the import");
-        }
-        call.onNext(ImportChunk.newBuilder().setData(ByteString.copyFrom(chunk, 0, filled)).build());
-        filled = 0;
+    @Override
+    protected void send(ByteString data) {
+        call.onNext(ImportChunk.newBuilder().setData(data).build());
     }
 
-    private void wake() {
-        synchronized (readiness) {
-            readiness.notifyAll();
-        }
+    @Override
+    protected String what() {
+        return "ImportImage";
     }
 
     private ImportReply answer() throws IOException {
@@ -130,5 +98,10 @@ final class ImageUpload extends OutputStream implements ClientResponseObserver<I
             }
             throw Status.fromThrowable(e.getCause()).asRuntimeException();
         }
+    }
+
+    @Override
+    protected String endedReason() {
+        return "berthd ended the import";
     }
 }
