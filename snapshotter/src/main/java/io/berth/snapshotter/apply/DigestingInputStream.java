@@ -54,14 +54,6 @@ final class DigestingInputStream extends FilterInputStream {
         return false;
     }
 
-    /** Reads to the end, so that the digest covers the whole stream. */
-    void drain() throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        while (read(buf, 0, buf.length) >= 0) {
-            // hashing happens in read
-        }
-    }
-
     long count() {
         return count;
     }

@@ -3,9 +3,12 @@ package io.berth.snapshotter.apply;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.MountedView;
+import io.berth.snapshotter.tar.TarLimitException;
+import io.berth.snapshotter.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -82,14 +85,16 @@ public final class LayerApplier {
                     + declared.name().toLowerCase() + " but the content is " + compression.name().toLowerCase());
         }
         try (InputStream decompressed = compression.decompress(buffered)) {
-            DigestingInputStream uncompressed = new DigestingInputStream(
-                    new CappedInputStream(decompressed, limits.maxUncompressedBytes()));
-            new LayerExtractor(root, limits).extract(new TarReader(uncompressed, limits));
+            DigestingInputStream uncompressed = new DigestingInputStream(decompressed);
+            TarReader tar = new TarReader(uncompressed, limits.tarLimits());
+            new LayerExtractor(root, limits).extract(tar);
             // The diffID covers the whole tar, end-of-archive blocks and any padding after them included.
-            uncompressed.drain();
-            buffered.transferTo(java.io.OutputStream.nullOutputStream());
+            tar.finish();
+            buffered.transferTo(OutputStream.nullOutputStream());
             return new AppliedLayer(uncompressed.digest(), uncompressed.count(), compressed.digest(),
                     compressed.count(), compression);
+        } catch (TarLimitException e) {
+            throw LayerLimits.exceeded(e);
         }
     }
 }

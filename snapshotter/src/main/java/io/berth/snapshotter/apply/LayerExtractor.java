@@ -4,6 +4,8 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileCalls;
 import io.berth.linux.TreeDeleter;
+import io.berth.snapshotter.tar.TarHeader;
+import io.berth.snapshotter.tar.TarReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;

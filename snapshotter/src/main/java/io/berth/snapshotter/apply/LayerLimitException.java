@@ -16,6 +16,12 @@ public class LayerLimitException extends InvalidArgumentException {
         this.bound = bound;
     }
 
+    /** @param cause the reader's own refusal, which this names the setting of */
+    public LayerLimitException(String bound, long limit, String what, Throwable cause) {
+        super("layer exceeds image." + bound + " = " + limit + ": " + what, cause);
+        this.bound = bound;
+    }
+
     /** The config key of the bound, one of the names in {@link LayerLimits}. */
     public String bound() {
         return bound;

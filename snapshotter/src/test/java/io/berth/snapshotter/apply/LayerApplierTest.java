@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.FileCalls;
+import io.berth.snapshotter.tar.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -7,6 +7,7 @@ import io.berth.linux.MountTable;
 import io.berth.linux.Posix;
 import io.berth.snapshotter.MountedView;
 import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.tar.TarBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -9,6 +9,7 @@ import io.berth.snapshotter.NativeSnapshotter;
 import io.berth.snapshotter.OverlaySnapshotter;
 import io.berth.snapshotter.SnapshotInfo;
 import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.tar.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,16 +79,6 @@ class LayerLimitsTest {
         }
         assertThatThrownBy(() -> apply(layer.file("f", "x"), LayerLimits.DEFAULTS))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("at most 1048576 bytes accepted per entry");
-    }
-
-    @Test
-    void globalRecordsStayHeldAndSoCountForEveryLaterEntry() {
-        TarBuilder layer = new TarBuilder();
-        for (int i = 0; i < 3; i++) {
-            layer.pax(TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER, "g", "comment" + i, bytes(400_000)).file("f" + i, "x");
-        }
-        assertThatThrownBy(() -> apply(layer, LayerLimits.DEFAULTS))
-                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("global ones included");
     }
 
     @Test

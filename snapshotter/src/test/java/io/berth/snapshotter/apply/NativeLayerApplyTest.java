@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.NativeSnapshotter;
 import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.tar.TarBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;

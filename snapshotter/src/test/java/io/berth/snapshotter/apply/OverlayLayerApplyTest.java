@@ -6,6 +6,7 @@ import io.berth.linux.FileCalls;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.OverlaySnapshotter;
 import io.berth.snapshotter.Snapshotter;
+import io.berth.snapshotter.tar.TarBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

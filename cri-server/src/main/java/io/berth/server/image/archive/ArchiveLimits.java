@@ -1,5 +1,7 @@
 package io.berth.server.image.archive;
 
+import io.berth.snapshotter.tar.TarLimits;
+
 /**
  * Bounds on what one image archive may make berthd read, hold or write, so that a small hostile file (a
  * gzip bomb, a tar of a million names, a manifest.json of a billion tags) fails early with a clear error
@@ -26,6 +28,11 @@ public record ArchiveLimits(int maxEntries, int maxImages, int maxLayers, long m
     /** Four of the largest layers a pull accepts (64 GiB each, uncompressed). */
     public static final long DEFAULT_MAX_ARCHIVE_BYTES = 256L << 30;
 
+    /** PAX and long-name records carry a name or two; more for one member is not a real archive's. */
+    static final int MAX_MEMBER_META_BYTES = 64 * 1024;
+    /** GNU tar pads an archive to 10 KiB; more than this after the end marker is not padding. */
+    static final long MAX_TRAILER_BYTES = 1 << 20;
+
     public ArchiveLimits {
         if (maxEntries < 1 || maxImages < 1 || maxLayers < 1 || maxDocumentBytes < 1 || maxNameBytes < 1
                 || maxArchiveBytes < 1) {
@@ -40,5 +47,10 @@ public record ArchiveLimits(int maxEntries, int maxImages, int maxLayers, long m
     public static ArchiveLimits defaults(long maxDocumentBytes) {
         return new ArchiveLimits(DEFAULT_MAX_ENTRIES, DEFAULT_MAX_IMAGES, DEFAULT_MAX_LAYERS, maxDocumentBytes,
                 DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_ARCHIVE_BYTES);
+    }
+
+    /** The tar reader's bounds: header records are bounded per member, and in total only with the archive. */
+    TarLimits tarLimits() {
+        return new TarLimits(maxArchiveBytes, MAX_TRAILER_BYTES, MAX_MEMBER_META_BYTES, maxArchiveBytes, maxNameBytes);
     }
 }

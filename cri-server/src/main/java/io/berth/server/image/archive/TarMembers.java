@@ -5,6 +5,8 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.validate.Require;
 import io.berth.server.image.content.BlobInfo;
 import io.berth.server.image.content.Digest;
+import io.berth.snapshotter.tar.TarHeader;
+import io.berth.snapshotter.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,15 +68,17 @@ final class TarMembers implements ArchiveMembers {
     static TarMembers read(Path source, Path staging, LeasedIngest ingest, ArchiveLimits limits) {
         TarMembers tar = new TarMembers(staging, ingest, limits);
         try (InputStream file = Files.newInputStream(source)) {
-            ArchiveTarReader reader = new ArchiveTarReader(decompressed(new BufferedInputStream(file, 64 * 1024)),
-                    limits);
+            TarReader reader = new TarReader(decompressed(new BufferedInputStream(file, 64 * 1024)),
+                    limits.tarLimits());
             tar.readAll(reader);
             reader.finish();
             return tar;
         } catch (IOException e) {
             tar.close();
+            // The JDK's gzip reader ends a cut-short stream with an EOFException that has no message.
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new InvalidArgumentException("it cannot be read as a tar archive, it is truncated or corrupt: "
-                    + e.getMessage(), e);
+                    + why, e);
         } catch (RuntimeException | Error e) {
             tar.close();
             throw e;
@@ -97,9 +101,9 @@ final class TarMembers implements ArchiveMembers {
         return in;
     }
 
-    private void readAll(ArchiveTarReader reader) throws IOException {
+    private void readAll(TarReader reader) throws IOException {
         int entries = 0;
-        for (ArchiveTarReader.Entry entry; (entry = reader.next()) != null; ) {
+        for (TarHeader entry; (entry = reader.next()) != null; ) {
             if (++entries > limits.maxEntries()) {
                 throw new InvalidArgumentException("it has more than " + limits.maxEntries() + " members");
             }

@@ -143,8 +143,13 @@ class HostileArchivesTest {
                         "member 'index.json' appears twice"),
                 Arguments.of("a device node", tar(evilLayout().special("dev/console", '3')),
                         "member 'dev/console' is of tar type '3'; image archives hold only files, directories and"),
+                Arguments.of("a sparse file", tar(evilLayout().special("sparse", 'S')),
+                        "is a sparse file, which image layers and archives never hold"),
+                Arguments.of("two archives joined together", bytes(joined(plain,
+                        new TestArchive().file("zeros", new byte[2 << 20]).tar())),
+                        "more than 1048576 bytes follow the end of the tar archive"),
                 Arguments.of("a gzip archive cut short at its end",
-                        bytes(Arrays.copyOf(gzipped, gzipped.length - 6)), "truncated or corrupt"),
+                        bytes(Arrays.copyOf(gzipped, gzipped.length - 6)), "truncated or corrupt: EOFException"),
                 Arguments.of("a tar cut short inside a blob",
                         bytes(Arrays.copyOf(plain, plain.length / 2)), "truncated or corrupt"),
                 Arguments.of("an index.json above the document bound", tar(evilLayout().text("index.json", bigIndex)),
@@ -172,7 +177,7 @@ class HostileArchivesTest {
                                                 lyingConfig.manifest.length, null, null)))),
                         "index.json manifests[1] layer 2/2 (" + APP.digest() + "): layer content does not match"),
                 Arguments.of("not an archive at all", bytes("not a tar, not gzip ".repeat(100).getBytes(UTF_8)),
-                        "not a tar archive, or a corrupt one: bad header checksum at offset 0"),
+                        "not a valid tar archive, or a corrupt one: bad header checksum at offset 0"),
                 Arguments.of("a zstd-compressed archive", bytes(new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0}),
                         "it is compressed with zstd"),
                 Arguments.of("neither layout nor docker save", tar(new TestArchive().text("hello.txt", "hi")),
@@ -221,7 +226,7 @@ class HostileArchivesTest {
                 Arguments.of("too long a member name", tar(evilLayout().text("x".repeat(200), "")),
                         "is longer than 100 bytes"),
                 Arguments.of("a gzip bomb", bytes(new TestArchive().file("zeros", zeros).tarGz()),
-                        "the archive holds more than 1048576 bytes (uncompressed)"));
+                        "the tar holds more than 1048576 bytes (uncompressed)"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -267,6 +272,12 @@ class HostileArchivesTest {
         try (var files = Files.list(directory)) {
             return files.map(Path::toString).sorted().toList();
         }
+    }
+
+    private static byte[] joined(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     /** One docker manifest.json entry. */

@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.snapshotter.tar.TarHeader;
+import io.berth.snapshotter.tar.TarReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What {@link TarWriter} writes, read back by commons-compress and by the archive reader. */
+/** What {@link TarWriter} writes, read back by commons-compress and by berth's tar reader. */
 class TarWriterTest {
     @TempDir
     Path dir;
@@ -75,10 +77,9 @@ class TarWriterTest {
     void theArchiveReaderReadsWhatItWrites() throws IOException {
         String longName = "blobs/sha512/" + "ab".repeat(64);
         byte[] tar = write(Map.of(longName, "x"));
-        ArchiveTarReader reader = new ArchiveTarReader(new ByteArrayInputStream(tar),
-                ArchiveLimits.defaults(1 << 20));
+        TarReader reader = new TarReader(new ByteArrayInputStream(tar), ArchiveLimits.defaults(1 << 20).tarLimits());
 
-        ArchiveTarReader.Entry entry = reader.next();
+        TarHeader entry = reader.next();
 
         assertThat(entry.name()).isEqualTo(longName);
         assertThat(entry.isRegular()).isTrue();
