@@ -2,74 +2,46 @@ package io.berth.server;
 
 import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
-import io.berth.cri.v1.VersionRequest;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.server.admin.AdminService;
-import io.berth.server.admin.AdminVersionRpc;
-import io.berth.server.admin.DebugDumpRpc;
-import io.berth.server.admin.DiskReport;
-import io.berth.server.admin.ExportImageRpc;
-import io.berth.server.admin.HealthRpc;
-import io.berth.server.admin.ImageArchivePort;
-import io.berth.server.admin.ImportImageRpc;
-import io.berth.server.admin.ImportSpool;
-import io.berth.server.admin.LiveShimHosts;
-import io.berth.server.admin.SnapshotDirs;
 import io.berth.server.config.BerthConfig;
+import io.berth.server.container.ContainerCheckpointer;
+import io.berth.server.container.ContainerCleaner;
 import io.berth.server.container.ContainerControl;
-import io.berth.server.container.ContainerService;
+import io.berth.server.container.ContainerCreator;
+import io.berth.server.container.ContainerExits;
+import io.berth.server.container.ContainerRecovery;
+import io.berth.server.container.ContainerStore;
 import io.berth.server.container.ContainerStreams;
 import io.berth.server.container.ImageLookup;
+import io.berth.server.container.LiveResources;
+import io.berth.server.container.PodFacts;
+import io.berth.server.container.PodInfra;
+import io.berth.server.container.ShimHostCgroup;
+import io.berth.server.container.ShimRegistry;
 import io.berth.server.container.spec.HostFacts;
+import io.berth.server.container.spec.ImageVolumes;
+import io.berth.server.container.spec.PosixHostFilesystem;
+import io.berth.server.container.spec.ResourcesMapper;
+import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.events.ContainerEventBus;
 import io.berth.server.events.ContainerEventPublisher;
-import io.berth.server.exec.ExecSync;
+import io.berth.server.grpc.RpcObserver;
 import io.berth.server.grpc.RpcTable;
-import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageSystem;
-import io.berth.server.image.store.Image;
+import io.berth.server.image.StoreImageLookup;
+import io.berth.server.image.pull.PullObserver;
+import io.berth.server.image.reclaim.ImageUsers;
 import io.berth.server.metrics.DaemonMetrics;
+import io.berth.server.metrics.JvmMetrics;
+import io.berth.server.metrics.MetricsCatalog;
+import io.berth.server.metrics.RpcMetrics;
 import io.berth.server.network.NetworkPlugins;
 import io.berth.server.network.NetworkStartup;
 import io.berth.server.network.PluginPodNetwork;
-import io.berth.server.rpc.AttachRpc;
-import io.berth.server.rpc.CheckpointContainerRpc;
-import io.berth.server.rpc.ContainerStatsRpc;
-import io.berth.server.rpc.ContainerStatusRpc;
-import io.berth.server.rpc.CreateContainerRpc;
-import io.berth.server.rpc.ExecRpc;
-import io.berth.server.rpc.ExecSyncRpc;
-import io.berth.server.rpc.GetContainerEventsRpc;
-import io.berth.server.rpc.ImageFsInfoRpc;
-import io.berth.server.rpc.ImageStatusRpc;
-import io.berth.server.rpc.ListContainerStatsRpc;
-import io.berth.server.rpc.ListContainersRpc;
-import io.berth.server.rpc.ListImagesRpc;
-import io.berth.server.rpc.ListMetricDescriptorsRpc;
-import io.berth.server.rpc.ListPodSandboxMetricsRpc;
-import io.berth.server.rpc.ListPodSandboxRpc;
-import io.berth.server.rpc.ListPodSandboxStatsRpc;
-import io.berth.server.rpc.PodSandboxStatsRpc;
-import io.berth.server.rpc.PodSandboxStatusRpc;
-import io.berth.server.rpc.PortForwardRpc;
-import io.berth.server.rpc.PullImageRpc;
-import io.berth.server.rpc.RemoveContainerRpc;
-import io.berth.server.rpc.RemoveImageRpc;
-import io.berth.server.rpc.RemovePodSandboxRpc;
-import io.berth.server.rpc.ReopenContainerLogRpc;
-import io.berth.server.rpc.RunPodSandboxRpc;
-import io.berth.server.rpc.RuntimeConfigRpc;
-import io.berth.server.rpc.StartContainerRpc;
-import io.berth.server.rpc.StatusRpc;
-import io.berth.server.rpc.StopContainerRpc;
-import io.berth.server.rpc.StopPodSandboxRpc;
-import io.berth.server.rpc.UpdateContainerResourcesRpc;
-import io.berth.server.rpc.UpdateRuntimeConfigRpc;
-import io.berth.server.rpc.VersionRpc;
 import io.berth.server.runtime.HandlerFeatures;
 import io.berth.server.runtime.HostProbe;
 import io.berth.server.runtime.PodCidr;
-import io.berth.server.runtime.RuntimeReadiness;
 import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
@@ -77,162 +49,211 @@ import io.berth.server.sandbox.SandboxTeardown;
 import io.berth.server.stats.HostCgroups;
 import io.berth.server.stats.NetnsInterfaces;
 import io.berth.server.stats.StatsService;
-import io.berth.server.streaming.StreamBackend;
 import io.berth.server.streaming.StreamingEndpoint;
-import io.berth.shim.HostBuild;
+import io.berth.shim.client.LaunchOptions;
+import io.berth.shim.client.ShimClient;
+import io.berth.shim.client.ShimGrouping;
+import io.berth.shim.client.ShimHosts;
 import io.berth.snapshotter.Snapshotter;
+import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The composition root: every collaborator of the CRI services is built here once, recovered from disk,
- * and bound to its RPC. Tests build it with their own snapshotter and images, so they run the same wiring
- * as berthd. Closing it stops what it started (not the containers: shims outlive berthd).
+ * The composition root: every part of berthd is built here once, in the order written in the constructor, then
+ * brought in line with the host by {@link #recover}, then bound to its RPC ({@link CriRpcs}). Nothing is
+ * completed after it is built. Each store cleans its own debris when it opens, since that needs nothing else;
+ * what needs several parts to agree is the recovery. Tests build the same wiring over images of their own.
+ * Closing it stops what it started, in reverse order (not the containers: shims outlive berthd).
  */
 public final class CriWiring implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CriWiring.class.getName());
+    /** The pod init's root is one static binary; it never mounts an image. */
+    private static final ImageVolumes NO_IMAGE_VOLUMES = (image, subPath) -> {
+        throw new IllegalStateException("the pod init mounts no image volumes");
+    };
 
-    private final BerthConfig config;
-    private final Clock clock;
-    private final PodCidr podCidr = new PodCidr();
-    private final SandboxStore sandboxes;
-    private final ContainerService containers;
-    private final PluginPodNetwork network;
-    private final SandboxTeardown sandboxTeardown;
-    private final StreamingEndpoint streaming;
-    private final StreamBackend streams;
-    private final ContainerEventBus events = new ContainerEventBus();
-    private final StatsService stats;
-    private final HandlerFeatures handlers;
     private final List<AutoCloseable> owned = new ArrayList<>();
+    private final BerthConfig config;
+    private final MetricsCatalog metrics;
+    private final ShimHosts hosts;
+    private final ContainerEventBus events;
+    private final StreamingEndpoint streaming;
+    private final CriRpcs rpcs;
+    private final Optional<AdminService> admin;
 
-    public CriWiring(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images,
-            DaemonMetrics metrics) throws IOException {
-        this.config = config;
-        this.clock = clock;
-        handlers = HandlerFeatures.probe(config);
-        HostFacts host = HostProbe.detect(config, handlers.recursiveReadOnly(""));
-        sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-        containers = new ContainerService(config, sandboxes, images, snapshotter, host, clock, metrics::shimStarted);
-        owned.add(containers);
-        owned.add(events::close);
-        containers.store().onChange(new ContainerEventPublisher(events, containers.store(), sandboxes, clock));
-        SandboxRecovery.reconcile(sandboxes, containers.infra());
-        containers.recover();
-        NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
-        // Rebuilds the plugin's host state and releases networks no sandbox owns (a set-up cut short by a crash).
-        // A failure is not fatal: it is retried in the background, and Status says why pods get no network.
-        network = new PluginPodNetwork(plugin, own(NetworkStartup.begin(plugin, this::attachedPods)));
-        SandboxRecovery.removeOrphans(config.state(), sandboxes, containers.infra());
-        sandboxTeardown = new SandboxTeardown(sandboxes, network, containers.control(), containers.infra());
-        streaming = own(new StreamingEndpoint());
-        streams = new ContainerStreams(containers.store(), sandboxes, containers.shims());
-        streaming.useBackend(streams);
-        // The snapshotter root is what ImageFsInfo reports as the container filesystem (see ImageSystem).
-        stats = own(new StatsService(containers.store(), sandboxes, snapshotter, config.root().resolve("snapshots"),
-                HostCgroups.detect(), new NetnsInterfaces(), host.cgroupDriver(), clock))
-                .startHousekeeping(StatsService.LAYER_REFRESH);
-        metrics.countSandboxes(() -> sandboxes.list().size());
-        metrics.countContainers(() -> containers.store().list().size());
-        metrics.countShims(() -> containers.shims().size());
+    /** Opens the image side, given which images containers use (image removal reports them). */
+    @FunctionalInterface
+    private interface ImageSource {
+        Images open(ImageUsers users, PullObserver pulls) throws IOException;
     }
 
-    /** Every RPC berth implements, bound to its collaborators. Unbound RPCs answer UNIMPLEMENTED. */
-    public RpcTable bind(RpcTable table) {
-        ContainerControl control = containers.control();
-        return table
-                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
-                .unary(RuntimeServiceGrpc.getStatusMethod(), statusRpc())
-                .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
-                .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
-                .unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(
-                        new SandboxCreator(config, sandboxes, network, containers.infra(), clock)))
-                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(sandboxTeardown))
-                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(sandboxTeardown))
-                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(sandboxes,
-                        containers.store(), clock))
-                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(sandboxes))
-                .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new CreateContainerRpc(containers.creator()))
-                .unary(RuntimeServiceGrpc.getStartContainerMethod(), new StartContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getStopContainerMethod(), new StopContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getRemoveContainerMethod(), new RemoveContainerRpc(control))
-                .unary(RuntimeServiceGrpc.getContainerStatusMethod(), new ContainerStatusRpc(containers.store()))
-                .unary(RuntimeServiceGrpc.getListContainersMethod(), new ListContainersRpc(containers.store()))
-                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ReopenContainerLogRpc(control))
-                .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(control, containers.liveResources()))
-                .unary(RuntimeServiceGrpc.getCheckpointContainerMethod(),
-                        new CheckpointContainerRpc(containers.checkpointer()))
-                .unary(RuntimeServiceGrpc.getExecSyncMethod(), new ExecSyncRpc(
-                        new ExecSync(containers.store(), containers.shims(), ExecSync.DEFAULT_OUTPUT_CAP)))
-                .unary(RuntimeServiceGrpc.getExecMethod(), new ExecRpc(streams, streaming))
-                .unary(RuntimeServiceGrpc.getAttachMethod(), new AttachRpc(streams, streaming))
-                .unary(RuntimeServiceGrpc.getPortForwardMethod(), new PortForwardRpc(streams, streaming))
-                .serverStream(RuntimeServiceGrpc.getGetContainerEventsMethod(), new GetContainerEventsRpc(events))
-                .unary(RuntimeServiceGrpc.getContainerStatsMethod(), new ContainerStatsRpc(stats))
-                .unary(RuntimeServiceGrpc.getListContainerStatsMethod(), new ListContainerStatsRpc(stats))
-                .unary(RuntimeServiceGrpc.getPodSandboxStatsMethod(), new PodSandboxStatsRpc(stats))
-                .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), new ListPodSandboxStatsRpc(stats))
-                .unary(RuntimeServiceGrpc.getListMetricDescriptorsMethod(), new ListMetricDescriptorsRpc(stats))
-                .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), new ListPodSandboxMetricsRpc(stats));
-    }
+    /** What the container side takes from the image side; {@code system} is empty when a test brings its own. */
+    private record Images(Snapshotter snapshotter, ImageLookup lookup, Optional<ImageSystem> system) {}
 
-    private StatusRpc statusRpc() {
-        return new StatusRpc(config, new RuntimeReadiness(config), network, podCidr, handlers);
+    /** berthd's wiring: its image system over the configured root serves ImageService and the admin socket. */
+    public static CriWiring open(BerthConfig config, Clock clock) throws IOException {
+        return new CriWiring(config, clock, (users, pulls) -> {
+            ImageSystem system = ImageSystem.open(config, users, clock, pulls);
+            return new Images(system.snapshotter(), new StoreImageLookup(system.store()), Optional.of(system));
+        });
     }
 
     /**
-     * The admin socket's RPCs over the same stores, shim hosts and images as the CRI's. {@code archives} is the
-     * image side's archive import and export.
+     * A test's wiring: containers are made from the images in {@code snapshotter} that {@code images} finds. No
+     * ImageService and no admin service; the caller keeps and closes the snapshotter.
      */
-    public AdminService admin(ImageSystem images, ImageArchivePort archives) throws IOException {
-        return new AdminService(
-                new AdminVersionRpc(new VersionRpc().call(VersionRequest.getDefaultInstance()), HostBuild.current(),
-                        config.defaultRuntime(), config.runtimes().values()),
-                new HealthRpc(statusRpc(), new LiveShimHosts(containers.hosts()),
-                        new DiskReport(config.root(), config.state(), images.usage())),
-                new DebugDumpRpc(sandboxes, containers.store(), new DebugDumpRpc.RecordDirs(
-                        config.root().resolve("sandboxes"), config.root().resolve("containers")),
-                        SnapshotDirs.of(images.snapshotter()), config.cgroupDriver()),
-                new ImportImageRpc(archives),
-                ImportSpool.open(config.root().resolve("import-spool"), ImportSpool.Limits.DEFAULT),
-                new ExportImageRpc(reference -> images.store().find(reference).map(Image::id), archives));
+    public static CriWiring withImages(BerthConfig config, Clock clock, Snapshotter snapshotter, ImageLookup images)
+            throws IOException {
+        return new CriWiring(config, clock, (users, pulls) -> new Images(snapshotter, images, Optional.empty()));
     }
 
-    /** The server behind Exec/Attach/PortForward URLs; the daemon starts it once gRPC serves. */
+    private CriWiring(BerthConfig config, Clock clock, ImageSource imageSource) throws IOException {
+        this.config = config;
+        try {
+            // Metrics first: the parts below report into them (pull and shim start times, live counts).
+            metrics = new MetricsCatalog();
+            JvmMetrics.register(metrics);
+            DaemonMetrics daemonMetrics = new DaemonMetrics(metrics);
+            // What the host and its runtimes support, probed once: every spec and Status answer depends on it.
+            HandlerFeatures handlers = HandlerFeatures.probe(config);
+            HostFacts host = HostProbe.detect(config, handlers.recursiveReadOnly(""));
+
+            // The records, loaded from disk; they need nothing else. The container records come before the image
+            // side because image removal asks them which images are in use: made first, they can be handed over
+            // as they are instead of through a holder filled in later.
+            SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
+            ContainerStore containers = new ContainerStore(config.root().resolve("containers"));
+            // Lifecycle events leave from the store's one update path; its listener is in place before recovery,
+            // so that the exits recovery records are published like any other.
+            events = new ContainerEventBus();
+            owned.add(events::close);
+            containers.onChange(new ContainerEventPublisher(events, containers, sandboxes, clock));
+
+            // The image side: a container's root is prepared on an image's snapshot, so it precedes the containers.
+            // Opening it also clears what an interrupted pull or import left (scratch mounts, pull snapshots, layers
+            // and blobs no image record needs); that concerns the image side alone, so it is not part of recover.
+            Images images = imageSource.open(() -> imagesInUse(containers),
+                    PullObserver.of(daemonMetrics::imagePulled, daemonMetrics::imagePullFailed));
+            images.system().ifPresent(this::own);
+
+            // The container side, in the direction exits travel: a host reports an exit to ContainerExits, which
+            // records it. So the exits come before the hosts that deliver to them, and the registry (which reaches
+            // shims through the hosts) and control (which waits on exits) come after; no part points back.
+            ContainerCleaner cleaner = new ContainerCleaner(config, images.snapshotter());
+            ContainerExits exits = new ContainerExits(containers, cleaner, clock);
+            hosts = own(new ShimHosts(config.state().resolve("shims"),
+                    LaunchOptions.defaults().withHostCgroup(new ShimHostCgroup(config)),
+                    ShimGrouping.parse(config.shim().group()), exits::exited));
+            ShimRegistry shims = new ShimRegistry(hosts, exits);
+            ContainerControl control = new ContainerControl(containers, shims, cleaner, clock);
+            ContainerCreator.ShimLauncher launcher = timedLaunch(hosts, daemonMetrics);
+            PodFacts podFacts = new PodFacts();
+            PosixHostFilesystem hostFs = new PosixHostFilesystem();
+            ContainerCreator creator = new ContainerCreator(config, containers, sandboxes, images.lookup(),
+                    images.snapshotter(), volumes -> new SpecBuilder(host, hostFs, volumes), podFacts, launcher,
+                    shims, clock);
+            PodInfra podInfra = new PodInfra(config, new SpecBuilder(host, hostFs, NO_IMAGE_VOLUMES), podFacts,
+                    launcher, PodInfra.CATATONIT, hosts::release);
+
+            // The pod network: the plugin is only built here; it starts during recovery (see there).
+            PodCidr podCidr = new PodCidr();
+            NetworkPlugin plugin = NetworkPlugins.fromConfig(config, podCidr);
+            NetworkStartup networkStartup = own(NetworkStartup.of(plugin, () -> attachedPods(sandboxes)));
+            PluginPodNetwork network = new PluginPodNetwork(plugin, networkStartup);
+
+            // The sandbox side uses the pod init, the network and the containers' control (a pod's removal
+            // removes its containers), so it comes after all three.
+            SandboxCreator sandboxCreator = new SandboxCreator(config, sandboxes, network, podInfra, clock);
+            SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, control, podInfra);
+
+            // Readers over everything above: streaming, stats, the live counts.
+            ContainerStreams streams = new ContainerStreams(containers, sandboxes, shims);
+            streaming = own(new StreamingEndpoint(streams));
+            // The snapshotter root is what ImageFsInfo reports as the container filesystem (see ImageSystem).
+            StatsService stats = own(new StatsService(containers, sandboxes, images.snapshotter(),
+                    config.root().resolve("snapshots"), HostCgroups.detect(), new NetnsInterfaces(),
+                    host.cgroupDriver(), clock));
+            daemonMetrics.countSandboxes(() -> sandboxes.list().size());
+            daemonMetrics.countContainers(() -> containers.list().size());
+            daemonMetrics.countShims(shims::size);
+
+            rpcs = new CriRpcs(config, clock, handlers, podCidr, network, sandboxes, sandboxCreator,
+                    sandboxTeardown, containers, shims, creator, control,
+                    new LiveResources(config, new ResourcesMapper(host)),
+                    new ContainerCheckpointer(containers, cleaner, images.snapshotter(), clock), streams, streaming,
+                    events, stats, images.system());
+            admin = images.system().isPresent()
+                    ? Optional.of(rpcs.admin(images.system().get(), hosts)) : Optional.empty();
+
+            recover(sandboxes, podInfra, new ContainerRecovery(containers, shims, exits, clock), networkStartup);
+            // Background work begins once the records are true again, so its first round sees the recovered state.
+            stats.startHousekeeping(StatsService.LAYER_REFRESH);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Brings the records in line with the host after berthd stopped, crashed or the node rebooted, before
+     * anything is served. The order matters; each step says why it comes where it does.
+     */
+    private void recover(SandboxStore sandboxes, PodInfra podInfra, ContainerRecovery containerRecovery,
+            NetworkStartup networkStartup) throws IOException {
+        // 1. Sandboxes: one whose namespaces, state dir or init are gone is NOTREADY. It needs nothing the later
+        //    steps do (the init is asked through its own socket, not through a host subscription) and nothing
+        //    they do changes its answer, so it simply comes first.
+        SandboxRecovery.reconcile(sandboxes, podInfra);
+        // 2. Shim hosts that outlived the last berthd: reattached, their exit streams subscribed and the held
+        //    stdio taken again. Before the containers, so that an exit during step 3 reaches ContainerExits and
+        //    a container's shim can be reached through its host.
+        hosts.start();
+        // 3. Containers: live shims reattached and watched again, exits that happened while berthd was down
+        //    recorded with their real codes, a container whose shim is gone made EXITED (never left RUNNING).
+        containerRecovery.reconcile();
+        // 4. The network plugin: rebuilds its host state and releases networks that no sandbox record still owes
+        //    a tear-down (a set-up cut short by a crash). Before step 5, which takes away the namespaces that CNI
+        //    DEL needs; before serving, so that a working plugin is ready for the first RunPodSandbox. A failure
+        //    is not fatal: it is retried in the background, and Status says why pods get no network.
+        networkStartup.begin();
+        // 5. Sandbox dirs no record owns (RunPodSandbox cut short): taken down. After step 4, which has torn down
+        //    their networks; CNI DEL wants the namespace still there.
+        SandboxRecovery.removeOrphans(config.state(), sandboxes, podInfra);
+    }
+
+    /** The CRI's two services as berthd serves them: every RPC timed into the metrics, then logged at debug. */
+    public List<ServerServiceDefinition> criServices() {
+        return rpcs.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog())))
+                .build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor());
+    }
+
+    /** The admin socket's service (version, health, debug dump, image import and export). */
+    public ServerServiceDefinition adminService() {
+        return admin.orElseThrow(() -> new IllegalStateException("a wiring over a test's own images has no admin"
+                + " service")).definition(RpcObserver.debugLog());
+    }
+
+    /** What the metrics endpoint serves. */
+    public MetricsCatalog metrics() {
+        return metrics;
+    }
+
+    /** Starts the server behind Exec/Attach/PortForward URLs; until then those RPCs answer UNAVAILABLE. */
+    public void startStreaming() throws IOException {
+        streaming.start(config.streaming());
+    }
+
     /** Starts the node's shim host if the grouping wants one and it is not running (see ShimHosts). */
     public void startNodeShimHost() throws IOException {
-        containers.hosts().startNodeHost();
-    }
-
-    public StreamingEndpoint streaming() {
-        return streaming;
-    }
-
-    /** The five ImageService RPCs over the image system. */
-    public static RpcTable bindImageService(RpcTable table, ImageSystem images, BerthConfig config) {
-        ImageHandlers handlers = new ImageHandlers(config.runtimes().keySet());
-        return table
-                .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images.puller(), images.usage(),
-                        handlers))
-                .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images.store(), images.content(),
-                        handlers))
-                .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images.store(), handlers))
-                .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images.remover(), images.usage(),
-                        handlers))
-                .unary(ImageServiceGrpc.getImageFsInfoMethod(), new ImageFsInfoRpc(images.usage()));
-    }
-
-    /** Ids of the images that containers were created from, for image removal to report. */
-    public Set<String> imagesInUse() {
-        Set<String> ids = new HashSet<>();
-        containers.store().list().forEach(c -> ids.add(c.metadata().imageId()));
-        return ids;
+        hosts.startNodeHost();
     }
 
     /**
@@ -241,23 +262,6 @@ public final class CriWiring implements AutoCloseable {
      */
     public void closeEventStreams() {
         events.close();
-    }
-
-    /** Takes ownership: closed, in reverse order, when the wiring closes. */
-    public <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
-    }
-
-    /** Sandboxes whose pod network is attached: what the plugin must keep when it starts. */
-    private Set<String> attachedPods() {
-        Set<String> live = new HashSet<>();
-        for (SandboxStore.Sandbox s : sandboxes.list()) {
-            if (s.status().networkAttached()) {
-                live.add(s.id());
-            }
-        }
-        return live;
     }
 
     @Override
@@ -270,5 +274,39 @@ public final class CriWiring implements AutoCloseable {
             }
         }
         owned.clear();
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    /** Shim launches through the hosts, each timed until the container exists in its host. */
+    private static ContainerCreator.ShimLauncher timedLaunch(ShimHosts hosts, DaemonMetrics metrics) {
+        return shimConfig -> {
+            long start = System.nanoTime();
+            ShimClient shim = hosts.create(shimConfig);
+            // The time CreateContainer (or RunPodSandbox) waited for its shim, a cold host start included.
+            metrics.shimStarted(Duration.ofNanos(System.nanoTime() - start));
+            return shim;
+        };
+    }
+
+    /** Ids of the images that containers were created from, for image removal to report. */
+    private static Set<String> imagesInUse(ContainerStore containers) {
+        Set<String> ids = new HashSet<>();
+        containers.list().forEach(c -> ids.add(c.metadata().imageId()));
+        return ids;
+    }
+
+    /** Sandboxes whose pod network is attached: what the plugin must keep when it starts. */
+    private static Set<String> attachedPods(SandboxStore sandboxes) {
+        Set<String> live = new HashSet<>();
+        for (SandboxStore.Sandbox s : sandboxes.list()) {
+            if (s.status().networkAttached()) {
+                live.add(s.id());
+            }
+        }
+        return live;
     }
 }

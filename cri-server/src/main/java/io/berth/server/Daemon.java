@@ -1,27 +1,17 @@
 package io.berth.server;
 
-import io.berth.cri.v1.ImageServiceGrpc;
-import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.server.admin.AdminServer;
-import io.berth.server.admin.ImageArchivePort;
 import io.berth.server.config.BerthConfig;
-import io.berth.server.image.ImageSystem;
-import io.berth.server.image.StoreImageLookup;
-import io.berth.server.grpc.RpcObserver;
-import io.berth.server.grpc.RpcTable;
 import io.berth.server.grpc.UnixSocketServer;
-import io.berth.server.metrics.DaemonMetrics;
-import io.berth.server.metrics.JvmMetrics;
-import io.berth.server.metrics.MetricsCatalog;
 import io.berth.server.metrics.MetricsHttpServer;
-import io.berth.server.metrics.RpcMetrics;
 import java.io.IOException;
-import io.berth.server.image.pull.PullObserver;
 import java.time.Clock;
-import java.util.Set;
 import java.util.logging.Logger;
 
-/** berthd's lifetime: claim the roots, wire the services, serve the socket (and metrics), stop cleanly. */
+/**
+ * berthd's lifetime: claim the roots, have {@link CriWiring} build and recover everything, serve the sockets (and
+ * metrics), stop cleanly. It builds no part itself.
+ */
 public final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
 
@@ -48,38 +38,15 @@ public final class Daemon {
         UnixSocketServer server = null;
         AdminServer adminServer = null;
         try {
-            MetricsCatalog metrics = new MetricsCatalog();
-            JvmMetrics.register(metrics);
-            DaemonMetrics daemonMetrics = new DaemonMetrics(metrics);
-            Clock clock = Clock.systemUTC();
-            // The image side is opened first (containers need its snapshotter) but asks the container side,
-            // once it exists, which images are in use.
-            CriWiring[] late = new CriWiring[1];
-            ImageSystem images = ImageSystem.open(config,
-                    () -> late[0] == null ? Set.of() : late[0].imagesInUse(), clock,
-                    PullObserver.of(daemonMetrics::imagePulled, daemonMetrics::imagePullFailed));
-            try {
-                wiring = new CriWiring(config, clock, images.snapshotter(), new StoreImageLookup(images.store()),
-                        daemonMetrics);
-            } catch (IOException | RuntimeException e) {
-                images.close();
-                throw e;
-            }
-            late[0] = wiring;
-            wiring.own(images);
-            RpcTable table = CriWiring.bindImageService(
-                    wiring.bind(new RpcTable(new RpcMetrics(metrics, RpcObserver.debugLog()))), images, config);
-            server = UnixSocketServer.start(config.socket(),
-                    table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()),
-                    builder -> { });
-            adminServer = AdminServer.start(config.state().resolve(AdminServer.SOCKET_NAME),
-                    wiring.admin(images, ImageArchivePort.of(images.archives())).definition(RpcObserver.debugLog()),
+            wiring = CriWiring.open(config, Clock.systemUTC());
+            server = UnixSocketServer.start(config.socket(), wiring.criServices(), builder -> { });
+            adminServer = AdminServer.start(config.state().resolve(AdminServer.SOCKET_NAME), wiring.adminService(),
                     AdminServer.ROOT_UID);
             // Exec/Attach/PortForward URLs point here; until it listens those RPCs answer UNAVAILABLE.
-            wiring.streaming().start(config.streaming());
+            wiring.startStreaming();
             // After the gRPC server: a scrape that answers means the daemon is serving.
             MetricsHttpServer metricsServer = config.metrics().enabled()
-                    ? MetricsHttpServer.start(config.metrics().address(), metrics) : null;
+                    ? MetricsHttpServer.start(config.metrics().address(), wiring.metrics()) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " and admin on unix://" + adminServer.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");

@@ -5,11 +5,13 @@ import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.validate.Require;
 import io.berth.linux.TreeDeleter;
+import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -33,10 +35,12 @@ public final class ContainerCheckpointer {
     private final ContainerCleaner cleaner;
     private final CheckpointArchive archive;
 
-    ContainerCheckpointer(ContainerStore containers, ContainerCleaner cleaner, CheckpointArchive archive) {
+    /** {@code snapshotter} holds the containers' writable layers, which go into the archive as a diff. */
+    public ContainerCheckpointer(ContainerStore containers, ContainerCleaner cleaner, Snapshotter snapshotter,
+            Clock clock) {
         this.containers = containers;
         this.cleaner = cleaner;
-        this.archive = archive;
+        this.archive = new CheckpointArchive(snapshotter, clock);
     }
 
     public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) throws Exception {

@@ -6,7 +6,6 @@ import io.berth.common.error.NotFoundException;
 import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.LinuxContainerResources;
 import io.berth.server.sandbox.SandboxMembers;
-import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.State;
 import io.berth.shim.client.ShimClient;
 import java.time.Clock;
@@ -14,8 +13,8 @@ import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
- * Start, stop and remove of created containers, and the record of their exits. Stop and remove are
- * idempotent, as kubelet repeats them until they succeed.
+ * Start, stop and remove of created containers (their exits are recorded by {@link ContainerExits}). Stop and
+ * remove are idempotent, as kubelet repeats them until they succeed.
  */
 public final class ContainerControl implements SandboxMembers {
     private static final Logger LOG = Logger.getLogger(ContainerControl.class.getName());
@@ -124,35 +123,6 @@ public final class ContainerControl implements SandboxMembers {
             updater.apply(c, resources);
         }
         containers.update(c.id(), s -> s.withResources(resources.toByteArray()));
-    }
-
-    /**
-     * Records an exit the shim reported, or the loss of the shim. Called on the exit watcher's thread, and by
-     * recovery at start. A shim lost without a recorded exit leaves the container's processes running with no one
-     * watching them; they are killed here, as containerd does after a dead shim, so that EXITED is the truth and a
-     * restart by kubelet never runs a second copy beside the first.
-     */
-    public void recordExit(String id, ShimRegistry.Exit exit) {
-        ContainerStore.Container before = containers.find(id).orElse(null);
-        if (before == null || before.status().phase() == ContainerLifecycle.Phase.EXITED) {
-            return;
-        }
-        long now = UnixNanos.now(clock);
-        containers.update(id, s -> {
-            if (s.phase() == ContainerLifecycle.Phase.EXITED) {
-                return s;
-            }
-            if (exit.status().isPresent()) {
-                ExitStatus e = exit.status().get();
-                long at = e.getExitedAtUnixNanos() > 0 ? e.getExitedAtUnixNanos() : now;
-                return s.exited(e.getExitCode(), at, e.getReason(), exit.lostReason());
-            }
-            return s.exited(255, now, "Unknown", exit.lostReason());
-        });
-        LOG.info("container " + id + " exited: " + containers.get(id).status().exitCode());
-        if (exit.status().isEmpty()) {
-            cleaner.killOrphaned(before);
-        }
     }
 
     @Override

@@ -22,13 +22,13 @@ public final class ContainerRecovery {
 
     private final ContainerStore containers;
     private final ShimRegistry shims;
-    private final ContainerControl control;
+    private final ContainerExits exits;
     private final Clock clock;
 
-    public ContainerRecovery(ContainerStore containers, ShimRegistry shims, ContainerControl control, Clock clock) {
+    public ContainerRecovery(ContainerStore containers, ShimRegistry shims, ContainerExits exits, Clock clock) {
         this.containers = containers;
         this.shims = shims;
-        this.control = control;
+        this.exits = exits;
         this.clock = clock;
     }
 
@@ -41,7 +41,7 @@ public final class ContainerRecovery {
                 reconcile(c);
             } catch (RuntimeException e) {
                 LOG.warning("container " + c.id() + " could not be reconciled: " + e.getMessage());
-                control.recordExit(c.id(), new ShimRegistry.Exit(Optional.empty(),
+                exits.record(c.id(), new ContainerExits.Exit(Optional.empty(),
                         "berthd could not reattach to the container after a restart: " + e.getMessage()));
             }
         }
@@ -49,7 +49,7 @@ public final class ContainerRecovery {
 
     private void reconcile(ContainerStore.Container c) {
         if (!Files.isDirectory(c.metadata().runPath())) {
-            control.recordExit(c.id(), new ShimRegistry.Exit(Optional.empty(),
+            exits.record(c.id(), new ContainerExits.Exit(Optional.empty(),
                     "the container's run state is gone (the node rebooted?)"));
             return;
         }
@@ -59,16 +59,16 @@ public final class ContainerRecovery {
             shim = shims.connect(c.id(), c.metadata().runPath());
             state = shim.state();
         } catch (ShimGoneException e) {
-            control.recordExit(c.id(), new ShimRegistry.Exit(e.recordedExit(),
+            exits.record(c.id(), new ContainerExits.Exit(e.recordedExit(),
                     e.recordedExit().isPresent() ? "" : "the shim is gone and recorded no exit"));
             return;
         } catch (IOException e) {
             Optional<ExitStatus> recorded = recordedExit(c);
-            control.recordExit(c.id(), new ShimRegistry.Exit(recorded, "cannot reach the shim: " + e.getMessage()));
+            exits.record(c.id(), new ContainerExits.Exit(recorded, "cannot reach the shim: " + e.getMessage()));
             return;
         }
         if (state.getStatus() == Status.STATUS_STOPPED) {
-            control.recordExit(c.id(), new ShimRegistry.Exit(Optional.of(state.getExit()), ""));
+            exits.record(c.id(), new ContainerExits.Exit(Optional.of(state.getExit()), ""));
         } else if (state.getStatus() == Status.STATUS_RUNNING) {
             if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
                 // berthd died between the shim starting the container and the record saying so.

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  * in the same path of the controller-less cgroup2 tree when that is writable, so process tracking agrees.
  * Nothing here throws: a host that cannot be placed runs on in berthd's cgroup and a warning says why.
  */
-final class ShimHostCgroup implements HostCgroup {
+public final class ShimHostCgroup implements HostCgroup {
     private static final Logger LOG = Logger.getLogger(ShimHostCgroup.class.getName());
 
     /** The parent of the hosts' cgroups under the cgroupfs driver. */
@@ -82,7 +82,7 @@ final class ShimHostCgroup implements HostCgroup {
     private final CgroupRemover remover;
     private CgroupMounts mounts;
 
-    ShimHostCgroup(BerthConfig config) {
+    public ShimHostCgroup(BerthConfig config) {
         this(config.cgroupDriver(), config.shim().memoryLimitBytes(), () -> CgroupMounts.read(Path.of("/proc")),
                 Files::delete);
     }

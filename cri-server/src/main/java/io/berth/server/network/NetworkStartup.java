@@ -48,18 +48,21 @@ public final class NetworkStartup implements AutoCloseable {
     }
 
     /**
-     * Tries once now, so that a working plugin is started before berth serves; a failure schedules the retries.
-     * {@code livePods} is asked at every attempt: the ids of sandboxes whose network is attached.
+     * A startup not tried yet: NetworkReady is false until {@link #begin()}. {@code livePods} is asked at every
+     * attempt: the ids of sandboxes whose network is attached.
      */
-    public static NetworkStartup begin(NetworkPlugin plugin, Supplier<Set<String>> livePods) {
-        return begin(plugin, livePods, FIRST_RETRY, MAX_RETRY);
+    public static NetworkStartup of(NetworkPlugin plugin, Supplier<Set<String>> livePods) {
+        return of(plugin, livePods, FIRST_RETRY, MAX_RETRY);
     }
 
-    static NetworkStartup begin(NetworkPlugin plugin, Supplier<Set<String>> livePods, Duration firstDelay,
+    static NetworkStartup of(NetworkPlugin plugin, Supplier<Set<String>> livePods, Duration firstDelay,
             Duration maxDelay) {
-        NetworkStartup startup = new NetworkStartup(plugin, livePods, firstDelay, maxDelay);
-        startup.attempt();
-        return startup;
+        return new NetworkStartup(plugin, livePods, firstDelay, maxDelay);
+    }
+
+    /** Tries once now, so that a working plugin is started before berth serves; a failure schedules the retries. */
+    public void begin() {
+        attempt();
     }
 
     /** Whether pods may get a network: the plugin has started. */

@@ -10,18 +10,14 @@ import java.time.Clock;
  * streaming after gRPC), and until it runs they answer UNAVAILABLE instead of a URL nobody serves.
  */
 public final class StreamingEndpoint implements StreamUrls, AutoCloseable {
-    private volatile StreamBackend backend;
+    private final StreamBackend backend;
     private volatile StreamingServer server;
 
-    /** Set once while the RPCs are bound. */
-    public void useBackend(StreamBackend streamBackend) {
-        this.backend = streamBackend;
+    public StreamingEndpoint(StreamBackend backend) {
+        this.backend = backend;
     }
 
     public void start(StreamingConfig config) throws IOException {
-        if (backend == null) {
-            throw new IllegalStateException("no stream backend bound");
-        }
         server = StreamingServer.start(config, backend, new TokenStore(Clock.systemUTC(), config.tokenTtl(),
                 TokenStore.DEFAULT_MAX_IN_FLIGHT));
     }

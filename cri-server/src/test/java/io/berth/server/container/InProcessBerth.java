@@ -4,9 +4,6 @@ import io.berth.server.CriWiring;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigLoader;
 import io.berth.server.grpc.InProcessCri;
-import io.berth.server.grpc.RpcTable;
-import io.berth.server.metrics.DaemonMetrics;
-import io.berth.server.metrics.MetricsCatalog;
 import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +30,8 @@ final class InProcessBerth implements AutoCloseable {
 
     /** Starts (or, after {@link #stopServing}, restarts) the services over the same roots. */
     InProcessCri serve(Snapshotter snapshotter, ImageLookup images) throws Exception {
-        wiring = new CriWiring(config, Clock.systemUTC(), snapshotter, images, new DaemonMetrics(new MetricsCatalog()));
-        cri = new InProcessCri(wiring.bind(new RpcTable((r, c, n) -> { })));
+        wiring = CriWiring.withImages(config, Clock.systemUTC(), snapshotter, images);
+        cri = new InProcessCri(wiring.criServices());
         return cri;
     }
 

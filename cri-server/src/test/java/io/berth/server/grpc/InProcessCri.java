@@ -4,21 +4,27 @@ import io.berth.cri.v1.ImageServiceGrpc;
 import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** An RpcTable served in-process, with a channel to it: unit tests talk gRPC without a socket. */
+/** An RpcTable (or service definitions) served in-process, with a channel to it: unit tests talk gRPC without a socket. */
 public final class InProcessCri implements AutoCloseable {
     private final Server server;
     private final ManagedChannel channel;
 
     public InProcessCri(RpcTable table) throws IOException {
+        this(table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor()));
+    }
+
+    /** Serves {@code services} as they are, e.g. the wiring's {@code criServices()}. */
+    public InProcessCri(List<ServerServiceDefinition> services) throws IOException {
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
-        table.build(RuntimeServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor())
-                .forEach(builder::addService);
+        services.forEach(builder::addService);
         server = builder.build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }

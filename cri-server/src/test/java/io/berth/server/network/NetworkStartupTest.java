@@ -77,7 +77,8 @@ class NetworkStartupTest {
     @Test
     void aPluginThatStartsAtOnceIsReadyWithoutAnyRetry() throws Exception {
         FlakyPlugin plugin = new FlakyPlugin();
-        try (NetworkStartup startup = NetworkStartup.begin(plugin, () -> Set.of("pod-a"))) {
+        try (NetworkStartup startup = NetworkStartup.of(plugin, () -> Set.of("pod-a"))) {
+            startup.begin();
             assertThat(startup.started()).isTrue();
             assertThat(new PluginPodNetwork(plugin, startup).check()).isEqualTo(Condition.ok());
             assertThat(plugin.liveSeen).containsExactly(Set.of("pod-a"));
@@ -88,8 +89,9 @@ class NetworkStartupTest {
     void untilTheCauseIsFixedNetworkReadySaysWhyAndPodsGetNoNetworkThenItRecoversAlone() throws Exception {
         FlakyPlugin plugin = new FlakyPlugin().failingWith("cannot read /var/lib/berth/network: I/O error");
         AtomicReference<Set<String>> live = new AtomicReference<>(Set.of("pod-a"));
-        try (NetworkStartup startup = NetworkStartup.begin(plugin, live::get, Duration.ofMillis(20),
+        try (NetworkStartup startup = NetworkStartup.of(plugin, live::get, Duration.ofMillis(20),
                 Duration.ofMillis(80))) {
+            startup.begin();
             PluginPodNetwork network = new PluginPodNetwork(plugin, startup);
             Condition notReady = network.check();
             assertThat(notReady.ready()).isFalse();
@@ -118,8 +120,9 @@ class NetworkStartupTest {
     @Test
     void theDelayDoublesUpToItsCap() throws Exception {
         FlakyPlugin plugin = new FlakyPlugin().failingWith("no");
-        try (NetworkStartup startup = NetworkStartup.begin(plugin, Set::of, Duration.ofMillis(10),
+        try (NetworkStartup startup = NetworkStartup.of(plugin, Set::of, Duration.ofMillis(10),
                 Duration.ofMillis(40))) {
+            startup.begin();
             plugin.startup = startup;
             await().atMost(Duration.ofSeconds(10)).until(() -> plugin.messagesBeforeStart.size() >= 5);
             assertThat(plugin.messagesBeforeStart.subList(0, 5)).extracting(m -> m.replaceAll(".*next in (\\w+)\\).*",
@@ -130,7 +133,8 @@ class NetworkStartupTest {
     @Test
     void closingStopsTheRetries() throws Exception {
         FlakyPlugin plugin = new FlakyPlugin().failingWith("no");
-        NetworkStartup startup = NetworkStartup.begin(plugin, Set::of, Duration.ofMillis(10), Duration.ofMillis(10));
+        NetworkStartup startup = NetworkStartup.of(plugin, Set::of, Duration.ofMillis(10), Duration.ofMillis(10));
+        startup.begin();
         await().atMost(Duration.ofSeconds(10)).until(() -> plugin.starts.get() >= 2);
         startup.close();
         int starts = plugin.starts.get();

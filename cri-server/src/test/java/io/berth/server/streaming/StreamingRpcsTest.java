@@ -85,7 +85,7 @@ class StreamingRpcsTest {
 
     @Test
     void beforeTheServerRunsTheRpcsAreUnavailable() {
-        StreamingEndpoint notStarted = new StreamingEndpoint();
+        StreamingEndpoint notStarted = new StreamingEndpoint(backend);
         assertThatThrownBy(() -> new ExecRpc(backend, notStarted).call(execRequest().build()))
                 .isInstanceOf(UnavailableException.class);
     }
