@@ -1,5 +1,6 @@
 package io.berth.common.json;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,15 @@ public final class VersionedJson {
 
     /** A record as read: its version and its data, still untyped so that old versions can be migrated. */
     public record Envelope(Path file, int version, JsonNode data) {
+        /** This envelope when it is exactly {@code expected}; anything else is refused with both versions named. */
+        public Envelope require(int expected) throws IOException {
+            if (version != expected) {
+                throw new IOException(file + ": record version " + version + " is not supported (this berth reads"
+                        + " version " + expected + (version > expected ? "; written by a newer berth?)" : ")"));
+            }
+            return this;
+        }
+
         public <T> T as(Class<T> type) throws IOException {
             try {
                 return MAPPER.treeToValue(data, type);
@@ -45,7 +55,7 @@ public final class VersionedJson {
         JsonNode root;
         try {
             root = MAPPER.readTree(Files.readAllBytes(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.path("version").isInt() || !root.path("data").isObject()) {
@@ -56,11 +66,6 @@ public final class VersionedJson {
 
     /** Reads a record that must be exactly {@code version}; anything else is refused with its version named. */
     public static <T> T read(Path file, Class<T> type, int version) throws IOException {
-        Envelope envelope = read(file);
-        if (envelope.version() != version) {
-            throw new IOException(file + ": record version " + envelope.version() + " is not supported (this berth"
-                    + " reads version " + version + (envelope.version() > version ? "; written by a newer berth?)" : ")"));
-        }
-        return envelope.as(type);
+        return read(file).require(version).as(type);
     }
 }

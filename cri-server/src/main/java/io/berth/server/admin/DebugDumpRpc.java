@@ -70,7 +70,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
         return SandboxDump.newBuilder()
                 .setId(s.id())
                 .setName(m.name())
-                .setMetadata(m.podConfig().getMetadata())
+                .setMetadata(m.config().getMetadata())
                 .setState(s.status().ready() ? "READY" : "NOTREADY")
                 .setCreatedAtUnixNanos(m.createdAtNanos())
                 .setPid(s.status().infraPid())
@@ -89,7 +89,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
                 .setId(c.id())
                 .setSandboxId(m.sandboxId())
                 .setName(m.name())
-                .setMetadata(m.containerConfig().getMetadata())
+                .setMetadata(m.config().getMetadata())
                 .setState(c.status().phase().name())
                 .setCreatedAtUnixNanos(m.createdAtNanos())
                 .setPid(c.status().pid())
@@ -111,7 +111,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
     }
 
     private static String cgroupParent(SandboxStore.Sandbox s) {
-        return s.metadata().podConfig().getLinux().getCgroupParent();
+        return s.metadata().config().getLinux().getCgroupParent();
     }
 
     /** What the shim was told, which names the bundle; absent before the shim was launched. */

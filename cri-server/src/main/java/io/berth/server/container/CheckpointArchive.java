@@ -59,8 +59,8 @@ final class CheckpointArchive {
         ContainerMetadata m = c.metadata();
         ObjectNode out = JSON.createObjectNode();
         out.put("id", c.id());
-        out.put("name", m.containerConfig().getMetadata().getName());
-        out.put("rootfsImage", m.containerConfig().getImage().getImage());
+        out.put("name", m.config().getMetadata().getName());
+        out.put("rootfsImage", m.config().getImage().getImage());
         out.put("rootfsImageRef", m.imageId());
         out.put("rootfsImageName", m.imageRef());
         out.put("runtime", m.runtimeHandler());

@@ -122,7 +122,7 @@ public final class ContainerControl implements SandboxMembers {
         if (c.status().phase() == ContainerLifecycle.Phase.RUNNING || c.status().phase() == ContainerLifecycle.Phase.CREATED) {
             updater.apply(c, resources);
         }
-        containers.update(c.id(), s -> s.withResources(resources.toByteArray()));
+        containers.update(c.id(), s -> s.withResources(resources));
     }
 
     @Override

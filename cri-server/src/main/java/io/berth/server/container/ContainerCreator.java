@@ -82,7 +82,7 @@ public final class ContainerCreator {
             throw new FailedPreconditionException("pod sandbox " + sandbox.id() + " is not ready (it was stopped);"
                     + " containers can only be created in a ready sandbox");
         }
-        PodSandboxConfig pod = sandbox.metadata().podConfig();
+        PodSandboxConfig pod = sandbox.metadata().config();
         LocalImage image = images.find(c.getImage().getImage());
         String logPath = logPath(pod.getLogDirectory(), c.getLogPath());
 
@@ -133,10 +133,10 @@ public final class ContainerCreator {
             undo.add(() -> shims.forget(id));
 
             String stopSignal = StopSignals.effective(c, image.config());
-            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c).toByteArray(),
+            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c),
                     image.id(), image.ref(), UnixNanos.now(clock), logPath, runDir.toString(), snapshotKey,
                     sandbox.metadata().runtimeHandler(), stopSignal, user.uid(), user.gid(),
-                    user.additionalGids().stream().mapToLong(Long::longValue).toArray());
+                    user.additionalGids());
             containers.add(meta, ContainerLifecycle.created());
             undo.commit();
         }

@@ -1,10 +1,13 @@
 package io.berth.server.container;
 
+import io.berth.cri.v1.LinuxContainerResources;
+
 /**
  * The changing part of a container: where it is in CREATED → RUNNING → EXITED, and how it ended.
  *
  * @param pid the container's init pid on the host while it runs, else 0
  * @param reason CRI reason once exited: Completed, Error, OOMKilled, or why berth could not tell
+ * @param resources what the last UpdateContainerResources set, or null before the first, while the config's apply
  */
 public record ContainerLifecycle(
         Phase phase,
@@ -14,7 +17,7 @@ public record ContainerLifecycle(
         int exitCode,
         String reason,
         String message,
-        byte[] resources) {
+        LinuxContainerResources resources) {
 
     /** The CRI container states berth moves through. */
     public enum Phase {
@@ -39,7 +42,7 @@ public record ContainerLifecycle(
         return new ContainerLifecycle(Phase.EXITED, 0, startedAtNanos, finished, code, why, detail, resources);
     }
 
-    public ContainerLifecycle withResources(byte[] linuxResources) {
+    public ContainerLifecycle withResources(LinuxContainerResources linuxResources) {
         return new ContainerLifecycle(phase, pid, startedAtNanos, finishedAtNanos, exitCode, reason, message,
                 linuxResources);
     }

@@ -1,25 +1,27 @@
 package io.berth.server.container;
 
 import io.berth.cri.v1.ContainerConfig;
-import io.berth.server.store.ParsedConfigs;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * What never changes about a container once created. The CRI config is kept as protobuf bytes so status
- * answers echo labels, annotations and mounts exactly as kubelet sent them.
+ * What never changes about a container once created.
  *
  * @param name the unique reserved name: {@code <name>_<pod name>_<pod namespace>_<pod uid>_<attempt>}
+ * @param config the CRI config as kubelet sent it (image volumes carry the id of the image mounted), so status
+ *               answers echo labels, annotations and mounts exactly
  * @param imageId the config digest of the image the rootfs came from
  * @param imageRef a digested reference of that image (repo@sha256:...), or the id when none is known
  * @param logPath absolute path of the CRI log file, or empty when kubelet gave no log directory
  * @param runDir where the bundle, the shim socket and the exit file live
  * @param stopSignal the effective stop signal name (e.g. SIGTERM), from the request or the image
+ * @param supplementalGroups the gids the container's process gets beside {@code gid}, as resolved at creation
  */
 public record ContainerMetadata(
         String id,
         String sandboxId,
         String name,
-        byte[] config,
+        ContainerConfig config,
         String imageId,
         String imageRef,
         long createdAtNanos,
@@ -30,13 +32,9 @@ public record ContainerMetadata(
         String stopSignal,
         long uid,
         long gid,
-        long[] supplementalGroups) {
-    private static final ParsedConfigs<ContainerConfig> CONFIGS =
-            new ParsedConfigs<>(ContainerConfig.parser(), "container");
-
-
-    public ContainerConfig containerConfig() {
-        return CONFIGS.of(id, config);
+        List<Long> supplementalGroups) {
+    public ContainerMetadata {
+        supplementalGroups = List.copyOf(supplementalGroups);
     }
 
     public Path runPath() {

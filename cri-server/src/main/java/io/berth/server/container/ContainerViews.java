@@ -1,6 +1,5 @@
 package io.berth.server.container;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.berth.cri.v1.Container;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.ContainerResources;
@@ -18,7 +17,7 @@ public final class ContainerViews {
 
     public static Container summary(ContainerStore.Container c) {
         ContainerMetadata m = c.metadata();
-        ContainerConfig config = m.containerConfig();
+        ContainerConfig config = m.config();
         return Container.newBuilder()
                 .setId(c.id())
                 .setPodSandboxId(m.sandboxId())
@@ -36,11 +35,9 @@ public final class ContainerViews {
     public static ContainerStatus status(ContainerStore.Container c) {
         ContainerMetadata m = c.metadata();
         ContainerLifecycle s = c.status();
-        ContainerConfig config = m.containerConfig();
-        LinuxContainerUser.Builder user = LinuxContainerUser.newBuilder().setUid(m.uid()).setGid(m.gid());
-        for (long g : m.supplementalGroups()) {
-            user.addSupplementalGroups(g);
-        }
+        ContainerConfig config = m.config();
+        LinuxContainerUser.Builder user = LinuxContainerUser.newBuilder().setUid(m.uid()).setGid(m.gid())
+                .addAllSupplementalGroups(m.supplementalGroups());
         return ContainerStatus.newBuilder()
                 .setId(c.id())
                 .setMetadata(config.getMetadata())
@@ -66,15 +63,8 @@ public final class ContainerViews {
 
     /** The resources in force: the last UpdateContainerResources, else what the container was created with. */
     public static LinuxContainerResources resources(ContainerStore.Container c) {
-        byte[] updated = c.status().resources();
-        if (updated != null) {
-            try {
-                return LinuxContainerResources.parseFrom(updated);
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("container " + c.id() + " has unreadable resources", e);
-            }
-        }
-        return c.metadata().containerConfig().getLinux().getResources();
+        LinuxContainerResources updated = c.status().resources();
+        return updated != null ? updated : c.metadata().config().getLinux().getResources();
     }
 
     public static ContainerState state(ContainerLifecycle s) {

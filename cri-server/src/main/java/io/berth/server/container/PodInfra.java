@@ -66,7 +66,7 @@ public final class PodInfra implements SandboxInfra {
                 .setImage(ImageSpec.newBuilder().setImage("berth-pod-init"))
                 .addCommand("/catatonit").addCommand("-P")
                 .setLinux(LinuxContainerConfig.newBuilder()
-                        .setResources(sandbox.podConfig().getLinux().getResources())
+                        .setResources(sandbox.config().getLinux().getResources())
                         .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                                 .setReadonlyRootfs(true)
                                 .setCapabilities(io.berth.cri.v1.Capability.newBuilder().addDropCapabilities("ALL"))
@@ -76,7 +76,7 @@ public final class PodInfra implements SandboxInfra {
                                         .setNetwork(sandbox.hostNetwork() ? NamespaceMode.NODE : NamespaceMode.POD)
                                         .setIpc(sandbox.hostIpc() ? NamespaceMode.NODE : NamespaceMode.POD))))
                 .build();
-        SpecInputs inputs = new SpecInputs(id, init, sandbox.podConfig(), podFacts.withoutPidNamespace(sandbox),
+        SpecInputs inputs = new SpecInputs(id, init, sandbox.config(), podFacts.withoutPidNamespace(sandbox),
                 ImageConfig.empty(), "berth-pod-init", ResolvedUser.root(), "rootfs", 0);
         Files.write(runDir.resolve("bundle/config.json"), OciSpecJson.toBytes(specs.build(inputs)));
         ShimClient shim = launcher.launch(ShimConfig.newBuilder()

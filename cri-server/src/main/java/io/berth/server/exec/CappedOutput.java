@@ -1,6 +1,6 @@
 package io.berth.server.exec;
 
-import java.io.ByteArrayOutputStream;
+import com.google.protobuf.ByteString;
 
 /**
  * One output stream of an ExecSync command, kept up to a cap. Bytes beyond the cap are counted and
@@ -8,7 +8,7 @@ import java.io.ByteArrayOutputStream;
  */
 final class CappedOutput {
     private final int cap;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private final ByteString.Output kept = ByteString.newOutput();
     private long total;
 
     CappedOutput(int cap) {
@@ -32,7 +32,7 @@ final class CappedOutput {
         return total;
     }
 
-    byte[] bytes() {
-        return kept.toByteArray();
+    ByteString bytes() {
+        return kept.toByteString();
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.server.exec;
 
+import com.google.protobuf.ByteString;
 import io.berth.common.error.DeadlineExceededException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InternalException;
@@ -12,7 +13,6 @@ import io.berth.shim.client.ProcessStream;
 import io.berth.shim.client.ProcessStream.Chunk;
 import io.berth.shim.client.ShimClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -43,7 +43,7 @@ public final class ExecSync {
     private final int outputCap;
 
     /** What the command did: its output (each cut at the cap, stderr then marked) and exit code. */
-    public record Result(byte[] stdout, byte[] stderr, int exitCode) {}
+    public record Result(ByteString stdout, ByteString stderr, int exitCode) {}
 
     public ExecSync(ContainerStore containers, ShimRegistry shims, int outputCap) {
         this.containers = containers;
@@ -108,7 +108,7 @@ public final class ExecSync {
     }
 
     /** Stderr as kept, then one line per stream that was cut; the line is the only thing past the cap. */
-    private byte[] withMarkers(CappedOutput stderr, CappedOutput stdout) {
+    private ByteString withMarkers(CappedOutput stderr, CappedOutput stdout) {
         StringBuilder markers = new StringBuilder();
         for (var cut : List.of(Map.entry("stdout", stdout), Map.entry("stderr", stderr))) {
             if (cut.getValue().cut()) {
@@ -116,14 +116,6 @@ public final class ExecSync {
                         .append(" bytes; the command wrote ").append(cut.getValue().total()).append("]\n");
             }
         }
-        byte[] kept = stderr.bytes();
-        if (markers.length() == 0) {
-            return kept;
-        }
-        byte[] marker = markers.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[kept.length + marker.length];
-        System.arraycopy(kept, 0, all, 0, kept.length);
-        System.arraycopy(marker, 0, all, kept.length, marker.length);
-        return all;
+        return stderr.bytes().concat(ByteString.copyFromUtf8(markers.toString()));
     }
 }

@@ -55,7 +55,7 @@ public final class PluginPodNetwork implements PodNetwork, NetworkReadiness {
     }
 
     static PodRequest request(SandboxMetadata sandbox) {
-        PodSandboxConfig pod = sandbox.podConfig();
+        PodSandboxConfig pod = sandbox.config();
         List<PortMapping> ports = new ArrayList<>();
         for (int i = 0; i < pod.getPortMappingsCount(); i++) {
             io.berth.cri.v1.PortMapping m = pod.getPortMappings(i);

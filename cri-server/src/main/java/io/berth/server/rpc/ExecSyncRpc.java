@@ -1,6 +1,5 @@
 package io.berth.server.rpc;
 
-import com.google.protobuf.ByteString;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ExecSyncRequest;
 import io.berth.cri.v1.ExecSyncResponse;
@@ -20,8 +19,8 @@ public final class ExecSyncRpc implements UnaryRpc<ExecSyncRequest, ExecSyncResp
         ExecSync.Result result = exec.run(Require.idOrPrefix(request.getContainerId(), "container_id"),
                 request.getCmdList(), request.getTimeout());
         return ExecSyncResponse.newBuilder()
-                .setStdout(ByteString.copyFrom(result.stdout()))
-                .setStderr(ByteString.copyFrom(result.stderr()))
+                .setStdout(result.stdout())
+                .setStderr(result.stderr())
                 .setExitCode(result.exitCode())
                 .build();
     }

@@ -79,7 +79,7 @@ public final class SandboxCreator {
         String id = ObjectIds.random();
         store.names().reserve(name, id);
         SandboxPaths paths = SandboxPaths.of(config.state(), id);
-        SandboxMetadata meta = new SandboxMetadata(id, name, pod.toByteArray(), handler,
+        SandboxMetadata meta = new SandboxMetadata(id, name, pod, handler,
                 UnixNanos.now(clock), paths.dir().toString(), hostNetwork, hostIpc, hostPid, sysctls);
         try (Rollback undo = new Rollback("RunPodSandbox " + name)) {
             undo.add(() -> store.names().release(name, id));

@@ -1,16 +1,17 @@
 package io.berth.server.sandbox;
 
 import io.berth.cri.v1.PodSandboxConfig;
-import io.berth.server.store.ParsedConfigs;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What never changes about a sandbox once created. The CRI config is kept as its protobuf bytes so that
- * status answers return labels, annotations and options exactly as kubelet sent them.
+ * What never changes about a sandbox once created.
  *
  * @param name the unique reserved name: {@code <name>_<namespace>_<uid>_<attempt>}
+ * @param config the CRI config as kubelet sent it, so that status answers return labels, annotations and options
+ *               exactly
  * @param hostNetwork, hostIpc, hostPid namespace choices resolved at creation
  * @param sysctls the pod's sysctls as {@link SysctlPolicy} admitted them, by dotted name: what every container's
  *                spec sets. Null only in a record written before they were kept, which gets them from its config
@@ -19,7 +20,7 @@ import java.util.TreeMap;
 public record SandboxMetadata(
         String id,
         String name,
-        byte[] config,
+        PodSandboxConfig config,
         String runtimeHandler,
         long createdAtNanos,
         String stateDir,
@@ -27,21 +28,14 @@ public record SandboxMetadata(
         boolean hostIpc,
         boolean hostPid,
         Map<String, String> sysctls) {
-    private static final ParsedConfigs<PodSandboxConfig> CONFIGS =
-            new ParsedConfigs<>(PodSandboxConfig.parser(), "sandbox");
-
     public SandboxMetadata {
         sysctls = sysctls == null
-                ? SysctlPolicy.admit(CONFIGS.of(id, config).getLinux().getSysctlsMap(), hostNetwork, hostIpc)
+                ? SysctlPolicy.admit(config.getLinux().getSysctlsMap(), hostNetwork, hostIpc)
                 : Collections.unmodifiableSortedMap(new TreeMap<>(sysctls));
     }
 
-    public PodSandboxConfig podConfig() {
-        return CONFIGS.of(id, config);
-    }
-
     public SandboxPaths paths() {
-        return new SandboxPaths(java.nio.file.Path.of(stateDir));
+        return new SandboxPaths(Path.of(stateDir));
     }
 
     /** The name kubelet identifies a pod by; unique among live sandboxes. */

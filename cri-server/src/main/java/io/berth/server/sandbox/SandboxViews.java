@@ -14,7 +14,7 @@ public final class SandboxViews {
     private SandboxViews() {}
 
     public static PodSandbox summary(SandboxStore.Sandbox s) {
-        PodSandboxConfig c = s.metadata().podConfig();
+        PodSandboxConfig c = s.metadata().config();
         return PodSandbox.newBuilder()
                 .setId(s.id())
                 .setMetadata(c.getMetadata())
@@ -27,7 +27,7 @@ public final class SandboxViews {
     }
 
     public static PodSandboxStatus status(SandboxStore.Sandbox s) {
-        PodSandboxConfig c = s.metadata().podConfig();
+        PodSandboxConfig c = s.metadata().config();
         PodSandboxStatus.Builder b = PodSandboxStatus.newBuilder()
                 .setId(s.id())
                 .setMetadata(c.getMetadata())

@@ -41,7 +41,7 @@ final class ContainerReadings {
      *                      that only the metrics RPC pays for, not kubelet's frequent stats calls
      */
     ContainerReading read(ContainerStore.Container c, boolean withProcesses) {
-        ContainerConfig config = c.metadata().containerConfig();
+        ContainerConfig config = c.metadata().config();
         Optional<ProcessCgroups> where = cgroups.of(c, () -> cgroupParentOf(c));
         CgroupStats cgroup = where.map(source::read).orElse(CgroupStats.none());
         ProcessCounts processes = withProcesses && !cgroup.equals(CgroupStats.none())
@@ -58,7 +58,7 @@ final class ContainerReadings {
     /** Needed only when the container's cgroup is not known yet (its first reading, or its process is gone). */
     private String cgroupParentOf(ContainerStore.Container c) {
         return sandboxes.find(c.metadata().sandboxId())
-                .map(s -> s.metadata().podConfig().getLinux().getCgroupParent())
+                .map(s -> s.metadata().config().getLinux().getCgroupParent())
                 .orElse("");
     }
 }

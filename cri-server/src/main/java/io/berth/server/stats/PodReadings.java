@@ -31,7 +31,7 @@ final class PodReadings {
     }
 
     PodReading read(SandboxStore.Sandbox sandbox, List<ContainerReading> containers) {
-        PodSandboxConfig config = sandbox.metadata().podConfig();
+        PodSandboxConfig config = sandbox.metadata().config();
         String parent = config.getLinux().getCgroupParent();
         boolean podCgroup = !parent.isEmpty();
         CgroupStats cgroup = podCgroup

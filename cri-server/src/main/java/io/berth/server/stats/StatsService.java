@@ -80,7 +80,7 @@ public final class StatsService implements AutoCloseable {
                 .filter(c -> c.id().startsWith(f.getId()))
                 .filter(c -> c.metadata().sandboxId().startsWith(f.getPodSandboxId()))
                 .filter(c -> f.getLabelSelectorMap().isEmpty()
-                        || matches(c.metadata().containerConfig().getLabelsMap(), f.getLabelSelectorMap()))
+                        || matches(c.metadata().config().getLabelsMap(), f.getLabelSelectorMap()))
                 .sorted(Comparator.comparingLong(c -> c.metadata().createdAtNanos()))
                 .map(c -> views.container(containerReadings.read(c)))
                 .toList();
@@ -93,7 +93,7 @@ public final class StatsService implements AutoCloseable {
     public List<PodSandboxStats> pods(PodSandboxStatsFilter f) {
         return sandboxes.list().stream()
                 .filter(s -> s.id().startsWith(f.getId()))
-                .filter(s -> matches(s.metadata().podConfig().getLabelsMap(), f.getLabelSelectorMap()))
+                .filter(s -> matches(s.metadata().config().getLabelsMap(), f.getLabelSelectorMap()))
                 .sorted(Comparator.comparingLong(s -> s.metadata().createdAtNanos()))
                 .map(s -> views.pod(read(s)))
                 .toList();

@@ -9,6 +9,7 @@ import io.berth.common.error.AlreadyExistsException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.io.AtomicFiles;
+import io.berth.common.json.VersionedJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -24,9 +25,13 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
- * Objects of one kind (sandboxes, containers, images) kept in memory and on disk, one versioned JSON file
- * per id. Each object is immutable metadata written once plus a status that only changes through
- * {@link #update}, which persists before it publishes: a reader never sees a status that a crash would lose.
+ * Objects of one kind (sandboxes, containers, images) kept in memory and on disk, one file per id in
+ * {@link VersionedJson}'s envelope: {@code {"version": 2, "data": {"metadata": {...}, "status": {...}}}}. Each
+ * object is immutable metadata written once plus a status that only changes through {@link #update}, which
+ * persists before it publishes: a reader never sees a status that a crash would lose.
+ *
+ * <p>Metadata and status are plain records; protobuf messages in them are written as base64 of their wire bytes
+ * ({@link ProtobufModule}). Files of version 1, from before the envelope, are read too ({@link LegacyRecordFile}).
  *
  * @param <M> metadata, fixed at creation
  * @param <S> status, replaced as a whole on every change
@@ -34,9 +39,10 @@ import java.util.logging.Logger;
 public final class RecordStore<M, S> {
     private static final Logger LOG = Logger.getLogger(RecordStore.class.getName());
     /** Bumped when the on-disk shape changes incompatibly; older files are then migrated or refused. */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    /** Maps metadata and status to and from the envelope's data; the envelope itself is VersionedJson's. */
     private static final ObjectMapper JSON = new ObjectMapper()
-            .findAndRegisterModules()
+            .registerModule(new ProtobufModule())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final String kind;
@@ -60,21 +66,30 @@ public final class RecordStore<M, S> {
             for (Path f : files) {
                 String id = f.getFileName().toString().replaceFirst("\\.json$", "");
                 try {
-                    JsonNode node = JSON.readTree(f.toFile());
-                    int version = node.path("version").asInt(-1);
-                    if (version != FORMAT_VERSION) {
-                        LOG.warning(kind + " record " + f + " has format version " + version + ", expected "
-                                + FORMAT_VERSION + "; skipped");
-                        continue;
-                    }
-                    M meta = JSON.convertValue(node.get("metadata"), metadataType);
-                    S status = JSON.convertValue(node.get("status"), statusType);
+                    JsonNode data = data(f);
+                    M meta = JSON.treeToValue(data.get("metadata"), metadataType);
+                    S status = JSON.treeToValue(data.get("status"), statusType);
                     records.put(id, new Record<>(id, meta, status));
                 } catch (IOException | IllegalArgumentException e) {
                     LOG.warning(kind + " record " + f + " cannot be read and is skipped: " + e.getMessage());
                 }
             }
         }
+    }
+
+    /** {@code {"metadata": ..., "status": ...}} of a file in the current format or in version 1's. */
+    private static JsonNode data(Path file) throws IOException {
+        VersionedJson.Envelope envelope;
+        try {
+            envelope = VersionedJson.read(file);
+        } catch (IOException notVersioned) {
+            return LegacyRecordFile.data(file).orElseThrow(() -> notVersioned);
+        }
+        JsonNode data = envelope.require(FORMAT_VERSION).data();
+        if (!data.path("metadata").isObject() || !data.path("status").isObject()) {
+            throw new IOException(file + ": record data lacks its metadata or status object");
+        }
+        return data;
     }
 
     /** Adds a new object; its record is on disk before it is visible. */
@@ -150,12 +165,11 @@ public final class RecordStore<M, S> {
     }
 
     private void persist(Record<M, S> r) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("version", FORMAT_VERSION);
-        node.set("metadata", JSON.valueToTree(r.metadata()));
-        node.set("status", JSON.valueToTree(r.status()));
+        ObjectNode data = JSON.createObjectNode();
+        data.set("metadata", JSON.valueToTree(r.metadata()));
+        data.set("status", JSON.valueToTree(r.status()));
         try {
-            AtomicFiles.write(file(r.id()), JSON.writeValueAsBytes(node));
+            VersionedJson.write(file(r.id()), FORMAT_VERSION, data);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + kind + " record " + file(r.id()), e);
         }

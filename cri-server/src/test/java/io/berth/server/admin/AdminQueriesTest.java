@@ -22,6 +22,7 @@ import io.berth.shim.RunDir;
 import io.berth.shim.api.ShimConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,9 +116,9 @@ class AdminQueriesTest {
     private static void container(AdminFixture admin, String id, String podId, Path runDir) {
         ContainerConfig.Builder config = ContainerConfig.newBuilder();
         config.getMetadataBuilder().setName("app");
-        admin.containers.add(new ContainerMetadata(id, podId, "app_web_" + id, config.build().toByteArray(),
+        admin.containers.add(new ContainerMetadata(id, podId, "app_web_" + id, config.build(),
                 "sha256:" + "a".repeat(64), "busybox@sha256:" + "b".repeat(64), System.nanoTime(),
                 "/var/log/pods/web/app/0.log", runDir.toString(), "container-" + id, "runc", "SIGTERM", 0, 0,
-                new long[0]), ContainerLifecycle.created().started(4300, 1));
+                List.of()), ContainerLifecycle.created().started(4300, 1));
     }
 }

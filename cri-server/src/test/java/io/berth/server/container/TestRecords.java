@@ -8,6 +8,7 @@ import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.server.sandbox.SandboxStatus;
 import io.berth.server.sandbox.SandboxStore;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,7 +30,7 @@ public final class TestRecords {
                 .putAllLabels(labels);
         config.getLinuxBuilder().setCgroupParent(cgroupParent);
         PodSandboxConfig pod = config.build();
-        return store.add(new SandboxMetadata(id, SandboxMetadata.reservedName(pod.getMetadata()), pod.toByteArray(),
+        return store.add(new SandboxMetadata(id, SandboxMetadata.reservedName(pod.getMetadata()), pod,
                 "runc", CLOCK.incrementAndGet(), stateDir.toString(), false, false, false, Map.of()),
                 SandboxStatus.created());
     }
@@ -42,10 +43,10 @@ public final class TestRecords {
                 .putAllLabels(labels)
                 .putAnnotations("note", name)
                 .build();
-        ContainerMetadata meta = new ContainerMetadata(id, sandboxId, name + "_pod", config.toByteArray(),
+        ContainerMetadata meta = new ContainerMetadata(id, sandboxId, name + "_pod", config,
                 "sha256:" + "a".repeat(64), "busybox@sha256:" + "b".repeat(64), CLOCK.incrementAndGet(), "",
                 "/run/berth/containers/" + id.substring(0, 16), "container-" + id, "runc", "SIGTERM", 0, 0,
-                new long[0]);
+                List.of());
         return store.add(meta, ContainerLifecycle.created());
     }
 }

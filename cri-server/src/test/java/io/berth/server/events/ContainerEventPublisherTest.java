@@ -6,6 +6,7 @@ import io.berth.cri.v1.ContainerEventResponse;
 import io.berth.cri.v1.ContainerEventType;
 import io.berth.cri.v1.ContainerState;
 import io.berth.cri.v1.ContainerStatus;
+import io.berth.cri.v1.LinuxContainerResources;
 import io.berth.server.container.ContainerLifecycle;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.container.TestRecords;
@@ -59,7 +60,7 @@ class ContainerEventPublisherTest {
                 Map.of());
         ContainerStore.Container app = TestRecords.container(containers, TestRecords.id("c1"), pod, "app", Map.of());
         containers.update(app.id(), s -> s.started(4242, 5));
-        containers.update(app.id(), s -> s.withResources(new byte[0]));
+        containers.update(app.id(), s -> s.withResources(LinuxContainerResources.getDefaultInstance()));
         containers.update(app.id(), s -> s.exited(3, 6, "Error", ""));
         containers.update(app.id(), s -> s.exited(4, 7, "Error", "a second exit is no new step"));
         containers.remove(containers.get(app.id()));

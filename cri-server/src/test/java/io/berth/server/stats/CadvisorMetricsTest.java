@@ -77,8 +77,7 @@ class CadvisorMetricsTest extends StatsFixture {
     @Test
     void containersCarryThrottlingMemoryDetailProcessesSpecAndFilesystem() {
         containers.update(front, s -> s.withResources(LinuxContainerResources.newBuilder().setCpuPeriod(100_000)
-                .setCpuShares(512).setMemoryLimitInBytes(64L << 20).setMemorySwapLimitInBytes(-1).build()
-                .toByteArray()));
+                .setCpuShares(512).setMemoryLimitInBytes(64L << 20).setMemorySwapLimitInBytes(-1).build()));
         cgroups.processes("/kubepods/pod-web/" + front,
                 new ProcessCounts(OptionalLong.of(2), OptionalLong.of(9), OptionalLong.of(1)));
         List<Metric> m = pod(web).getContainerMetricsList().get(0).getMetricsList();

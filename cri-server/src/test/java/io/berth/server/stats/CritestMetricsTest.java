@@ -61,7 +61,7 @@ class CritestMetricsTest extends StatsFixture {
     void asCreateContainerForMetricsDoes() {
         containers.update(front, s -> s.withResources(LinuxContainerResources.newBuilder().setCpuPeriod(100_000)
                 .setCpuQuota(20_000).setCpuShares(1024).setMemoryLimitInBytes(64L << 20)
-                .setMemorySwapLimitInBytes(64L << 20).build().toByteArray()));
+                .setMemorySwapLimitInBytes(64L << 20).build()));
         cgroups.processes("/kubepods/pod-web/" + front,
                 new ProcessCounts(OptionalLong.of(1), OptionalLong.of(4), OptionalLong.of(0)));
     }

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.common.error.AlreadyExistsException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.json.VersionedJson;
+import io.berth.cri.v1.LinuxContainerResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,9 @@ class RecordStoreTest {
     record Meta(String name, Map<String, String> labels) {}
 
     record State(String phase, long exitCode) {}
+
+    /** Metadata that holds a protobuf message, as container and sandbox records hold their CRI config. */
+    record Limits(String name, LinuxContainerResources resources) {}
 
     @TempDir
     Path dir;
@@ -33,6 +39,42 @@ class RecordStoreTest {
         RecordStore.Record<Meta, State> back = open().get("abc1");
         assertThat(back.metadata()).isEqualTo(new Meta("web", Map.of("app", "x")));
         assertThat(back.status()).isEqualTo(new State("exited", 3));
+    }
+
+    @Test
+    void aRecordIsWrittenInTheVersionedEnvelopeAndReadBackEqual() throws Exception {
+        open().create("abc1", new Meta("web", Map.of("app", "x")), new State("running", 0));
+
+        VersionedJson.Envelope file = VersionedJson.read(dir.resolve("abc1.json"));
+        assertThat(file.version()).isEqualTo(2);
+        assertThat(file.data().at("/metadata/labels/app").asText()).isEqualTo("x");
+        assertThat(file.data().at("/status/phase").asText()).isEqualTo("running");
+        assertThat(open().get("abc1")).isEqualTo(new RecordStore.Record<>("abc1", new Meta("web", Map.of("app", "x")),
+                new State("running", 0)));
+    }
+
+    @Test
+    void aFileAsVersionOneWroteItIsRead() throws Exception {
+        Files.writeString(dir.resolve("abc1.json"), "{\"version\":1,\"metadata\":{\"name\":\"web\",\"labels\":"
+                + "{\"app\":\"x\"}},\"status\":{\"phase\":\"exited\",\"exitCode\":3}}");
+
+        RecordStore.Record<Meta, State> read = open().get("abc1");
+        assertThat(read.metadata()).isEqualTo(new Meta("web", Map.of("app", "x")));
+        assertThat(read.status()).isEqualTo(new State("exited", 3));
+    }
+
+    @Test
+    void aProtobufMessageIsKeptParsedAndWrittenAsBase64OfItsWireBytes() throws Exception {
+        LinuxContainerResources resources = LinuxContainerResources.newBuilder().setCpuShares(512).build();
+        RecordStore<Limits, State> store = new RecordStore<>("pod", dir, Limits.class, State.class);
+        store.create("abc1", new Limits("web", resources), new State("created", 0));
+        store.create("abc2", new Limits("none", null), new State("created", 0));
+
+        assertThat(VersionedJson.read(dir.resolve("abc1.json")).data().at("/metadata/resources").asText())
+                .isEqualTo(Base64.getEncoder().encodeToString(resources.toByteArray()));
+        RecordStore<Limits, State> reopened = new RecordStore<>("pod", dir, Limits.class, State.class);
+        assertThat(reopened.get("abc1").metadata()).isEqualTo(new Limits("web", resources));
+        assertThat(reopened.get("abc2").metadata()).isEqualTo(new Limits("none", null));
     }
 
     @Test
@@ -76,7 +118,13 @@ class RecordStoreTest {
         store.create("good", new Meta("a", Map.of()), new State("created", 0));
         Files.writeString(dir.resolve("torn.json"), "{\"version\":1,\"metad");
         Files.writeString(dir.resolve("future.json"), "{\"version\":99,\"metadata\":{},\"status\":{}}");
+        Files.writeString(dir.resolve("newer.json"), "{\"version\":3,\"data\":{\"metadata\":{},\"status\":{}}}");
+        Files.writeString(dir.resolve("hollow.json"), "{\"version\":2,\"data\":{}}");
         assertThat(open().list()).extracting(RecordStore.Record::id).containsExactly("good");
+
+        Files.writeString(dir.resolve("garbled.json"), "{\"version\":2,\"data\":{\"metadata\":{\"name\":\"x\","
+                + "\"resources\":\"//8=\"},\"status\":{}}}");
+        assertThat(new RecordStore<>("pod", dir, Limits.class, State.class).find("garbled")).isEmpty();
     }
 
     @Test

@@ -45,7 +45,7 @@ class StoreStreamBackendTest {
         PodSandboxConfig config = PodSandboxConfig.newBuilder().setMetadata(PodSandboxMetadata.newBuilder()
                 .setName("host").setNamespace("ns").setUid("uid-host")).build();
         String id = TestRecords.id("c2");
-        sandboxes.add(new SandboxMetadata(id, SandboxMetadata.reservedName(config.getMetadata()), config.toByteArray(),
+        sandboxes.add(new SandboxMetadata(id, SandboxMetadata.reservedName(config.getMetadata()), config,
                 "runc", 1, dir.resolve("state/host").toString(), true, true, false, Map.of()),
                 SandboxStatus.created());
         assertThat(backend.netns(id)).isNull();

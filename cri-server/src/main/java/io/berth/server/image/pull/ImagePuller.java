@@ -1,5 +1,6 @@
 package io.berth.server.image.pull;
 
+import com.google.protobuf.ByteString;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.server.image.content.ContentStore;
@@ -94,7 +95,7 @@ public final class ImagePuller {
     private Image pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
             List<String> blobs, List<String> built, DownloadedBytes downloaded) {
         ResolvedImage resolved = registry.resolve(ref, credentials, platform);
-        downloaded.add(resolved.manifestBytes().length + resolved.index().map(i -> i.bytes().length).orElse(0));
+        downloaded.add(resolved.manifestBytes().size() + resolved.index().map(i -> i.bytes().size()).orElse(0));
         ImageManifest manifest = resolved.manifest();
         LOG.info("resolved " + ref + " to manifest " + resolved.manifestDigest() + " on " + resolved.registryHost()
                 + ": " + manifest.layers().size() + " layers");
@@ -141,16 +142,16 @@ public final class ImagePuller {
                     }
                 });
 
-        long size = configBlob.size() + resolved.manifestBytes().length
+        long size = configBlob.size() + resolved.manifestBytes().size()
                 + layers.stream().mapToLong(Descriptor::size).sum();
         ImageMetadata metadata = new ImageMetadata(configBlob.digest().toString(),
                 layers.stream().map(l -> l.digest().toString()).toList(), size, config, clock.instant().toString());
         return images.recordPull(metadata, ref, resolved.digest(), manifests);
     }
 
-    private void storeDocument(Digest digest, byte[] bytes, ImageReclaimer.Lease lease, List<String> blobs) {
+    private void storeDocument(Digest digest, ByteString bytes, ImageReclaimer.Lease lease, List<String> blobs) {
         hold(digest, lease, blobs);
-        content.ingest(digest, bytes.length, sink -> sink.write(bytes));
+        content.ingest(digest, bytes.size(), bytes::writeTo);
     }
 
     private static void hold(Digest digest, ImageReclaimer.Lease lease, List<String> blobs) {

@@ -1,6 +1,7 @@
 package io.berth.server.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.ResourceExhaustedException;
@@ -96,13 +97,13 @@ public final class RegistryClient {
         String image = reference.toString();
         FetchedManifest top = fetchManifest(host, reference, reference.manifestReference(),
                 Optional.ofNullable(reference.digest()), access, "image " + image);
-        JsonNode document = ManifestParser.readTree(top.bytes(), image);
+        JsonNode document = ManifestParser.readTree(top.bytes().toByteArray(), image);
         if (MediaTypes.isIndex(top.mediaType())) {
             Descriptor chosen = ManifestSelector.select(ManifestParser.parseIndex(document, image), platform, image);
             checkSmall(chosen.size(), "manifest " + chosen.digest() + " of image " + image);
             FetchedManifest manifest = fetchManifest(host, reference, chosen.digest().toString(),
                     Optional.of(chosen.digest()), access, "manifest " + chosen.digest() + " (" + platform + ") of image " + image);
-            JsonNode manifestDocument = ManifestParser.readTree(manifest.bytes(), image);
+            JsonNode manifestDocument = ManifestParser.readTree(manifest.bytes().toByteArray(), image);
             if (!MediaTypes.isImageManifest(manifest.mediaType())) {
                 throw new FailedPreconditionException("image " + image + ": the index entry for " + platform
                         + " is a " + manifest.mediaType() + ", not an image manifest");
@@ -149,7 +150,7 @@ public final class RegistryClient {
             throw new BlobVerificationException("registry " + host.authority() + " sent " + what + " that does not"
                     + " match its digest " + digest);
         }
-        return new FetchedManifest(digest, mediaType, bytes);
+        return new FetchedManifest(digest, mediaType, ByteString.copyFrom(bytes));
     }
 
     /** The digest of a manifest fetched by tag; the one the registry announces, when it names one, must agree. */

@@ -1,5 +1,6 @@
 package io.berth.server.image.registry;
 
+import com.google.protobuf.ByteString;
 import io.berth.server.image.content.Digest;
 import io.berth.server.image.reference.ImageReference;
 import java.util.Optional;
@@ -21,10 +22,10 @@ public record ResolvedImage(
         Digest digest,
         Optional<FetchedManifest> index,
         Digest manifestDigest,
-        byte[] manifestBytes,
+        ByteString manifestBytes,
         ImageManifest manifest,
         String registryHost) {
 
     /** A manifest document as fetched: its digest, media type and exact bytes. */
-    public record FetchedManifest(Digest digest, String mediaType, byte[] bytes) {}
+    public record FetchedManifest(Digest digest, String mediaType, ByteString bytes) {}
 }

@@ -63,7 +63,7 @@ class RegistryClientTest {
         assertThat(image.digest()).isEqualTo(digest);
         assertThat(image.manifestDigest()).isEqualTo(digest);
         assertThat(image.index()).isEmpty();
-        assertThat(new String(image.manifestBytes(), UTF_8)).isEqualTo(manifest);
+        assertThat(image.manifestBytes().toStringUtf8()).isEqualTo(manifest);
         assertThat(image.manifest().config()).isEqualTo(
                 new Descriptor(MediaTypes.OCI_CONFIG, Digest.sha256Of(CONFIG), CONFIG.length));
         assertThat(image.manifest().layers()).extracting(Descriptor::digest).containsExactly(Digest.sha256Of(LAYER));

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.server.image.content.Digest;
 import io.berth.server.image.reference.ImageReference;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -42,6 +44,26 @@ class ImageStoreTest {
     private Image pull(String seed, String reference) {
         return store.recordPull(metadata(seed, ""), ImageReference.parse(reference), digest(seed + "-manifest"),
                 List.of(digest(seed + "-manifest").toString()));
+    }
+
+    @Test
+    void anImageRecordWrittenBeforeTheVersionedEnvelopeReadsToTheRecordThatWasStored() throws Exception {
+        String id = "sha256:" + "a".repeat(64);
+        String manifest = "sha256:" + "b".repeat(64);
+        Path records = Files.createDirectories(dir.resolve("v1"));
+        try (InputStream fixture = getClass().getResourceAsStream("record-v1.json")) {
+            Files.copy(fixture, records.resolve(id + ".json"));
+        }
+
+        Image read = new ImageStore(records, Clock.systemUTC()).byId(id).orElseThrow();
+
+        ImageConfig config = new ImageConfig("linux", "amd64", "", List.of("PATH=/bin"), List.of(), List.of("sh"), "",
+                "", Map.of("org.opencontainers.image.title", "busybox"), List.of("80/tcp"),
+                List.of("sha256:" + "d".repeat(64)));
+        assertThat(read).isEqualTo(new Image(
+                new ImageMetadata(id, List.of("sha256:" + "e".repeat(64)), 2_200_000, config, "2026-11-29T18:00:00Z"),
+                new ImageRefs(List.of("docker.io/library/busybox:latest"), List.of("docker.io/library/busybox@" + manifest),
+                        List.of(manifest), false, "2026-11-29T18:00:00Z")));
     }
 
     @Test
