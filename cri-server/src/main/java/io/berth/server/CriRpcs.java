@@ -70,7 +70,7 @@ import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
 import io.berth.server.stats.StatsService;
 import io.berth.server.streaming.StreamBackend;
-import io.berth.server.streaming.StreamingEndpoint;
+import io.berth.server.streaming.server.StreamingEndpoint;
 import io.berth.shim.HostBuild;
 import io.berth.shim.client.ShimHosts;
 import java.io.IOException;
@@ -97,7 +97,7 @@ record CriRpcs(BerthConfig config, Clock clock, HandlerFeatures handlers, PodCid
 
     private void bindRuntime(RpcTable table) {
         table
-                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
+                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc(BuildInfo.version()))
                 .unary(RuntimeServiceGrpc.getStatusMethod(), statusRpc())
                 .unary(RuntimeServiceGrpc.getRuntimeConfigMethod(), new RuntimeConfigRpc(config))
                 .unary(RuntimeServiceGrpc.getUpdateRuntimeConfigMethod(), new UpdateRuntimeConfigRpc(podCidr))
@@ -151,8 +151,8 @@ record CriRpcs(BerthConfig config, Clock clock, HandlerFeatures handlers, PodCid
     AdminService admin(ImageSystem system, ShimHosts hosts) throws IOException {
         ImageArchivePort archives = ImageArchivePort.of(system.archives());
         return new AdminService(
-                new AdminVersionRpc(new VersionRpc().call(VersionRequest.getDefaultInstance()), HostBuild.current(),
-                        config.defaultRuntime(), config.runtimes().values()),
+                new AdminVersionRpc(new VersionRpc(BuildInfo.version()).call(VersionRequest.getDefaultInstance()),
+                        HostBuild.current(), config.defaultRuntime(), config.runtimes().values()),
                 new HealthRpc(statusRpc(), new LiveShimHosts(hosts),
                         new DiskReport(config.root(), config.state(), system.usage())),
                 new DebugDumpRpc(sandboxes, containers, new DebugDumpRpc.RecordDirs(

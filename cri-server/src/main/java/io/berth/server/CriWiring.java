@@ -49,7 +49,7 @@ import io.berth.server.sandbox.SandboxTeardown;
 import io.berth.server.stats.HostCgroups;
 import io.berth.server.stats.NetnsInterfaces;
 import io.berth.server.stats.StatsService;
-import io.berth.server.streaming.StreamingEndpoint;
+import io.berth.server.streaming.server.StreamingEndpoint;
 import io.berth.shim.client.LaunchOptions;
 import io.berth.shim.client.ShimClient;
 import io.berth.shim.client.ShimGrouping;
@@ -175,7 +175,7 @@ public final class CriWiring implements AutoCloseable {
             SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, control, podInfra);
 
             // Readers over everything above: streaming, stats, the live counts.
-            ContainerStreams streams = new ContainerStreams(containers, sandboxes, shims);
+            ContainerStreams streams = new ContainerStreams(containers, sandboxes, shims::get);
             streaming = own(new StreamingEndpoint(streams));
             // The snapshotter root is what ImageFsInfo reports as the container filesystem (see ImageSystem).
             StatsService stats = own(new StatsService(containers, sandboxes, images.snapshotter(),

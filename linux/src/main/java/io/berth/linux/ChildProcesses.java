@@ -2,6 +2,7 @@ package io.berth.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
 import java.util.List;
 import java.util.Map;
@@ -158,7 +159,7 @@ public final class ChildProcesses {
     public static boolean isChildSubreaper() throws ErrnoException {
         try (Memory flag = new Memory(4)) {
             flag.setInt(0, 0);
-            ProcessCalls.prctl(ProcessCalls.PR_GET_CHILD_SUBREAPER, com.sun.jna.Pointer.nativeValue(flag), 0, 0, 0);
+            ProcessCalls.prctl(ProcessCalls.PR_GET_CHILD_SUBREAPER, Pointer.nativeValue(flag), 0, 0, 0);
             return flag.getInt(0) != 0;
         } catch (LastErrorException e) {
             throw new ErrnoException("prctl(PR_GET_CHILD_SUBREAPER)", e.getErrorCode());

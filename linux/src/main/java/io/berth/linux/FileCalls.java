@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -96,7 +97,7 @@ public final class FileCalls {
                 long size = FileBindings.lgetxattr(p, n, null, 0);
                 byte[] value = new byte[(int) size];
                 long got = FileBindings.lgetxattr(p, n, value, value.length);
-                return Optional.of(got == size ? value : java.util.Arrays.copyOf(value, (int) got));
+                return Optional.of(got == size ? value : Arrays.copyOf(value, (int) got));
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == ErrnoException.ENODATA) {
                     return Optional.empty();

@@ -1,6 +1,7 @@
 package io.berth.linux;
 
 import com.sun.jna.LastErrorException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -83,7 +84,7 @@ public final class Netlink implements AutoCloseable {
     }
 
     /** A handle inside the network namespace pinned at {@code netnsFile}. */
-    public static Netlink in(Path netnsFile) throws java.io.IOException {
+    public static Netlink in(Path netnsFile) throws IOException {
         return new Netlink(Namespaces.runIn(Namespaces.Kind.NET, netnsFile, NetlinkSocket::open));
     }
 

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ final class NetlinkSocket implements AutoCloseable {
                 throw new ErrnoException(what + ": netlink recv", e.getErrorCode());
             }
             // A copy per datagram: replies are slices, and the next recv reuses buf.
-            ByteBuffer in = ByteBuffer.wrap(java.util.Arrays.copyOf(buf, (int) n)).order(ByteOrder.nativeOrder());
+            ByteBuffer in = ByteBuffer.wrap(Arrays.copyOf(buf, (int) n)).order(ByteOrder.nativeOrder());
             while (in.remaining() >= NetlinkMessage.HEADER_LENGTH) {
                 int start = in.position();
                 int length = in.getInt(start);

@@ -279,7 +279,7 @@ public final class UnixSockets {
     public static void shutdown(int fd) {
         try {
             FdCalls.shutdown(fd, FdCalls.SHUT_RDWR);
-        } catch (com.sun.jna.LastErrorException ignored) {
+        } catch (LastErrorException ignored) {
             // ENOTSOCK, ENOTCONN, EBADF: there is no blocked peer call to wake.
         }
     }

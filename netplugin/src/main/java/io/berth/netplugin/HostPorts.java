@@ -1,6 +1,7 @@
 package io.berth.netplugin;
 
 import io.berth.common.error.AlreadyExistsException;
+import io.berth.common.error.InvalidArgumentException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
@@ -62,7 +63,7 @@ public final class HostPorts {
             }
         } catch (BindException e) {
             if (String.valueOf(e.getMessage()).contains("assign requested address")) {
-                throw new io.berth.common.error.InvalidArgumentException("host_ip " + m.hostIp() + " of " + m
+                throw new InvalidArgumentException("host_ip " + m.hostIp() + " of " + m
                         + " is not an address of this host");
             }
             throw new AlreadyExistsException("host port " + m.hostPort() + "/" + m.protocol().lower() + " on "

@@ -6,7 +6,9 @@ import io.berth.shim.api.HeldContainer;
 import io.berth.shim.api.StdioFds;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ObjIntConsumer;
 
 /**
  * The host's ends of one container's stdio: the read ends of its stdout and stderr pipes, or its terminal
@@ -87,7 +89,7 @@ final class ContainerStdio {
         return roles.build();
     }
 
-    private void forEach(java.util.function.ObjIntConsumer<StdioFds.Role> action) {
+    private void forEach(ObjIntConsumer<StdioFds.Role> action) {
         if (terminalFd >= 0) {
             action.accept(StdioFds.Role.TERMINAL, terminalFd);
         }
@@ -136,8 +138,8 @@ final class ContainerStdio {
      * Pumps leave the loop first: berthd's duplicates keep the pipes alive, and epoll would go on
      * reporting a closed number whose pipe lives on.
      */
-    java.util.concurrent.CompletableFuture<Void> close(EventLoop loop) {
-        java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Void> close(EventLoop loop) {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
         loop.execute(() -> {
             synchronized (this) {
                 pumps.forEach(LinePump::stop);

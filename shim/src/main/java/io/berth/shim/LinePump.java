@@ -1,5 +1,6 @@
 package io.berth.shim;
 
+import io.berth.linux.Epoll;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import java.nio.ByteBuffer;
@@ -51,7 +52,7 @@ final class LinePump implements EventLoop.Handler {
             throws ErrnoException {
         FileDescriptors.setNonBlocking(fd, true);
         LinePump pump = new LinePump(loop, fd, stream, log, listener);
-        pump.token = loop.register(fd, io.berth.linux.Epoll.IN, pump::ready);
+        pump.token = loop.register(fd, Epoll.IN, pump::ready);
         return pump;
     }
 

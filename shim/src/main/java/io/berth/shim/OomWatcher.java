@@ -1,5 +1,6 @@
 package io.berth.shim;
 
+import io.berth.linux.Epoll;
 import io.berth.linux.FileDescriptors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ final class OomWatcher {
         int events = eventFd;
         int control = controlFd;
         long[] token = new long[1];
-        token[0] = loop.register(events, io.berth.linux.Epoll.IN, ready -> {
+        token[0] = loop.register(events, Epoll.IN, ready -> {
             try {
                 FileDescriptors.drainEventfd(events);
             } catch (IOException e) {

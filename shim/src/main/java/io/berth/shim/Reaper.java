@@ -2,6 +2,7 @@ package io.berth.shim;
 
 import io.berth.linux.ChildProcesses;
 import io.berth.linux.ChildProcesses.WaitStatus;
+import io.berth.linux.Epoll;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.PidFds;
@@ -80,7 +81,7 @@ final class Reaper {
             return gone;
         }
         long[] token = new long[1];
-        token[0] = loop.register(pidfd, io.berth.linux.Epoll.IN, events -> {
+        token[0] = loop.register(pidfd, Epoll.IN, events -> {
             loop.unregister(token[0], () -> FileDescriptors.closeQuietly(pidfd));
             gone.complete(Optional.empty());
         });
@@ -97,7 +98,7 @@ final class Reaper {
             return;
         }
         long[] token = new long[1];
-        token[0] = loop.register(pidfd, io.berth.linux.Epoll.IN, events -> {
+        token[0] = loop.register(pidfd, Epoll.IN, events -> {
             loop.unregister(token[0], () -> FileDescriptors.closeQuietly(pidfd));
             reapAll();
         });

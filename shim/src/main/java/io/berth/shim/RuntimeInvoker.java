@@ -1,8 +1,8 @@
 package io.berth.shim;
 
+import io.berth.linux.ChildProcesses.WaitStatus;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
-import io.berth.linux.ChildProcesses.WaitStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

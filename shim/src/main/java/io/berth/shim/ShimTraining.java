@@ -1,6 +1,9 @@
 package io.berth.shim;
 
+import io.berth.linux.FileDescriptors;
+import io.berth.linux.UnixSockets;
 import io.berth.shim.api.ExitStatus;
+import io.berth.shim.api.HostInfoRequest;
 import io.berth.shim.api.Mount;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
@@ -8,12 +11,14 @@ import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.State;
 import io.berth.shim.api.StateRequest;
 import io.berth.shim.api.Status;
+import io.berth.shim.protocol.MessageSocket;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 
 /**
  * Runs the code a shim host needs to serve a container, without a container: a host on a scratch socket
@@ -62,15 +67,15 @@ final class ShimTraining {
         Files.createDirectories(dir.path());
         HostEvents events = new HostEvents();
         ShimHost host = new ShimHost(dir, "train", events);
-        int listenFd = io.berth.linux.UnixSockets.listen(dir.socket(), 4);
+        int listenFd = UnixSockets.listen(dir.socket(), 4);
         new HostServer(host, listenFd, events, new HostUpgrade(host)).start();
-        int connection = io.berth.linux.UnixSockets.connect(dir.socket());
+        int connection = UnixSockets.connect(dir.socket());
         try {
-            io.berth.shim.protocol.MessageSocket.send(connection, Request.newBuilder()
-                    .setHostInfo(io.berth.shim.api.HostInfoRequest.getDefaultInstance()).build(), new int[0]);
-            io.berth.shim.protocol.MessageSocket.receive(connection, Response.parser());
+            MessageSocket.send(connection, Request.newBuilder()
+                    .setHostInfo(HostInfoRequest.getDefaultInstance()).build(), new int[0]);
+            MessageSocket.receive(connection, Response.parser());
         } finally {
-            io.berth.linux.FileDescriptors.closeQuietly(connection);
+            FileDescriptors.closeQuietly(connection);
         }
     }
 
@@ -79,7 +84,7 @@ final class ShimTraining {
             return;
         }
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // A temp dir left behind is harmless.
         }

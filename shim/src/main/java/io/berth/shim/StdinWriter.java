@@ -2,6 +2,7 @@ package io.berth.shim;
 
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
+import io.berth.shim.stdio.Frame;
 import java.nio.ByteBuffer;
 
 /** Writes client bytes to a process's stdin descriptor; once the process stops reading for good (EPIPE) it drops them. */
@@ -22,7 +23,7 @@ final class StdinWriter {
         }
         try {
             if (buffer == null) {
-                buffer = ByteBuffer.allocateDirect(io.berth.shim.stdio.Frame.MAX_PAYLOAD);
+                buffer = ByteBuffer.allocateDirect(Frame.MAX_PAYLOAD);
             }
             buffer.clear();
             buffer.put(data, 0, Math.min(data.length, buffer.capacity())).flip();

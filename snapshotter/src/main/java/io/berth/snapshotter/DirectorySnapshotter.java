@@ -7,6 +7,7 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.validate.Require;
 import io.berth.snapshotter.fs.DiskUsage;
+import io.berth.snapshotter.fs.Usage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package io.berth.snapshotter;
 
+import io.berth.snapshotter.fs.Usage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

@@ -7,10 +7,10 @@ import io.berth.admin.v1.SandboxDump;
 import io.berth.server.config.CgroupDriver;
 import io.berth.server.container.ContainerMetadata;
 import io.berth.server.container.ContainerStore;
+import io.berth.server.container.spec.CgroupsPath;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.server.sandbox.SandboxStore;
-import io.berth.server.stats.CgroupPaths;
 import io.berth.shim.RunDir;
 import io.berth.shim.api.ShimConfig;
 import java.io.IOException;
@@ -79,7 +79,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
                 .setRecordFile(records.sandboxes().resolve(s.id() + ".json").toString())
                 .setStateDir(m.stateDir())
                 .setNetns(m.hostNetwork() ? "" : m.paths().netns().toString())
-                .setCgroup(CgroupPaths.pod(cgroupDriver, cgroupParent(s)))
+                .setCgroup(CgroupsPath.podDir(cgroupDriver, cgroupParent(s)))
                 .build();
     }
 
@@ -102,7 +102,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
         snapshots.writableDir(m.snapshotKey()).ifPresent(dir -> out.setRootfsDir(dir.toString()));
         if (pod != null) {
             try {
-                out.setCgroup(CgroupPaths.container(cgroupDriver, cgroupParent(pod), c.id()));
+                out.setCgroup(CgroupsPath.containerDir(cgroupDriver, cgroupParent(pod), c.id()));
             } catch (RuntimeException refused) {
                 // A parent kubelet sent that no spec could use: the container never got a cgroup from it.
             }

@@ -1,10 +1,11 @@
 package io.berth.server.container;
 
-import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
+import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Snapshotter;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
@@ -63,7 +64,7 @@ public final class ContainerCleaner {
             runtimeFor(c.metadata()).forceDelete(c.id());
             LOG.info("container " + c.id() + " lost its shim; its processes were killed by "
                     + c.metadata().runtimeHandler() + " delete --force");
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warning("container " + c.id() + " lost its shim and could not be killed: " + e.getMessage());
         }
     }
@@ -71,7 +72,7 @@ public final class ContainerCleaner {
     private static ShimClient reconnect(ContainerMetadata m) {
         try {
             return ShimClient.connect(m.runPath());
-        } catch (java.io.IOException | RuntimeException gone) {
+        } catch (IOException | RuntimeException gone) {
             return null;
         }
     }

@@ -1,19 +1,24 @@
 package io.berth.server.container;
 
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.id.ObjectIds;
 import io.berth.common.time.UnixNanos;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.CreateContainerRequest;
+import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.linux.MountTable;
+import io.berth.linux.Mounts;
 import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.container.spec.ImageVolumes;
 import io.berth.server.container.spec.OciSpec;
 import io.berth.server.container.spec.OciSpecJson;
 import io.berth.server.container.spec.ResolvedUser;
+import io.berth.server.container.spec.SandboxFacts;
 import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.container.spec.SpecInputs;
 import io.berth.server.container.spec.UserResolver;
@@ -28,6 +33,7 @@ import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -173,7 +179,7 @@ public final class ContainerCreator {
 
     private long targetPid(ContainerConfig c) {
         var ns = c.getLinux().getSecurityContext().getNamespaceOptions();
-        if (ns.getPid() != io.berth.cri.v1.NamespaceMode.TARGET) {
+        if (ns.getPid() != NamespaceMode.TARGET) {
             return 0;
         }
         ContainerStore.Container target = containers.resolve(Require.idOrPrefix(ns.getTargetId(),
@@ -192,16 +198,16 @@ public final class ContainerCreator {
     private Path runDirFor(String id) {
         Path dir = config.state().resolve("containers").resolve(id.substring(0, RUN_DIR_ID_CHARS));
         if (Files.exists(dir)) {
-            throw new io.berth.common.error.InternalException("run dir " + dir + " already exists; refusing to reuse"
+            throw new InternalException("run dir " + dir + " already exists; refusing to reuse"
                     + " it for container " + id);
         }
         return dir;
     }
 
     static void unmountAllUnder(Path dir) throws Exception {
-        for (Path m : io.berth.linux.MountTable.mountPointsUnder(dir).stream()
-                .sorted(java.util.Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
-            io.berth.linux.Mounts.unmount(m, io.berth.linux.Mounts.MNT_DETACH);
+        for (Path m : MountTable.mountPointsUnder(dir).stream()
+                .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
+            Mounts.unmount(m, Mounts.MNT_DETACH);
         }
     }
 
@@ -239,6 +245,6 @@ public final class ContainerCreator {
     /** The pod facts the spec needs (namespace paths, /etc files, pid namespace of the infra process). */
     @FunctionalInterface
     public interface SandboxFactsSource {
-        io.berth.server.container.spec.SandboxFacts facts(SandboxStore.Sandbox sandbox) throws Exception;
+        SandboxFacts facts(SandboxStore.Sandbox sandbox) throws Exception;
     }
 }

@@ -1,6 +1,7 @@
 package io.berth.server.container;
 
 import io.berth.cri.v1.ContainerConfig;
+import io.berth.cri.v1.PodSandboxMetadata;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,7 +42,7 @@ public record ContainerMetadata(
         return Path.of(runDir);
     }
 
-    public static String reservedName(io.berth.cri.v1.ContainerMetadata c, io.berth.cri.v1.PodSandboxMetadata pod) {
+    public static String reservedName(io.berth.cri.v1.ContainerMetadata c, PodSandboxMetadata pod) {
         return c.getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_" + pod.getUid() + "_" + c.getAttempt();
     }
 }

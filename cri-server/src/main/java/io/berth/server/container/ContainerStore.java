@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,7 +60,7 @@ public final class ContainerStore {
         return new Container(records.get(id));
     }
 
-    public java.util.Optional<Container> find(String id) {
+    public Optional<Container> find(String id) {
         return records.find(id).map(Container::new);
     }
 

@@ -1,6 +1,7 @@
 package io.berth.server.container;
 
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.cri.v1.Capability;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.ContainerMetadata;
 import io.berth.cri.v1.ImageSpec;
@@ -18,11 +19,14 @@ import io.berth.server.container.spec.SpecInputs;
 import io.berth.server.sandbox.SandboxInfra;
 import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.shim.api.ShimConfig;
+import io.berth.shim.api.Status;
 import io.berth.shim.client.ShimClient;
 import io.berth.shim.client.ShimGoneException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
 
 /**
  * The pod's init process: catatonit in pause mode, run by its own shim like any container but from a
@@ -38,10 +42,10 @@ public final class PodInfra implements SandboxInfra {
     private final ContainerCreator.ShimLauncher launcher;
     private final Path initBinary;
     /** Lets go of the init's stdio duplicates that berthd holds (see ShimHosts) once the init is deleted. */
-    private final java.util.function.Consumer<Path> releaseStdio;
+    private final Consumer<Path> releaseStdio;
 
     public PodInfra(BerthConfig config, SpecBuilder specs, PodFacts podFacts, ContainerCreator.ShimLauncher launcher,
-            Path initBinary, java.util.function.Consumer<Path> releaseStdio) {
+            Path initBinary, Consumer<Path> releaseStdio) {
         this.config = config;
         this.specs = specs;
         this.podFacts = podFacts;
@@ -69,7 +73,7 @@ public final class PodInfra implements SandboxInfra {
                         .setResources(sandbox.config().getLinux().getResources())
                         .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                                 .setReadonlyRootfs(true)
-                                .setCapabilities(io.berth.cri.v1.Capability.newBuilder().addDropCapabilities("ALL"))
+                                .setCapabilities(Capability.newBuilder().addDropCapabilities("ALL"))
                                 .setNoNewPrivs(true)
                                 .setNamespaceOptions(NamespaceOption.newBuilder()
                                         .setPid(NamespaceMode.CONTAINER)
@@ -106,7 +110,7 @@ public final class PodInfra implements SandboxInfra {
             ShimClient shim = ShimClient.connect(runDir);
             shim.kill(SIGKILL, true);
             shim.delete(true);
-        } catch (ShimGoneException | java.io.IOException gone) {
+        } catch (ShimGoneException | IOException gone) {
             new RuntimeCli(config.runtimes().get(sandbox.runtimeHandler()).binary(),
                     ContainerCleaner.runtimeRoot(config, sandbox.runtimeHandler())).forceDelete(infraId(sandbox));
         }
@@ -125,7 +129,7 @@ public final class PodInfra implements SandboxInfra {
             ShimClient shim = ShimClient.connect(runDir);
             shim.kill(SIGKILL, true);
             shim.delete(true);
-        } catch (ShimGoneException | java.io.IOException gone) {
+        } catch (ShimGoneException | IOException gone) {
             // No shim serves it: runc never created the init, or the shim already deleted it.
         }
         releaseStdio.accept(runDir);
@@ -136,8 +140,8 @@ public final class PodInfra implements SandboxInfra {
     @Override
     public boolean isRunning(SandboxMetadata sandbox) {
         try {
-            return ShimClient.connect(runDir(sandbox)).state().getStatus() == io.berth.shim.api.Status.STATUS_RUNNING;
-        } catch (ShimGoneException | java.io.IOException e) {
+            return ShimClient.connect(runDir(sandbox)).state().getStatus() == Status.STATUS_RUNNING;
+        } catch (ShimGoneException | IOException e) {
             return false;
         }
     }

@@ -5,7 +5,7 @@ import io.berth.linux.cgroup.CgroupMount;
 import io.berth.linux.cgroup.CgroupMounts;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.CgroupDriver;
-import io.berth.server.stats.CgroupPaths;
+import io.berth.server.container.spec.CgroupsPath;
 import io.berth.shim.client.HostCgroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>cgroupfs driver: {@code /berth-shim/<group>};
  *   <li>systemd driver: {@code /berth.slice/berth-shim.slice/berth-shim-<group>.scope}, the directories systemd
- *       itself would use for a scope in {@code berth-shim.slice} (see {@link CgroupPaths#pod}).
+ *       itself would use for a scope in {@code berth-shim.slice} (see {@link CgroupsPath#podDir}).
  * </ul>
  *
  * That path is used in every v1 hierarchy of {@link #V1_CONTROLLERS} on legacy and hybrid hosts (the memory
@@ -101,7 +101,7 @@ public final class ShimHostCgroup implements HostCgroup {
 
     /** Where the hosts' cgroups are: {@code /berth-shim} or {@code /berth.slice/berth-shim.slice}. */
     String parentPath() {
-        return driver == CgroupDriver.SYSTEMD ? CgroupPaths.pod(CgroupDriver.SYSTEMD, SLICE) : CGROUPFS_PARENT;
+        return driver == CgroupDriver.SYSTEMD ? CgroupsPath.podDir(CgroupDriver.SYSTEMD, SLICE) : CGROUPFS_PARENT;
     }
 
     private String leafName(String group) {

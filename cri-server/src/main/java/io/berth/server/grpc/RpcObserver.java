@@ -4,7 +4,10 @@ import io.grpc.Status;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-/** Told about every finished RPC: the debug log now, metrics later. */
+/**
+ * Told about every finished RPC, once, by {@link RpcTable}: berthd chains the RPC metrics in front of the debug
+ * log, so that neither the table nor the handlers know who listens.
+ */
 public interface RpcObserver {
     void completed(String rpc, Status.Code code, long nanos);
 

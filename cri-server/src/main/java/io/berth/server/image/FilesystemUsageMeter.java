@@ -1,7 +1,7 @@
 package io.berth.server.image;
 
-import io.berth.snapshotter.Usage;
 import io.berth.snapshotter.fs.DiskUsage;
+import io.berth.snapshotter.fs.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.berth.server.metrics;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,7 +13,7 @@ final class MetricFamily {
         COUNTER, GAUGE, SUMMARY;
 
         String textName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

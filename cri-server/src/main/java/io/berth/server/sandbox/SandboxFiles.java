@@ -6,6 +6,7 @@ import io.berth.cri.v1.DNSConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.regex.Pattern;
 
 /** The /etc/hosts, /etc/resolv.conf and /etc/hostname that every container of a pod shares. */
@@ -21,7 +22,7 @@ final class SandboxFiles {
         Files.writeString(paths.resolvConf(), resolvConf(dns));
         for (Path p : new Path[] {paths.hostname(), paths.hosts(), paths.resolvConf()}) {
             // Containers run as any uid and must read these.
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

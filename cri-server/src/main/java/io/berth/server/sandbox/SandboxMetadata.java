@@ -1,6 +1,7 @@
 package io.berth.server.sandbox;
 
 import io.berth.cri.v1.PodSandboxConfig;
+import io.berth.cri.v1.PodSandboxMetadata;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -39,7 +40,7 @@ public record SandboxMetadata(
     }
 
     /** The name kubelet identifies a pod by; unique among live sandboxes. */
-    public static String reservedName(io.berth.cri.v1.PodSandboxMetadata m) {
+    public static String reservedName(PodSandboxMetadata m) {
         return m.getName() + "_" + m.getNamespace() + "_" + m.getUid() + "_" + m.getAttempt();
     }
 }

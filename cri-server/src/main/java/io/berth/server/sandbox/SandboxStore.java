@@ -5,6 +5,7 @@ import io.berth.server.store.RecordStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** Sandbox records by id plus the index of their reserved names. */
@@ -37,7 +38,7 @@ public final class SandboxStore {
         return new Sandbox(records.get(id));
     }
 
-    public java.util.Optional<Sandbox> find(String id) {
+    public Optional<Sandbox> find(String id) {
         return records.find(id).map(Sandbox::new);
     }
 

@@ -1,9 +1,9 @@
 package io.berth.server.sandbox;
 
-import io.berth.linux.TreeDeleter;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Namespaces;
 import io.berth.linux.Tmpfs;
+import io.berth.linux.TreeDeleter;
 import java.nio.file.Files;
 import java.util.logging.Logger;
 

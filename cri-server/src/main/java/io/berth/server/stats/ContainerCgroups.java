@@ -4,6 +4,7 @@ import io.berth.linux.cgroup.ProcessCgroups;
 import io.berth.server.config.CgroupDriver;
 import io.berth.server.container.ContainerLifecycle;
 import io.berth.server.container.ContainerStore;
+import io.berth.server.container.spec.CgroupsPath;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +46,7 @@ final class ContainerCgroups {
             return fromProc;
         }
         // Not cached: the process may be exiting right now, and a later call should look at /proc again.
-        return Optional.of(source.atPath(CgroupPaths.container(driver, podCgroupParent.get(), c.id())));
+        return Optional.of(source.atPath(CgroupsPath.containerDir(driver, podCgroupParent.get(), c.id())));
     }
 
     /** Forgets containers that are gone; for the periodic sweep. */

@@ -6,6 +6,7 @@ import io.berth.linux.cgroup.ProcessCgroups;
 import io.berth.linux.cgroup.ProcessCounts;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -84,7 +85,7 @@ public final class HostCgroups implements CgroupSource {
     @Override
     public ProcessCgroups atPath(String path) {
         if (cgroups == null) {
-            return new ProcessCgroups(java.util.Map.of(), Optional.of(path));
+            return new ProcessCgroups(Map.of(), Optional.of(path));
         }
         return ProcessCgroups.samePathEverywhere(path, cgroups.mounts());
     }

@@ -3,6 +3,7 @@ package io.berth.server.stats;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.linux.cgroup.CgroupStats;
 import io.berth.server.config.CgroupDriver;
+import io.berth.server.container.spec.CgroupsPath;
 import io.berth.server.sandbox.SandboxStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ final class PodReadings {
         String parent = config.getLinux().getCgroupParent();
         boolean podCgroup = !parent.isEmpty();
         CgroupStats cgroup = podCgroup
-                ? source.read(source.atPath(CgroupPaths.pod(driver, parent)))
+                ? source.read(source.atPath(CgroupsPath.podDir(driver, parent)))
                 : sumOf(sandbox, containers);
         long at = Nanos.now(clock);
         OptionalLong nanoCores = cgroup.cpuUsageNanos().isPresent()

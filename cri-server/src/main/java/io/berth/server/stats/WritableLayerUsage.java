@@ -2,7 +2,7 @@ package io.berth.server.stats;
 
 import io.berth.common.error.NotFoundException;
 import io.berth.snapshotter.Snapshotter;
-import io.berth.snapshotter.Usage;
+import io.berth.snapshotter.fs.Usage;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.HashSet;

@@ -19,8 +19,11 @@ public interface StreamBackend {
     /** Starts {@code cmd} in the running container; the returned stream's last chunk is the exit. */
     ProcessStream exec(String containerId, List<String> cmd, boolean tty, boolean stdin) throws IOException;
 
-    /** Attaches to the container's own stdio; closing the stream detaches and leaves the container running. */
-    ProcessStream attach(String containerId, boolean stdin, boolean tty) throws IOException;
+    /**
+     * Attaches to the container's own stdio; closing the stream detaches and leaves the container running. No tty
+     * flag: whether the stdio is a terminal was fixed when the container was created.
+     */
+    ProcessStream attach(String containerId, boolean stdin) throws IOException;
 
     /** The pinned network namespace file of a ready pod sandbox (NOT_FOUND / FAILED_PRECONDITION otherwise). */
     Path netns(String podSandboxId);

@@ -1,7 +1,6 @@
 package io.berth.server.streaming;
 
 import io.berth.server.config.StreamingConfig;
-import io.berth.server.streaming.portforward.PortDialer;
 import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.ExecutorService;
 
@@ -10,4 +9,4 @@ import java.util.concurrent.ExecutorService;
  * netns), the event loops (port-forward targets join them) and the timeouts.
  */
 public record StreamingContext(StreamBackend backend, ExecutorService pool, EventLoopGroup loops,
-        StreamingConfig config, PortDialer dialer) {}
+        StreamingConfig config) {}

@@ -13,7 +13,7 @@ import io.berth.server.config.RuntimeHandlerConfig;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.image.FilesystemUsageMeter;
 import io.berth.server.sandbox.SandboxStore;
-import io.berth.snapshotter.Usage;
+import io.berth.snapshotter.fs.Usage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

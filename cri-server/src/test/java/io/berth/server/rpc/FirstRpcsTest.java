@@ -42,7 +42,7 @@ class FirstRpcsTest {
         BerthConfig config = ConfigLoader.load(f);
         PodCidr cidr = new PodCidr();
         RpcTable table = new RpcTable((rpc, code, nanos) -> { })
-                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc())
+                .unary(RuntimeServiceGrpc.getVersionMethod(), new VersionRpc(BuildInfo.version()))
                 .unary(RuntimeServiceGrpc.getStatusMethod(),
                         new StatusRpc(config, new RuntimeReadiness(config), NetworkReadiness.noPlugin(), cidr,
                                 HandlerFeatures.probe(config)))

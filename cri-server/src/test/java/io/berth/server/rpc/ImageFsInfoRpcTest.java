@@ -10,7 +10,7 @@ import io.berth.server.grpc.InProcessCri;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.FilesystemUsageMeter;
 import io.berth.server.streaming.MutableClock;
-import io.berth.snapshotter.Usage;
+import io.berth.snapshotter.fs.Usage;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;

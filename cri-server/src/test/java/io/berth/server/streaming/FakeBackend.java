@@ -21,7 +21,7 @@ public final class FakeBackend implements StreamBackend {
     public volatile Path netns;
     public final List<FakeProcess> started = new CopyOnWriteArrayList<>();
     public final List<List<String>> commands = new CopyOnWriteArrayList<>();
-    public final Map<String, Boolean> attachTty = new ConcurrentHashMap<>();
+    public final Map<String, Boolean> attachStdin = new ConcurrentHashMap<>();
 
     @Override
     public void checkRunning(String containerId) {
@@ -46,9 +46,9 @@ public final class FakeBackend implements StreamBackend {
     }
 
     @Override
-    public ProcessStream attach(String containerId, boolean stdin, boolean tty) {
+    public ProcessStream attach(String containerId, boolean stdin) {
         checkRunning(containerId);
-        attachTty.put(containerId, tty);
+        attachStdin.put(containerId, stdin);
         FakeProcess p = processes.get();
         started.add(p);
         return p;

@@ -1,5 +1,6 @@
 package io.berth.netplugin.bridge;
 
+import io.berth.common.io.AtomicFiles;
 import io.berth.common.json.VersionedJson;
 import io.berth.netplugin.PortMapping;
 import java.io.IOException;
@@ -37,7 +38,7 @@ final class BridgePodRecords {
 
     /** Temp files of writes cut short by a crash; call at start, before any write. */
     void removeTempLeftovers() throws IOException {
-        io.berth.common.io.AtomicFiles.removeLeftovers(dir);
+        AtomicFiles.removeLeftovers(dir);
     }
 
     void delete(String podId) throws IOException {

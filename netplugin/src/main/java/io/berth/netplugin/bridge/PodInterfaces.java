@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The pod's end: a veth pair onto the bridge, eth0 with its addresses and default routes, lo up. */
@@ -40,7 +41,7 @@ final class PodInterfaces {
             if (!eth0.up()) {
                 throw new IOException(POD_IFNAME + " in " + netns + " is down");
             }
-            List<String> present = new java.util.ArrayList<>();
+            List<String> present = new ArrayList<>();
             for (int family : new int[] {Netlink.AF_INET, Netlink.AF_INET6}) {
                 for (Netlink.Address a : pod.addresses(family)) {
                     if (a.index() == eth0.index()) {

@@ -1,5 +1,6 @@
 package io.berth.netplugin.cni;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.common.error.FailedPreconditionException;
@@ -76,7 +77,7 @@ final class CniExec {
         if (!out.isEmpty()) {
             try {
                 parsed = CniNetwork.JSON.readTree(out);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new IOException("CNI plugin " + type + " " + command + " printed no JSON (exit " + p.exitValue()
                         + "): " + out.substring(0, Math.min(out.length(), 300)));
             }

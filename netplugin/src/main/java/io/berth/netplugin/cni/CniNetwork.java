@@ -1,5 +1,6 @@
 package io.berth.netplugin.cni;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -43,7 +44,7 @@ public record CniNetwork(String name, String cniVersion, List<ObjectNode> plugin
         JsonNode root;
         try {
             root = JSON.readTree(Files.readString(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new FailedPreconditionException("CNI configuration " + file + " is not valid JSON: "
                     + e.getOriginalMessage());
         }

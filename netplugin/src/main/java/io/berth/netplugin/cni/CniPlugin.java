@@ -3,16 +3,18 @@ package io.berth.netplugin.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.common.error.BerthException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.io.AtomicFiles;
 import io.berth.common.json.VersionedJson;
+import io.berth.common.validate.Require;
 import io.berth.netplugin.HostPorts;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.PodAttachment;
 import io.berth.netplugin.PodRequest;
 import io.berth.netplugin.PortMapping;
-import io.berth.common.error.BerthException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,7 +67,7 @@ public final class CniPlugin implements NetworkPlugin {
     @Override
     public void start(Set<String> livePodIds) throws IOException {
         // A berthd killed while writing a cache entry left its temp file; nothing else removes it.
-        io.berth.common.io.AtomicFiles.removeLeftovers(cacheDir);
+        AtomicFiles.removeLeftovers(cacheDir);
         for (CniCacheEntry e : entries()) {
             if (!livePodIds.contains(e.podId())) {
                 LOG.info("running CNI DEL for pod " + e.podId() + ": its sandbox is gone");
@@ -208,7 +210,7 @@ public final class CniPlugin implements NetworkPlugin {
 
     private static String arg(String value, String field) {
         if (!value.matches("[A-Za-z0-9_.:-]*")) {
-            throw new InvalidArgumentException("config." + field + " '" + io.berth.common.validate.Require.printable(value)
+            throw new InvalidArgumentException("config." + field + " '" + Require.printable(value)
                     + "' cannot be passed to CNI plugins: use letters, digits, '-', '_', '.', ':'");
         }
         return value;

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -145,11 +146,11 @@ public final class HostLocalIpam {
         return out;
     }
 
-    private java.util.Optional<BigInteger> lastReserved() throws IOException {
+    private Optional<BigInteger> lastReserved() throws IOException {
         try {
-            return java.util.Optional.of(new BigInteger(Files.readString(dir.resolve("last_reserved_ip")).trim()));
+            return Optional.of(new BigInteger(Files.readString(dir.resolve("last_reserved_ip")).trim()));
         } catch (NoSuchFileException | NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -3,6 +3,9 @@ package io.berth.netplugin.nft;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -11,25 +14,25 @@ public final class Nft {
     private final String binary;
 
     public Nft(String binary) {
-        this.binary = resolve(binary).map(java.nio.file.Path::toString).orElse(binary);
+        this.binary = resolve(binary).map(Path::toString).orElse(binary);
     }
 
     /**
      * Finds a binary on PATH or in the sbin dirs, where Debian puts nft; daemons started from a user shell
      * often have no sbin on PATH.
      */
-    public static java.util.Optional<java.nio.file.Path> resolve(String binary) {
+    public static Optional<Path> resolve(String binary) {
         if (binary.contains("/")) {
-            java.nio.file.Path p = java.nio.file.Path.of(binary);
-            return java.nio.file.Files.isExecutable(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+            Path p = Path.of(binary);
+            return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
         }
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
         for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, binary))) {
-                return java.util.Optional.of(java.nio.file.Path.of(dir, binary));
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) {
+                return Optional.of(Path.of(dir, binary));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public void apply(String script) throws IOException {

@@ -1,5 +1,7 @@
 package io.berth.shim.client;
 
+import java.util.Set;
+
 /** Puts a freshly started shim host into a cgroup of its own (berthd's cgroup driver decides where). */
 @FunctionalInterface
 public interface HostCgroup {
@@ -7,6 +9,6 @@ public interface HostCgroup {
     void place(String group, int pid);
 
     /** Removes the empty cgroups of hosts that no longer run; {@code liveGroups} are those that do. */
-    default void removeUnused(java.util.Set<String> liveGroups) {
+    default void removeUnused(Set<String> liveGroups) {
     }
 }

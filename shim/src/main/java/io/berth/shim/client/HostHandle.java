@@ -15,7 +15,9 @@ import io.berth.shim.api.StdioFds;
 import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -36,7 +38,7 @@ final class HostHandle {
     private final String group;
     private final int pid;
     /** When the process started: a pid reused by another process has another start time. */
-    private final java.util.Optional<java.time.Instant> started;
+    private final Optional<Instant> started;
     private final Map<String, HeldStdio> held = new ConcurrentHashMap<>();
     private volatile int events = -1;
     private volatile boolean closed;

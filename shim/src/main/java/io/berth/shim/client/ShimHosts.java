@@ -9,11 +9,14 @@ import io.berth.shim.api.AdoptRequest;
 import io.berth.shim.api.CreateRequest;
 import io.berth.shim.api.Event;
 import io.berth.shim.api.ExitStatus;
+import io.berth.shim.api.ListRequest;
 import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.api.State;
+import io.berth.shim.api.Status;
 import io.berth.shim.api.StdioRequest;
+import io.berth.shim.api.UpgradeRequest;
 import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +26,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -106,16 +111,16 @@ public final class ShimHosts implements AutoCloseable {
 
     /** Under the lock that starts hosts, so a host being placed is never one whose cgroup goes. */
     private synchronized void removeUnusedCgroups() {
-        options.hostCgroup().ifPresent(cgroup -> cgroup.removeUnused(java.util.Set.copyOf(hosts.keySet())));
+        options.hostCgroup().ifPresent(cgroup -> cgroup.removeUnused(Set.copyOf(hosts.keySet())));
     }
 
     private void reattach(HostHandle host) throws IOException {
         hosts.put(host.group(), host);
         subscribe(host);
         Response list = host.client(Path.of("")).callWithFds(Request.newBuilder()
-                .setList(io.berth.shim.api.ListRequest.getDefaultInstance())).message();
+                .setList(ListRequest.getDefaultInstance())).message();
         for (State c : list.getList().getContainersList()) {
-            if (c.getStatus() == io.berth.shim.api.Status.STATUS_STOPPED) {
+            if (c.getStatus() == Status.STATUS_STOPPED) {
                 continue;
             }
             Path runDir = Path.of(c.getRunDir());
@@ -176,7 +181,7 @@ public final class ShimHosts implements AutoCloseable {
 
     /** The hosts berthd knows, by group. */
     public Map<String, HostDir> hosts() {
-        Map<String, HostDir> all = new java.util.TreeMap<>();
+        Map<String, HostDir> all = new TreeMap<>();
         hosts.forEach((group, host) -> all.put(group, host.dir()));
         return all;
     }
@@ -198,7 +203,7 @@ public final class ShimHosts implements AutoCloseable {
         }
         long before = host.info().getStartedUnixNanos();
         host.client(Path.of("")).callWithFds(Request.newBuilder().setUpgrade(
-                io.berth.shim.api.UpgradeRequest.newBuilder().addAllCommand(launcher.command(host.dir(), group))));
+                UpgradeRequest.newBuilder().addAllCommand(launcher.command(host.dir(), group))));
         launcher.awaitServing(host.dir(), group, host.pid(), info -> info.getStartedUnixNanos() != before);
     }
 
@@ -274,7 +279,7 @@ public final class ShimHosts implements AutoCloseable {
                     AdoptRequest.newBuilder().setConfig(config).setStdio(stdio.roles())), stdio.fds()).message()
                     .getState();
             next.hold(runDir, stdio);
-            if (state.getStatus() == io.berth.shim.api.Status.STATUS_STOPPED) {
+            if (state.getStatus() == Status.STATUS_STOPPED) {
                 listener.exited(runDir, state.getExit());
             }
         } catch (IOException | RuntimeException e) {
@@ -287,7 +292,7 @@ public final class ShimHosts implements AutoCloseable {
         for (String runDir : host.held().keySet()) {
             try {
                 State state = host.client(Path.of(runDir)).state();
-                if (state.getStatus() == io.berth.shim.api.Status.STATUS_STOPPED) {
+                if (state.getStatus() == Status.STATUS_STOPPED) {
                     listener.exited(Path.of(runDir), state.getExit());
                 }
             } catch (RuntimeException e) {

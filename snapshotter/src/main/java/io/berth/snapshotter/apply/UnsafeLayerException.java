@@ -1,6 +1,7 @@
 package io.berth.snapshotter.apply;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 
 /**
  * A layer entry that would write, link or delete outside the snapshot it is applied to. The layer is
@@ -10,6 +11,6 @@ public class UnsafeLayerException extends InvalidArgumentException {
     private static final long serialVersionUID = 1L;
 
     public UnsafeLayerException(String entry, String why) {
-        super("unsafe layer entry '" + io.berth.common.validate.Require.printable(entry) + "': " + why);
+        super("unsafe layer entry '" + Require.printable(entry) + "': " + why);
     }
 }

@@ -1,6 +1,5 @@
 package io.berth.snapshotter.fs;
 
-import io.berth.snapshotter.Usage;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import io.berth.cri.v1.ImageSpec;
 import io.berth.cri.v1.PullImageRequest;
 import io.berth.cri.v1.VersionRequest;
 import io.berth.cri.v1.VersionResponse;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -146,7 +147,7 @@ public final class Bench {
             try {
                 cri.reconnectNow();
                 return cri.rt(2).version(VersionRequest.getDefaultInstance());
-            } catch (io.grpc.StatusRuntimeException e) {
+            } catch (StatusRuntimeException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }

@@ -1,6 +1,7 @@
 package io.berth.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Finds a runtime's processes from outside, the same way for every runtime:
@@ -117,7 +119,7 @@ final class Procs {
         Map<Integer, List<Integer>> children = new HashMap<>();
         procs.values().forEach(p -> children.computeIfAbsent(p.ppid, k -> new ArrayList<>()).add(p.pid));
         List<Integer> shims = new ArrayList<>();
-        Set<Integer> inits = new java.util.TreeSet<>();
+        Set<Integer> inits = new TreeSet<>();
         for (int pid : matched) {
             Proc p = procs.get(pid);
             if (pid == daemon || p == null) {
@@ -153,7 +155,7 @@ final class Procs {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return pids;
     }

@@ -1,6 +1,7 @@
 package io.berth.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Runs {@code sh -c}: the restart and pids commands the caller hands in. */
@@ -19,7 +20,7 @@ final class Shell {
             }
             return out;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package io.berth.server.container.spec;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,5 +20,5 @@ public interface HostFilesystem {
      *
      * @throws java.io.IOException when it is larger, not a regular file, or unreadable
      */
-    Optional<byte[]> readFile(String path, int maxBytes) throws java.io.IOException;
+    Optional<byte[]> readFile(String path, int maxBytes) throws IOException;
 }

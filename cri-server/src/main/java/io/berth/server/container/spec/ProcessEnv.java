@@ -1,7 +1,7 @@
 package io.berth.server.container.spec;
 
-import io.berth.cri.v1.KeyValue;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.cri.v1.KeyValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

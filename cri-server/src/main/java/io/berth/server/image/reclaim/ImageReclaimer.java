@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -80,7 +81,7 @@ public final class ImageReclaimer {
     }
 
     /** Runs {@code check} with no reclaim in between; a pull leases and checks presence through this. */
-    public synchronized <T> T atomically(java.util.function.Supplier<T> check) {
+    public synchronized <T> T atomically(Supplier<T> check) {
         return check.get();
     }
 

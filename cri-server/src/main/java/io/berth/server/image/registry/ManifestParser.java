@@ -8,6 +8,7 @@ import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.validate.Require;
 import io.berth.server.image.content.Digest;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +64,7 @@ public final class ManifestParser {
             return node;
         } catch (JsonProcessingException e) {
             throw invalid(image, "it is not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw invalid(image, e.getMessage());
         }
     }

@@ -2,6 +2,7 @@ package io.berth.server.image.registry;
 
 import io.berth.common.error.InvalidArgumentException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.OptionalDouble;
 
 /**
@@ -97,7 +98,7 @@ public record MinimumRate(long bytesPerSecond, Duration window) {
                 return;
             }
             if (slot - currentSlot >= slots.length) {
-                java.util.Arrays.fill(slots, 0);
+                Arrays.fill(slots, 0);
                 sum = 0;
             } else {
                 for (long s = currentSlot + 1; s <= slot; s++) {

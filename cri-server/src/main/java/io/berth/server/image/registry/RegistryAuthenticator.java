@@ -11,11 +11,13 @@ import io.berth.server.image.hosts.RegistryHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
 import java.util.regex.Pattern;
 
 /**
@@ -106,7 +109,7 @@ final class RegistryAuthenticator {
         HttpRequest request = tokenRequest(realm, service, scope, credentials, host);
         HttpClient client = RegistryHttp.sameOrigin(realm, host.url()) ? clients.forHost(host) : clients.system();
         Instant requested = settings.clock().instant();
-        HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> response;
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpTimeoutException e) {
@@ -178,7 +181,7 @@ final class RegistryAuthenticator {
         URI realm;
         try {
             realm = new URI(realmText);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             realm = null;
         }
         if (realm == null || realm.getHost() == null

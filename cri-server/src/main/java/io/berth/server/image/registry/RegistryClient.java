@@ -18,6 +18,7 @@ import io.berth.server.image.registry.ResolvedImage.FetchedManifest;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -188,7 +189,7 @@ public final class RegistryClient {
         List<RegistryHost> hosts = hostsConfig.hostsFor(reference.domain()).stream().filter(h -> h.can(needed)).toList();
         if (hosts.isEmpty()) {
             throw new FailedPreconditionException("no registry host for " + reference.domain() + " has the '"
-                    + needed.name().toLowerCase(java.util.Locale.ROOT) + "' capability; check its hosts.toml");
+                    + needed.name().toLowerCase(Locale.ROOT) + "' capability; check its hosts.toml");
         }
         BerthException last = null;
         for (RegistryHost host : hosts) {

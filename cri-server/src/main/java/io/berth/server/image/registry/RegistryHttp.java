@@ -7,15 +7,18 @@ import io.berth.common.error.UnavailableException;
 import io.berth.common.validate.Require;
 import io.berth.server.image.hosts.RegistryHost;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Flow;
 
 /**
  * Sends one GET to a registry host: authorization (retrying once after a 401 challenge), redirects
@@ -57,7 +60,7 @@ final class RegistryHttp {
             }
             Optional<String> retry = authenticator.authorize(host, challenges, access, what);
             if (retry.isEmpty() || retry.equals(authorization)) {
-                throw RegistryErrors.forStatus(401, java.io.InputStream.nullInputStream(), what, host.authority());
+                throw RegistryErrors.forStatus(401, InputStream.nullInputStream(), what, host.authority());
             }
             response = exchange(host, uri, accept, retry, what);
         }
@@ -75,7 +78,7 @@ final class RegistryHttp {
             HttpClient client = onRegistry ? clients.forHost(host) : clients.system();
             HttpRequest request = request(host, current, accept, onRegistry ? authorization : Optional.empty(),
                     onRegistry);
-            HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> response;
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
             try {
                 response = client.send(request, HttpResponse.BodyHandlers.ofPublisher());
             } catch (HttpTimeoutException e) {

@@ -8,11 +8,12 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Flow;
 
 /**
  * An HTTP response body as an InputStream whose reads give up when the server sends nothing for the stall
@@ -174,7 +175,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     private static String formatRate(double bytesPerSecond) {
         return bytesPerSecond >= 10 || bytesPerSecond == 0
                 ? Math.round(bytesPerSecond) + " B/s"
-                : String.format(java.util.Locale.ROOT, "%.1f B/s", bytesPerSecond);
+                : String.format(Locale.ROOT, "%.1f B/s", bytesPerSecond);
     }
 
     static String describe(Duration d) {

@@ -1,5 +1,6 @@
 package io.berth.server.image.store;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,7 +39,7 @@ public record Image(ImageMetadata metadata, ImageRefs refs) {
 
     /** Every blob of the content store that this image needs: config, layers, manifests. */
     public List<String> blobs() {
-        List<String> blobs = new java.util.ArrayList<>(metadata.layerDigests());
+        List<String> blobs = new ArrayList<>(metadata.layerDigests());
         blobs.add(metadata.id());
         blobs.addAll(refs.manifests());
         return blobs;

@@ -5,6 +5,7 @@ import io.berth.server.streaming.StreamRequest;
 import io.berth.shim.client.ProcessStream;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -153,7 +154,7 @@ public final class ExecSession {
     private void send(byte[] data, boolean stdout) {
         for (int off = 0; off < data.length; off += MAX_FRAME_DATA) {
             int len = Math.min(MAX_FRAME_DATA, data.length - off);
-            byte[] part = off == 0 && len == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + len);
+            byte[] part = off == 0 && len == data.length ? data : Arrays.copyOfRange(data, off, off + len);
             if (stdout) {
                 output.stdout(part);
             } else {
@@ -175,7 +176,7 @@ public final class ExecSession {
             return backend.exec(e.containerId(), e.cmd(), e.tty(), e.stdin());
         }
         StreamRequest.Attach a = (StreamRequest.Attach) request;
-        return backend.attach(a.containerId(), a.stdin(), a.tty());
+        return backend.attach(a.containerId(), a.stdin());
     }
 
     private void closeProcess() {

@@ -13,11 +13,13 @@ import java.time.Duration;
  * connected on a throwaway thread that entered the netns; a socket keeps its namespace, so the relay can
  * then run on ordinary event-loop threads.
  */
-public class PortDialer {
+final class PortDialer {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+    private PortDialer() {}
+
     /** A connected, blocking socket to {@code localhost:port} in {@code netns} (null: the host's namespace). */
-    public SocketChannel dial(Path netns, int port) throws IOException {
+    static SocketChannel dial(Path netns, int port) throws IOException {
         if (netns == null) {
             return connect(port);
         }

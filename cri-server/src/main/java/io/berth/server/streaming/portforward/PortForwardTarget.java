@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -47,7 +48,7 @@ public final class PortForwardTarget {
             SocketChannel socket;
             try {
                 Path netns = context.backend().netns(sandboxId);
-                socket = context.dialer().dial(netns, port);
+                socket = PortDialer.dial(netns, port);
             } catch (Exception e) {
                 LOG.log(Level.FINE, "port-forward dial failed", e);
                 String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -63,7 +64,7 @@ public final class PortForwardTarget {
         if (closed) {
             try {
                 socket.close();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 LOG.log(Level.FINE, "closing an unused port-forward socket failed", e);
             }
             return;

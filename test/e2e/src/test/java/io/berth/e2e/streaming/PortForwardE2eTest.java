@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.e2e.harness.E2eDaemons;
-import io.berth.server.streaming.ChannelOutput;
-import io.berth.server.streaming.SpdyClient;
-import io.berth.server.streaming.WsClient;
+import io.berth.server.streaming.server.ChannelOutput;
+import io.berth.server.streaming.server.SpdyClient;
+import io.berth.server.streaming.server.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.berth.e2e.streaming;
 
-import io.berth.server.streaming.SpdyClient;
+import io.berth.server.streaming.server.SpdyClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.berth.e2e.streaming;
 
-import io.berth.server.streaming.ChannelOutput;
-import io.berth.server.streaming.WsClient;
+import io.berth.server.streaming.server.ChannelOutput;
+import io.berth.server.streaming.server.WsClient;
 
 /**
  * Exec or attach over WebSocket: channel 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; v5's channel 255 ends

@@ -1,4 +1,4 @@
-package io.berth.server.streaming.http;
+package io.berth.server.streaming.server;
 
 import io.netty.channel.Channel;
 import java.util.Iterator;

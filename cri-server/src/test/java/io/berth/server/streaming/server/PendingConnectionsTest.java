@@ -1,4 +1,4 @@
-package io.berth.server.streaming.http;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

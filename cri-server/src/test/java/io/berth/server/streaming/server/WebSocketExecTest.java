@@ -1,9 +1,13 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.FakeBackend;
+import io.berth.server.streaming.FakeProcess;
+import io.berth.server.streaming.MutableClock;
+import io.berth.server.streaming.StreamRequest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -129,7 +133,8 @@ class WebSocketExecTest {
             assertThat(out.text(1)).isEqualTo("hello out\n");
             assertThat(out.text(3)).isEqualTo(SUCCESS_JSON);
         }
-        assertThat(backend.attachTty).containsEntry(FakeBackend.RUNNING, true);
+        assertThat(backend.attachStdin).as("no stdin asked for, none attached")
+                .containsEntry(FakeBackend.RUNNING, false);
     }
 
     @Test

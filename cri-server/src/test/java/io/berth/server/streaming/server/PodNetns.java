@@ -1,12 +1,12 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import io.berth.linux.Namespaces;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

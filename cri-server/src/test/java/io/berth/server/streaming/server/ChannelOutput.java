@@ -1,4 +1,4 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,13 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.FakeBackend;
+import io.berth.server.streaming.FakeProcess;
+import io.berth.server.streaming.MutableClock;
+import io.berth.server.streaming.StreamRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;

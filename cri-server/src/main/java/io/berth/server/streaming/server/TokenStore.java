@@ -1,7 +1,8 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import io.berth.common.error.ResourceExhaustedException;
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.StreamRequest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,9 +1,12 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.FakeBackend;
+import io.berth.server.streaming.FakeProcess;
+import io.berth.server.streaming.StreamRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,10 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import io.berth.common.error.UnavailableException;
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamRequest;
+import io.berth.server.streaming.StreamUrls;
 import java.io.IOException;
 import java.time.Clock;
 

@@ -1,8 +1,8 @@
-package io.berth.server.streaming.http;
+package io.berth.server.streaming.server;
 
 import io.berth.server.streaming.StreamRequest;
 import io.berth.server.streaming.StreamingContext;
-import io.berth.server.streaming.TokenStore;
+import io.berth.server.streaming.http.PlainResponses;
 import io.berth.server.streaming.spdy.SpdyUpgrade;
 import io.berth.server.streaming.websocket.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,9 +1,11 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.server.config.StreamingConfig;
+import io.berth.server.streaming.FakeBackend;
+import io.berth.server.streaming.StreamRequest;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -1,9 +1,11 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.ResourceExhaustedException;
+import io.berth.server.streaming.MutableClock;
+import io.berth.server.streaming.StreamRequest;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

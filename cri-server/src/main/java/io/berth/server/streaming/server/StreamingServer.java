@@ -1,10 +1,11 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import io.berth.common.error.UnavailableException;
 import io.berth.server.config.StreamingConfig;
-import io.berth.server.streaming.http.PendingConnections;
-import io.berth.server.streaming.http.RequestRouter;
-import io.berth.server.streaming.portforward.PortDialer;
+import io.berth.server.streaming.StreamBackend;
+import io.berth.server.streaming.StreamRequest;
+import io.berth.server.streaming.StreamUrls;
+import io.berth.server.streaming.StreamingContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -31,6 +32,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -70,7 +72,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
                 config.tlsKeyFile().toFile()).build() : null;
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService pool = Executors.newCachedThreadPool(daemonThreads());
-        StreamingContext context = new StreamingContext(backend, pool, loops, config, new PortDialer());
+        StreamingContext context = new StreamingContext(backend, pool, loops, config);
         DefaultChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         PendingConnections pending = new PendingConnections(MAX_PENDING);
         try {
@@ -147,7 +149,7 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
         pool.shutdownNow();
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
+    private static ThreadFactory daemonThreads() {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, "berth-stream-" + n.incrementAndGet());

@@ -1,4 +1,4 @@
-package io.berth.server.streaming;
+package io.berth.server.streaming.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +15,8 @@ import io.berth.server.config.StreamingConfig;
 import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.ExecRpc;
 import io.berth.server.rpc.PortForwardRpc;
+import io.berth.server.streaming.FakeBackend;
+import io.berth.server.streaming.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
