@@ -19,15 +19,16 @@ import io.berth.server.container.ContainerCheckpointer;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerCreator;
 import io.berth.server.container.ContainerStore;
+import io.berth.server.container.ExecSync;
 import io.berth.server.container.LiveResources;
 import io.berth.server.container.ShimRegistry;
 import io.berth.server.events.ContainerEventBus;
-import io.berth.server.exec.ExecSync;
 import io.berth.server.grpc.RpcTable;
 import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageSystem;
-import io.berth.server.image.store.Image;
-import io.berth.server.network.PluginPodNetwork;
+import io.berth.server.image.store.StoredImage;
+import io.berth.server.podnetwork.PluginPodNetwork;
+import io.berth.server.podnetwork.PodCidr;
 import io.berth.server.rpc.AttachRpc;
 import io.berth.server.rpc.CheckpointContainerRpc;
 import io.berth.server.rpc.ContainerStatsRpc;
@@ -62,9 +63,8 @@ import io.berth.server.rpc.StopPodSandboxRpc;
 import io.berth.server.rpc.UpdateContainerResourcesRpc;
 import io.berth.server.rpc.UpdateRuntimeConfigRpc;
 import io.berth.server.rpc.VersionRpc;
-import io.berth.server.runtime.HandlerFeatures;
-import io.berth.server.runtime.PodCidr;
-import io.berth.server.runtime.RuntimeReadiness;
+import io.berth.server.runtimestatus.HandlerFeatures;
+import io.berth.server.runtimestatus.RuntimeReadiness;
 import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
@@ -160,7 +160,7 @@ record CriRpcs(BerthConfig config, Clock clock, HandlerFeatures handlers, PodCid
                         SnapshotDirs.of(system.snapshotter()), config.cgroupDriver()),
                 new ImportImageRpc(archives),
                 ImportSpool.open(config.root().resolve("import-spool"), ImportSpool.Limits.DEFAULT),
-                new ExportImageRpc(reference -> system.store().find(reference).map(Image::id), archives));
+                new ExportImageRpc(reference -> system.store().find(reference).map(StoredImage::id), archives));
     }
 
     private StatusRpc statusRpc() {

@@ -15,10 +15,9 @@ import io.berth.server.container.ContainerStore;
 import io.berth.server.container.ContainerStreams;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.LiveResources;
-import io.berth.server.container.PodFacts;
-import io.berth.server.container.PodInfra;
 import io.berth.server.container.ShimHostCgroup;
 import io.berth.server.container.ShimRegistry;
+import io.berth.server.container.StoredSandboxFacts;
 import io.berth.server.container.spec.HostFacts;
 import io.berth.server.container.spec.ImageVolumes;
 import io.berth.server.container.spec.PosixHostFilesystem;
@@ -36,16 +35,17 @@ import io.berth.server.metrics.DaemonMetrics;
 import io.berth.server.metrics.JvmMetrics;
 import io.berth.server.metrics.MetricsCatalog;
 import io.berth.server.metrics.RpcMetrics;
-import io.berth.server.network.NetworkPlugins;
-import io.berth.server.network.NetworkStartup;
-import io.berth.server.network.PluginPodNetwork;
-import io.berth.server.runtime.HandlerFeatures;
-import io.berth.server.runtime.HostProbe;
-import io.berth.server.runtime.PodCidr;
+import io.berth.server.podnetwork.NetworkPlugins;
+import io.berth.server.podnetwork.NetworkStartup;
+import io.berth.server.podnetwork.PluginPodNetwork;
+import io.berth.server.podnetwork.PodCidr;
+import io.berth.server.runtimestatus.HandlerFeatures;
+import io.berth.server.runtimestatus.HostProbe;
 import io.berth.server.sandbox.SandboxCreator;
 import io.berth.server.sandbox.SandboxRecovery;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxTeardown;
+import io.berth.server.sandbox.init.CatatonitInit;
 import io.berth.server.stats.HostCgroups;
 import io.berth.server.stats.NetnsInterfaces;
 import io.berth.server.stats.StatsService;
@@ -155,13 +155,13 @@ public final class CriWiring implements AutoCloseable {
             ShimRegistry shims = new ShimRegistry(hosts, exits);
             ContainerControl control = new ContainerControl(containers, shims, cleaner, clock);
             ContainerCreator.ShimLauncher launcher = timedLaunch(hosts, daemonMetrics);
-            PodFacts podFacts = new PodFacts();
+            StoredSandboxFacts sandboxFacts = new StoredSandboxFacts();
             PosixHostFilesystem hostFs = new PosixHostFilesystem();
             ContainerCreator creator = new ContainerCreator(config, containers, sandboxes, images.lookup(),
-                    images.snapshotter(), volumes -> new SpecBuilder(host, hostFs, volumes), podFacts, launcher,
+                    images.snapshotter(), volumes -> new SpecBuilder(host, hostFs, volumes), sandboxFacts, launcher,
                     shims, clock);
-            PodInfra podInfra = new PodInfra(config, new SpecBuilder(host, hostFs, NO_IMAGE_VOLUMES), podFacts,
-                    launcher, PodInfra.CATATONIT, hosts::release);
+            CatatonitInit sandboxInit = new CatatonitInit(config, new SpecBuilder(host, hostFs, NO_IMAGE_VOLUMES),
+                    sandboxFacts, launcher, CatatonitInit.CATATONIT, hosts::release);
 
             // The pod network: the plugin is only built here; it starts during recovery (see there).
             PodCidr podCidr = new PodCidr();
@@ -171,8 +171,8 @@ public final class CriWiring implements AutoCloseable {
 
             // The sandbox side uses the pod init, the network and the containers' control (a pod's removal
             // removes its containers), so it comes after all three.
-            SandboxCreator sandboxCreator = new SandboxCreator(config, sandboxes, network, podInfra, clock);
-            SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, control, podInfra);
+            SandboxCreator sandboxCreator = new SandboxCreator(config, sandboxes, network, sandboxInit, clock);
+            SandboxTeardown sandboxTeardown = new SandboxTeardown(sandboxes, network, control, sandboxInit);
 
             // Readers over everything above: streaming, stats, the live counts.
             ContainerStreams streams = new ContainerStreams(containers, sandboxes, shims::get);
@@ -193,7 +193,7 @@ public final class CriWiring implements AutoCloseable {
             admin = images.system().isPresent()
                     ? Optional.of(rpcs.admin(images.system().get(), hosts)) : Optional.empty();
 
-            recover(sandboxes, podInfra, new ContainerRecovery(containers, shims, exits, clock), networkStartup);
+            recover(sandboxes, sandboxInit, new ContainerRecovery(containers, shims, exits, clock), networkStartup);
             // Background work begins once the records are true again, so its first round sees the recovered state.
             stats.startHousekeeping(StatsService.LAYER_REFRESH);
         } catch (IOException | RuntimeException e) {
@@ -206,12 +206,12 @@ public final class CriWiring implements AutoCloseable {
      * Brings the records in line with the host after berthd stopped, crashed or the node rebooted, before
      * anything is served. The order matters; each step says why it comes where it does.
      */
-    private void recover(SandboxStore sandboxes, PodInfra podInfra, ContainerRecovery containerRecovery,
+    private void recover(SandboxStore sandboxes, CatatonitInit sandboxInit, ContainerRecovery containerRecovery,
             NetworkStartup networkStartup) throws IOException {
         // 1. Sandboxes: one whose namespaces, state dir or init are gone is NOTREADY. It needs nothing the later
         //    steps do (the init is asked through its own socket, not through a host subscription) and nothing
         //    they do changes its answer, so it simply comes first.
-        SandboxRecovery.reconcile(sandboxes, podInfra);
+        SandboxRecovery.reconcile(sandboxes, sandboxInit);
         // 2. Shim hosts that outlived the last berthd: reattached, their exit streams subscribed and the held
         //    stdio taken again. Before the containers, so that an exit during step 3 reaches ContainerExits and
         //    a container's shim can be reached through its host.
@@ -226,7 +226,7 @@ public final class CriWiring implements AutoCloseable {
         networkStartup.begin();
         // 5. Sandbox dirs no record owns (RunPodSandbox cut short): taken down. After step 4, which has torn down
         //    their networks; CNI DEL wants the namespace still there.
-        SandboxRecovery.removeOrphans(config.state(), sandboxes, podInfra);
+        SandboxRecovery.removeOrphans(config.state(), sandboxes, sandboxInit);
     }
 
     /** The CRI's two services as berthd serves them: every RPC timed into the metrics, then logged at debug. */

@@ -16,13 +16,13 @@ public final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
 
     private final BerthConfig config;
-    private final RootDirs dirs;
+    private final DaemonRoots dirs;
     private final CriWiring wiring;
     private final UnixSocketServer server;
     private final AdminServer adminServer;
     private final MetricsHttpServer metricsServer;
 
-    private Daemon(BerthConfig config, RootDirs dirs, CriWiring wiring, UnixSocketServer server,
+    private Daemon(BerthConfig config, DaemonRoots dirs, CriWiring wiring, UnixSocketServer server,
             AdminServer adminServer, MetricsHttpServer metricsServer) {
         this.config = config;
         this.dirs = dirs;
@@ -33,7 +33,7 @@ public final class Daemon {
     }
 
     public static Daemon start(BerthConfig config) throws IOException {
-        RootDirs dirs = RootDirs.claim(config.root(), config.state());
+        DaemonRoots dirs = DaemonRoots.claim(config.root(), config.state());
         CriWiring wiring = null;
         UnixSocketServer server = null;
         AdminServer adminServer = null;

@@ -81,7 +81,7 @@ public class ErrnoException extends IOException {
 
     private static String describe(int errno) {
         try {
-            return LibC.strerror(errno);
+            return LibcCalls.strerror(errno);
         } catch (UnsatisfiedLinkError e) {
             return "unknown error";
         }

@@ -10,15 +10,15 @@ public final class Posix {
     private Posix() {}
 
     public static int uid() {
-        return LibC.getuid();
+        return LibcCalls.getuid();
     }
 
     public static int euid() {
-        return LibC.geteuid();
+        return LibcCalls.geteuid();
     }
 
     public static int pid() {
-        return LibC.getpid();
+        return LibcCalls.getpid();
     }
 
     /** Sends a signal; a missing process is {@link ErrnoException#ESRCH}. */
@@ -28,7 +28,7 @@ public final class Posix {
             throw new IllegalArgumentException("refusing to signal pid " + pid + ": not a single process");
         }
         try {
-            LibC.kill(pid, signal);
+            LibcCalls.kill(pid, signal);
         } catch (LastErrorException e) {
             throw new ErrnoException("kill(" + pid + ", " + signal + ")", e.getErrorCode());
         }
@@ -44,7 +44,7 @@ public final class Posix {
             throw new IllegalArgumentException("refusing to signal process group " + pgid);
         }
         try {
-            LibC.kill(-pgid, signal);
+            LibcCalls.kill(-pgid, signal);
         } catch (LastErrorException e) {
             throw new ErrnoException("kill(-" + pgid + ", " + signal + ")", e.getErrorCode());
         }
@@ -65,12 +65,12 @@ public final class Posix {
 
     /** Sets the process umask and returns the previous one. */
     public static int umask(int mask) {
-        return LibC.umask(mask);
+        return LibcCalls.umask(mask);
     }
 
     public static void chmod(String path, int mode) throws ErrnoException {
         try {
-            LibC.chmod(path, mode);
+            LibcCalls.chmod(path, mode);
         } catch (LastErrorException e) {
             throw new ErrnoException("chmod(" + path + ", 0" + Integer.toOctalString(mode) + ")", e.getErrorCode());
         }

@@ -44,7 +44,7 @@ public final class UnixSockets {
                 FdCalls.bind(fd, addr, (int) addr.size());
                 bound = true;
                 // Before listen(2) every connect is refused, so no one gets in while the mode is still wider.
-                LibC.chmod(path.toString(), 0600);
+                LibcCalls.chmod(path.toString(), 0600);
                 FdCalls.listen(fd, backlog);
                 return fd;
             } catch (LastErrorException e) {

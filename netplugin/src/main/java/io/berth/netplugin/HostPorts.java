@@ -19,21 +19,21 @@ public final class HostPorts {
     private HostPorts() {}
 
     /** {@code others}: the port mappings of every other pod, by pod id. */
-    public static void checkFree(String podId, List<PortMapping> wanted, Map<String, List<PortMapping>> others)
+    public static void checkFree(String podId, List<HostPortMapping> wanted, Map<String, List<HostPortMapping>> others)
             throws IOException {
         for (int i = 0; i < wanted.size(); i++) {
-            PortMapping m = wanted.get(i);
+            HostPortMapping m = wanted.get(i);
             for (int j = 0; j < i; j++) {
                 if (m.clashesWith(wanted.get(j))) {
                     throw new AlreadyExistsException("port_mappings[" + i + "] " + m + " repeats host port "
                             + m.hostPort() + " of port_mappings[" + j + "]");
                 }
             }
-            for (Map.Entry<String, List<PortMapping>> other : others.entrySet()) {
+            for (Map.Entry<String, List<HostPortMapping>> other : others.entrySet()) {
                 if (other.getKey().equals(podId)) {
                     continue;
                 }
-                for (PortMapping theirs : other.getValue()) {
+                for (HostPortMapping theirs : other.getValue()) {
                     if (m.clashesWith(theirs)) {
                         throw new AlreadyExistsException("host port " + m.hostPort() + "/" + m.protocol().lower()
                                 + " is already taken by pod sandbox " + other.getKey() + " (" + theirs + ")");
@@ -44,14 +44,14 @@ public final class HostPorts {
         }
     }
 
-    private static void probe(PortMapping m) throws IOException {
-        if (m.protocol() == PortMapping.Protocol.SCTP) {
+    private static void probe(HostPortMapping m) throws IOException {
+        if (m.protocol() == HostPortMapping.Protocol.SCTP) {
             return; // the JDK has no SCTP socket on every host; the pod-level check above still applies
         }
         InetAddress bindTo = m.anyHostIp() ? InetAddress.getByAddress(new byte[4]) : InetAddress.getByName(m.hostIp());
         InetSocketAddress address = new InetSocketAddress(bindTo, m.hostPort());
         try {
-            if (m.protocol() == PortMapping.Protocol.TCP) {
+            if (m.protocol() == HostPortMapping.Protocol.TCP) {
                 try (ServerSocket s = new ServerSocket()) {
                     s.setReuseAddress(true);
                     s.bind(address);

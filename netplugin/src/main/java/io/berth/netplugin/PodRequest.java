@@ -13,7 +13,7 @@ public record PodRequest(
         String name,
         String uid,
         Path netns,
-        List<PortMapping> portMappings,
+        List<HostPortMapping> portMappings,
         DnsSettings dns) {
 
     public PodRequest {

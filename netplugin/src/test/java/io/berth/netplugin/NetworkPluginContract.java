@@ -120,7 +120,7 @@ public abstract class NetworkPluginContract {
     @Test
     void aHostPortAnswersOnLoopbackOnTheGatewayAndFromAnotherPod() throws Exception {
         int hostPort = TestPods.freeHostPort();
-        PodRequest web = pods.pod("web", List.of(PortMapping.of("tcp", 8000, hostPort, "", "pm")));
+        PodRequest web = pods.pod("web", List.of(HostPortMapping.of("tcp", 8000, hostPort, "", "pm")));
         PodRequest other = pods.pod("other", List.of());
         setUp(web);
         setUp(other);
@@ -136,7 +136,7 @@ public abstract class NetworkPluginContract {
     @Test
     void tearDownRemovesVethAddressAndRulesAndMayRepeat() throws Exception {
         int hostPort = TestPods.freeHostPort();
-        PodRequest pod = pods.pod("web", List.of(PortMapping.of("tcp", 80, hostPort, "", "pm")));
+        PodRequest pod = pods.pod("web", List.of(HostPortMapping.of("tcp", 80, hostPort, "", "pm")));
         String ip = setUp(pod).ips().get(0);
         assertThat(bridgePorts()).hasSize(1);
         assertThat(hostRules()).contains(String.valueOf(hostPort));
@@ -154,7 +154,7 @@ public abstract class NetworkPluginContract {
     @Test
     void aNewInstanceTearsDownFromThePersistedState() throws Exception {
         int hostPort = TestPods.freeHostPort();
-        PodRequest pod = pods.pod("web", List.of(PortMapping.of("tcp", 80, hostPort, "", "pm")));
+        PodRequest pod = pods.pod("web", List.of(HostPortMapping.of("tcp", 80, hostPort, "", "pm")));
         setUp(pod);
         plugin = newPlugin();
         plugin.start(Set.of(pod.id()));
@@ -202,8 +202,8 @@ public abstract class NetworkPluginContract {
     @Test
     void aHostPortTakenByAnotherPodIsRefusedAndLeavesNothing() throws Exception {
         int hostPort = TestPods.freeHostPort();
-        setUp(pods.pod("first", List.of(PortMapping.of("tcp", 80, hostPort, "", "pm"))));
-        PodRequest second = pods.pod("second", List.of(PortMapping.of("tcp", 81, hostPort, "", "pm")));
+        setUp(pods.pod("first", List.of(HostPortMapping.of("tcp", 80, hostPort, "", "pm"))));
+        PodRequest second = pods.pod("second", List.of(HostPortMapping.of("tcp", 81, hostPort, "", "pm")));
         assertThatThrownBy(() -> setUp(second)).hasMessageContaining(String.valueOf(hostPort));
         assertThat(bridgePorts()).hasSize(1);
         assertThat(addressHolders()).doesNotContain(second.id());

@@ -28,7 +28,7 @@ public final class TestPods implements AutoCloseable {
     }
 
     /** A new pinned netns and a request for it; ids look like berth's (hex). */
-    public PodRequest pod(String name, List<PortMapping> ports) throws IOException {
+    public PodRequest pod(String name, List<HostPortMapping> ports) throws IOException {
         String id = UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", "");
         Path netns = dir.resolve("netns-" + id.substring(0, 12));
         Namespaces.createPinned(Namespaces.Kind.NET, netns, null);

@@ -255,12 +255,12 @@ final class Container {
     }
 
     /**
-     * A new exec in this running container, its process spec written; {@link ExecSession#run()} starts it.
+     * A new exec in this running container, its process spec written; {@link ExecProcess#run()} starts it.
      * Exec ids are short ({@code e<n>}) because they name sockets in the run dir, under the 108-byte limit.
      */
-    ExecSession exec(ExecRequest request, ByteChannel connection) throws IOException, ShimOperationException {
+    ExecProcess exec(ExecRequest request, ByteChannel connection) throws IOException, ShimOperationException {
         requireStatus(Status.STATUS_RUNNING, "exec in");
-        ExecSession session = new ExecSession("e" + execCount.incrementAndGet(), request, config.getId(), bundle(),
+        ExecProcess session = new ExecProcess("e" + execCount.incrementAndGet(), request, config.getId(), bundle(),
                 runDir, runtime, host.reaper(), connection);
         session.prepare();
         return session;

@@ -1,6 +1,6 @@
 package io.berth.snapshotter;
 
-import io.berth.snapshotter.fs.RootDirs;
+import io.berth.snapshotter.fs.ImpliedDirs;
 import io.berth.snapshotter.fs.TreeCopier;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
     protected void populate(Path staging, Kind kind, List<StoredSnapshot> chain) throws IOException {
         Path fs = staging.resolve("fs");
         if (chain.isEmpty()) {
-            RootDirs.create(fs);
+            ImpliedDirs.create(fs);
         } else {
             TreeCopier.copy(store.fs(chain.get(0).id()), fs);
         }

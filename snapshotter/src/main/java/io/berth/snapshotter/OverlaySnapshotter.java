@@ -2,7 +2,7 @@ package io.berth.snapshotter;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
-import io.berth.snapshotter.fs.RootDirs;
+import io.berth.snapshotter.fs.ImpliedDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
     @Override
     protected void populate(Path staging, Kind kind, List<StoredSnapshot> chain) throws IOException {
         // The upper dir: its mode is the mode of the container's "/".
-        RootDirs.create(staging.resolve("fs"));
+        ImpliedDirs.create(staging.resolve("fs"));
         if (kind == Kind.ACTIVE) {
             Files.createDirectory(staging.resolve("work"));
         }

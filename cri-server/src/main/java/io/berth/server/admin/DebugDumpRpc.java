@@ -5,8 +5,8 @@ import io.berth.admin.v1.DebugDumpReply;
 import io.berth.admin.v1.DebugDumpRequest;
 import io.berth.admin.v1.SandboxDump;
 import io.berth.server.config.CgroupDriver;
-import io.berth.server.container.ContainerMetadata;
 import io.berth.server.container.ContainerStore;
+import io.berth.server.container.StoredContainerMetadata;
 import io.berth.server.container.spec.CgroupsPath;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.sandbox.SandboxMetadata;
@@ -84,7 +84,7 @@ public final class DebugDumpRpc implements UnaryRpc<DebugDumpRequest, DebugDumpR
     }
 
     private ContainerDump container(ContainerStore.Container c, SandboxStore.Sandbox pod) {
-        ContainerMetadata m = c.metadata();
+        StoredContainerMetadata m = c.metadata();
         ContainerDump.Builder out = ContainerDump.newBuilder()
                 .setId(c.id())
                 .setSandboxId(m.sandboxId())

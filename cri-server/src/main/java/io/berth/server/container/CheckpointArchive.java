@@ -38,7 +38,7 @@ final class CheckpointArchive {
 
     /** {@code work} holds CRIU's images under {@link #IMAGES}; the archive of it all is written to {@code target}. */
     void write(ContainerStore.Container c, Path work, Path target) throws IOException {
-        ContainerMetadata m = c.metadata();
+        StoredContainerMetadata m = c.metadata();
         Files.write(work.resolve("config.dump"), configDump(c));
         Files.copy(m.runPath().resolve("bundle/config.json"), work.resolve("spec.dump"));
         Optional<String> upper = upperDir(m.snapshotKey());
@@ -56,7 +56,7 @@ final class CheckpointArchive {
 
     /** checkpointctl's container config: the fields it shows and a restore needs to find the image again. */
     private byte[] configDump(ContainerStore.Container c) throws IOException {
-        ContainerMetadata m = c.metadata();
+        StoredContainerMetadata m = c.metadata();
         ObjectNode out = JSON.createObjectNode();
         out.put("id", c.id());
         out.put("name", m.config().getMetadata().getName());

@@ -45,7 +45,7 @@ public final class ContainerCheckpointer {
 
     public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) throws Exception {
         ContainerStore.Container c = containers.resolve(Require.idOrPrefix(idOrPrefix, "container_id"));
-        if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+        if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
             throw new FailedPreconditionException("container " + c.id() + " is " + c.status().phase()
                     + "; only a running container can be checkpointed");
         }

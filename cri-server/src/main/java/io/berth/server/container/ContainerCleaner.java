@@ -26,7 +26,7 @@ public final class ContainerCleaner {
     }
 
     public void clean(ContainerStore.Container c, ShimClient shim) throws Exception {
-        ContainerMetadata m = c.metadata();
+        StoredContainerMetadata m = c.metadata();
         if (shim == null) {
             shim = reconnect(m);
         }
@@ -69,7 +69,7 @@ public final class ContainerCleaner {
         }
     }
 
-    private static ShimClient reconnect(ContainerMetadata m) {
+    private static ShimClient reconnect(StoredContainerMetadata m) {
         try {
             return ShimClient.connect(m.runPath());
         } catch (IOException | RuntimeException gone) {
@@ -77,7 +77,7 @@ public final class ContainerCleaner {
         }
     }
 
-    RuntimeCli runtimeFor(ContainerMetadata m) {
+    RuntimeCli runtimeFor(StoredContainerMetadata m) {
         String binary = config.runtimes().containsKey(m.runtimeHandler())
                 ? config.runtimes().get(m.runtimeHandler()).binary() : m.runtimeHandler();
         return new RuntimeCli(binary, runtimeRoot(config, m.runtimeHandler()));

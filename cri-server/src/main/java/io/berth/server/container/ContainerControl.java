@@ -36,7 +36,7 @@ public final class ContainerControl implements SandboxMembers {
 
     public void start(String idOrPrefix) throws Exception {
         ContainerStore.Container c = containers.resolve(idOrPrefix);
-        if (c.status().phase() != ContainerLifecycle.Phase.CREATED) {
+        if (c.status().phase() != ContainerRunStatus.Phase.CREATED) {
             throw new FailedPreconditionException("container " + c.id() + " is " + c.status().phase()
                     + "; only a CREATED container can be started");
         }
@@ -96,7 +96,7 @@ public final class ContainerControl implements SandboxMembers {
         } catch (NotFoundException gone) {
             return;
         }
-        if (c.status().phase() == ContainerLifecycle.Phase.RUNNING) {
+        if (c.status().phase() == ContainerRunStatus.Phase.RUNNING) {
             stop(c.id(), 0);
         }
         cleaner.clean(c, shims.get(c.id()).orElse(null));
@@ -107,7 +107,7 @@ public final class ContainerControl implements SandboxMembers {
 
     public void reopenLog(String idOrPrefix) {
         ContainerStore.Container c = containers.resolve(idOrPrefix);
-        if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+        if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
             throw new FailedPreconditionException("container " + c.id() + " is not running; its log is closed");
         }
         shim(c).reopenLog();
@@ -116,10 +116,11 @@ public final class ContainerControl implements SandboxMembers {
     public void updateResources(String idOrPrefix, LinuxContainerResources resources, ResourceUpdater updater)
             throws Exception {
         ContainerStore.Container c = containers.resolve(idOrPrefix);
-        if (c.status().phase() == ContainerLifecycle.Phase.EXITED) {
+        if (c.status().phase() == ContainerRunStatus.Phase.EXITED) {
             throw new FailedPreconditionException("container " + c.id() + " has exited; its resources cannot change");
         }
-        if (c.status().phase() == ContainerLifecycle.Phase.RUNNING || c.status().phase() == ContainerLifecycle.Phase.CREATED) {
+        ContainerRunStatus.Phase phase = c.status().phase();
+        if (phase == ContainerRunStatus.Phase.RUNNING || phase == ContainerRunStatus.Phase.CREATED) {
             updater.apply(c, resources);
         }
         containers.update(c.id(), s -> s.withResources(resources));

@@ -22,9 +22,9 @@ import io.berth.server.container.spec.SandboxFacts;
 import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.container.spec.SpecInputs;
 import io.berth.server.container.spec.UserResolver;
-import io.berth.server.runtime.Rollback;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.UserNamespaces;
+import io.berth.server.store.Rollback;
 import io.berth.shim.api.ShimConfig;
 import io.berth.shim.client.ShimClient;
 import io.berth.snapshotter.Mount;
@@ -93,7 +93,7 @@ public final class ContainerCreator {
         String logPath = logPath(pod.getLogDirectory(), c.getLogPath());
 
         String id = ObjectIds.random();
-        String name = ContainerMetadata.reservedName(c.getMetadata(), pod.getMetadata());
+        String name = StoredContainerMetadata.reservedName(c.getMetadata(), pod.getMetadata());
         containers.names().reserve(name, id);
         Path runDir = runDirFor(id);
         Path bundle = runDir.resolve("bundle");
@@ -139,11 +139,11 @@ public final class ContainerCreator {
             undo.add(() -> shims.forget(id));
 
             String stopSignal = StopSignals.effective(c, image.config());
-            ContainerMetadata meta = new ContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c),
+            StoredContainerMetadata meta = new StoredContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c),
                     image.id(), image.ref(), UnixNanos.now(clock), logPath, runDir.toString(), snapshotKey,
                     sandbox.metadata().runtimeHandler(), stopSignal, user.uid(), user.gid(),
                     user.additionalGids());
-            containers.add(meta, ContainerLifecycle.created());
+            containers.add(meta, ContainerRunStatus.created());
             undo.commit();
         }
         LOG.info("container " + id + " (" + name + ") created from " + image.name());
@@ -184,7 +184,7 @@ public final class ContainerCreator {
         }
         ContainerStore.Container target = containers.resolve(Require.idOrPrefix(ns.getTargetId(),
                 "config.linux.security_context.namespace_options.target_id"));
-        if (target.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+        if (target.status().phase() != ContainerRunStatus.Phase.RUNNING) {
             throw new FailedPreconditionException("target container " + target.id() + " is not running; its PID"
                     + " namespace cannot be joined");
         }
@@ -204,7 +204,8 @@ public final class ContainerCreator {
         return dir;
     }
 
-    static void unmountAllUnder(Path dir) throws Exception {
+    /** Deepest first, detached: also the sandbox init's teardown, whose bundle is laid out like a container's. */
+    public static void unmountAllUnder(Path dir) throws Exception {
         for (Path m : MountTable.mountPointsUnder(dir).stream()
                 .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
             Mounts.unmount(m, Mounts.MNT_DETACH);

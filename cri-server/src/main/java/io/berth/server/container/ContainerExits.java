@@ -107,12 +107,12 @@ public final class ContainerExits {
      */
     public void record(String id, Exit exit) {
         ContainerStore.Container before = containers.find(id).orElse(null);
-        if (before == null || before.status().phase() == ContainerLifecycle.Phase.EXITED) {
+        if (before == null || before.status().phase() == ContainerRunStatus.Phase.EXITED) {
             return;
         }
         long now = UnixNanos.now(clock);
         containers.update(id, s -> {
-            if (s.phase() == ContainerLifecycle.Phase.EXITED) {
+            if (s.phase() == ContainerRunStatus.Phase.EXITED) {
                 return s;
             }
             if (exit.status().isPresent()) {

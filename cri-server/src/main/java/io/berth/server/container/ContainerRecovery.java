@@ -34,7 +34,7 @@ public final class ContainerRecovery {
 
     public void reconcile() {
         for (ContainerStore.Container c : containers.list()) {
-            if (c.status().phase() == ContainerLifecycle.Phase.EXITED) {
+            if (c.status().phase() == ContainerRunStatus.Phase.EXITED) {
                 continue;
             }
             try {
@@ -70,7 +70,7 @@ public final class ContainerRecovery {
         if (state.getStatus() == Status.STATUS_STOPPED) {
             exits.record(c.id(), new ContainerExits.Exit(Optional.of(state.getExit()), ""));
         } else if (state.getStatus() == Status.STATUS_RUNNING) {
-            if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+            if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
                 // berthd died between the shim starting the container and the record saying so.
                 containers.update(c.id(), s -> s.started(state.getPid(), UnixNanos.now(clock)));
             }

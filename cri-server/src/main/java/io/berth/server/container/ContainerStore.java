@@ -17,12 +17,12 @@ import java.util.function.UnaryOperator;
 public final class ContainerStore {
     public static final String KIND = "container";
 
-    private final RecordStore<ContainerMetadata, ContainerLifecycle> records;
+    private final RecordStore<StoredContainerMetadata, ContainerRunStatus> records;
     private final NameIndex names = new NameIndex(KIND);
     private volatile ContainerChanges changes = ContainerChanges.NONE;
 
     public ContainerStore(Path dir) throws IOException {
-        records = new RecordStore<>(KIND, dir, ContainerMetadata.class, ContainerLifecycle.class);
+        records = new RecordStore<>(KIND, dir, StoredContainerMetadata.class, ContainerRunStatus.class);
         for (Container c : list()) {
             names.reserve(c.metadata().name(), c.id());
         }
@@ -37,20 +37,20 @@ public final class ContainerStore {
         this.changes = listener;
     }
 
-    public synchronized Container add(ContainerMetadata metadata, ContainerLifecycle status) {
+    public synchronized Container add(StoredContainerMetadata metadata, ContainerRunStatus status) {
         Container added = new Container(records.create(metadata.id(), metadata, status));
         changes.changed(ContainerChanges.Step.CREATED, added);
         return added;
     }
 
     /** Replaces the status; entering RUNNING is a STARTED step, entering EXITED a STOPPED one. */
-    public synchronized Container update(String id, UnaryOperator<ContainerLifecycle> change) {
-        ContainerLifecycle.Phase before = records.get(id).status().phase();
+    public synchronized Container update(String id, UnaryOperator<ContainerRunStatus> change) {
+        ContainerRunStatus.Phase before = records.get(id).status().phase();
         Container updated = new Container(records.update(id, change));
-        ContainerLifecycle.Phase after = updated.status().phase();
-        if (after != before && after == ContainerLifecycle.Phase.RUNNING) {
+        ContainerRunStatus.Phase after = updated.status().phase();
+        if (after != before && after == ContainerRunStatus.Phase.RUNNING) {
             changes.changed(ContainerChanges.Step.STARTED, updated);
-        } else if (after != before && after == ContainerLifecycle.Phase.EXITED) {
+        } else if (after != before && after == ContainerRunStatus.Phase.EXITED) {
             changes.changed(ContainerChanges.Step.STOPPED, updated);
         }
         return updated;
@@ -86,16 +86,16 @@ public final class ContainerStore {
     }
 
     /** An immutable view of one container at the time it was read. */
-    public record Container(RecordStore.Record<ContainerMetadata, ContainerLifecycle> record) {
+    public record Container(RecordStore.Record<StoredContainerMetadata, ContainerRunStatus> record) {
         public String id() {
             return record.id();
         }
 
-        public ContainerMetadata metadata() {
+        public StoredContainerMetadata metadata() {
             return record.metadata();
         }
 
-        public ContainerLifecycle status() {
+        public ContainerRunStatus status() {
             return record.status();
         }
     }

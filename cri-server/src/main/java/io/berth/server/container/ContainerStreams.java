@@ -33,7 +33,7 @@ public final class ContainerStreams implements StreamBackend {
     @Override
     public void checkRunning(String containerId) {
         ContainerStore.Container c = containers.resolve(containerId);
-        if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+        if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
             throw new FailedPreconditionException("container " + c.id() + " is not running (state "
                     + c.status().phase() + ")");
         }

@@ -16,7 +16,7 @@ public final class ContainerViews {
     private ContainerViews() {}
 
     public static Container summary(ContainerStore.Container c) {
-        ContainerMetadata m = c.metadata();
+        StoredContainerMetadata m = c.metadata();
         ContainerConfig config = m.config();
         return Container.newBuilder()
                 .setId(c.id())
@@ -33,8 +33,8 @@ public final class ContainerViews {
     }
 
     public static ContainerStatus status(ContainerStore.Container c) {
-        ContainerMetadata m = c.metadata();
-        ContainerLifecycle s = c.status();
+        StoredContainerMetadata m = c.metadata();
+        ContainerRunStatus s = c.status();
         ContainerConfig config = m.config();
         LinuxContainerUser.Builder user = LinuxContainerUser.newBuilder().setUid(m.uid()).setGid(m.gid())
                 .addAllSupplementalGroups(m.supplementalGroups());
@@ -67,7 +67,7 @@ public final class ContainerViews {
         return updated != null ? updated : c.metadata().config().getLinux().getResources();
     }
 
-    public static ContainerState state(ContainerLifecycle s) {
+    public static ContainerState state(ContainerRunStatus s) {
         return switch (s.phase()) {
             case CREATED -> ContainerState.CONTAINER_CREATED;
             case RUNNING -> ContainerState.CONTAINER_RUNNING;
@@ -76,7 +76,7 @@ public final class ContainerViews {
         };
     }
 
-    private static ImageSpec image(ContainerConfig config, ContainerMetadata m) {
+    private static ImageSpec image(ContainerConfig config, StoredContainerMetadata m) {
         return ImageSpec.newBuilder(config.getImage()).setImage(m.imageId()).build();
     }
 }

@@ -1,6 +1,6 @@
 package io.berth.server.container;
 
-import io.berth.server.container.spec.ImageConfig;
+import io.berth.server.container.spec.ImageProcessDefaults;
 
 /**
  * An image present on this node, as container creation needs it.
@@ -10,4 +10,4 @@ import io.berth.server.container.spec.ImageConfig;
  * @param name the name the image is best known by, for annotations
  * @param topSnapshotKey the committed snapshot holding the image's full root filesystem
  */
-public record LocalImage(String id, String ref, String name, ImageConfig config, String topSnapshotKey) {}
+public record LocalImage(String id, String ref, String name, ImageProcessDefaults config, String topSnapshotKey) {}

@@ -4,7 +4,7 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.Signal;
-import io.berth.server.container.spec.ImageConfig;
+import io.berth.server.container.spec.ImageProcessDefaults;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,7 +26,7 @@ public final class StopSignals {
     private StopSignals() {}
 
     /** The canonical name (e.g. SIGTERM) of the signal to stop this container with. */
-    public static String effective(ContainerConfig config, ImageConfig image) {
+    public static String effective(ContainerConfig config, ImageProcessDefaults image) {
         if (config.getStopSignal() != Signal.SIGNAL_RUNTIME_DEFAULT) {
             return canonical(config.getStopSignal());
         }

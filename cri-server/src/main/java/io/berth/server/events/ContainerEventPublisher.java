@@ -5,7 +5,7 @@ import io.berth.cri.v1.ContainerEventResponse;
 import io.berth.cri.v1.ContainerEventType;
 import io.berth.server.container.ContainerChanges;
 import io.berth.server.container.ContainerStore;
-import io.berth.server.container.PodContainerStatuses;
+import io.berth.server.container.SandboxContainerStatuses;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.SandboxViews;
 import java.time.Clock;
@@ -50,7 +50,7 @@ public final class ContainerEventPublisher implements ContainerChanges {
                 .setContainerEventType(type(step))
                 .setCreatedAt(UnixNanos.now(clock));
         sandboxes.find(sandboxId).ifPresent(s -> event.setPodSandboxStatus(SandboxViews.status(s)));
-        event.addAllContainersStatuses(PodContainerStatuses.of(containers, sandboxId));
+        event.addAllContainersStatuses(SandboxContainerStatuses.of(containers, sandboxId));
         return event.build();
     }
 

@@ -1,20 +1,20 @@
 package io.berth.server.image;
 
+import io.berth.cri.v1.Image;
 import io.berth.cri.v1.ImageSpec;
 import io.berth.cri.v1.Int64Value;
-import io.berth.server.image.store.Image;
-
+import io.berth.server.image.store.StoredImage;
 /** CRI's view of a stored image. */
 public final class ImageViews {
     private ImageViews() {}
 
-    public static io.berth.cri.v1.Image toCri(Image image) {
+    public static Image toCri(StoredImage image) {
         return toCri(image, "");
     }
 
-    /** As {@link #toCri(Image)}, answered under the runtime handler that asked (see {@link ImageHandlers}). */
-    public static io.berth.cri.v1.Image toCri(Image image, String runtimeHandler) {
-        io.berth.cri.v1.Image.Builder out = io.berth.cri.v1.Image.newBuilder()
+    /** As {@link #toCri(StoredImage)}, answered under the runtime handler that asked (see {@link ImageHandlers}). */
+    public static Image toCri(StoredImage image, String runtimeHandler) {
+        Image.Builder out = Image.newBuilder()
                 .setId(image.id())
                 .addAllRepoTags(image.repoTags())
                 .addAllRepoDigests(image.repoDigests())

@@ -3,9 +3,9 @@ package io.berth.server.image;
 import io.berth.common.error.NotFoundException;
 import io.berth.server.container.ImageLookup;
 import io.berth.server.container.LocalImage;
-import io.berth.server.container.spec.ImageConfig;
-import io.berth.server.image.store.Image;
+import io.berth.server.container.spec.ImageProcessDefaults;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 
 /** The container side's view of the image store: what CreateContainer needs of a pulled image. */
 public final class StoreImageLookup implements ImageLookup {
@@ -17,13 +17,13 @@ public final class StoreImageLookup implements ImageLookup {
 
     @Override
     public LocalImage find(String reference) {
-        Image image = store.find(reference).orElseThrow(() -> new NotFoundException("image " + reference
+        StoredImage image = store.find(reference).orElseThrow(() -> new NotFoundException("image " + reference
                 + " is not on this node; pull it first"));
         var c = image.config();
         String ref = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
         String name = image.repoTags().isEmpty() ? ref : image.repoTags().get(0);
         return new LocalImage(image.id(), ref, name,
-                new ImageConfig(c.user(), c.env(), c.entrypoint(), c.cmd(), c.workingDir(), c.stopSignal()),
+                new ImageProcessDefaults(c.user(), c.env(), c.entrypoint(), c.cmd(), c.workingDir(), c.stopSignal()),
                 image.topSnapshotKey());
     }
 }

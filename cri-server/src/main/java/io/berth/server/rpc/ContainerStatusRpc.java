@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerStatusRequest;
 import io.berth.cri.v1.ContainerStatusResponse;
-import io.berth.server.container.ContainerMetadata;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.container.ContainerViews;
+import io.berth.server.container.StoredContainerMetadata;
 import io.berth.server.grpc.UnaryRpc;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +26,7 @@ public final class ContainerStatusRpc implements UnaryRpc<ContainerStatusRequest
         ContainerStore.Container c = store.resolve(Require.idOrPrefix(request.getContainerId(), "container_id"));
         ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(ContainerViews.status(c));
         if (request.getVerbose()) {
-            ContainerMetadata m = c.metadata();
+            StoredContainerMetadata m = c.metadata();
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("sandboxId", m.sandboxId());
             info.put("pid", c.status().pid());

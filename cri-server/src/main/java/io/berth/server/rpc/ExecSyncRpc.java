@@ -3,7 +3,7 @@ package io.berth.server.rpc;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ExecSyncRequest;
 import io.berth.cri.v1.ExecSyncResponse;
-import io.berth.server.exec.ExecSync;
+import io.berth.server.container.ExecSync;
 import io.berth.server.grpc.UnaryRpc;
 
 /** ExecSync: a command in a running container, its capped output and exit code; a timeout kills it. */

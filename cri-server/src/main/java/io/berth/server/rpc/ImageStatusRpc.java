@@ -10,8 +10,8 @@ import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageViews;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -35,12 +35,12 @@ public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageS
 
     @Override
     public ImageStatusResponse call(ImageStatusRequest request) throws IOException {
-        Optional<Image> found = images.find(Require.nonEmpty(request.getImage().getImage(), "image.image"));
+        Optional<StoredImage> found = images.find(Require.nonEmpty(request.getImage().getImage(), "image.image"));
         String handler = handlers.check(request.getImage(), "image");
         if (found.isEmpty()) {
             return ImageStatusResponse.getDefaultInstance();
         }
-        Image image = found.get();
+        StoredImage image = found.get();
         ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(ImageViews.toCri(image, handler));
         if (request.getVerbose()) {
             ObjectNode info = JSON.createObjectNode();

@@ -5,8 +5,8 @@ import io.berth.cri.v1.ListImagesResponse;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.image.ImageHandlers;
 import io.berth.server.image.ImageViews;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.util.List;
 
 /** ListImages: from memory; a filter names one image by any reference ImageStatus accepts. */
@@ -23,7 +23,7 @@ public final class ListImagesRpc implements UnaryRpc<ListImagesRequest, ListImag
     public ListImagesResponse call(ListImagesRequest request) {
         String filter = request.getFilter().getImage().getImage();
         String handler = handlers.check(request.getFilter().getImage(), "filter.image");
-        List<Image> listed = filter.isEmpty() ? images.list() : images.find(filter).stream().toList();
+        List<StoredImage> listed = filter.isEmpty() ? images.list() : images.find(filter).stream().toList();
         ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
         listed.forEach(image -> out.addImages(ImageViews.toCri(image, handler)));
         return out.build();

@@ -6,7 +6,7 @@ import io.berth.common.validate.Require;
 import io.berth.cri.v1.PodSandboxStatusRequest;
 import io.berth.cri.v1.PodSandboxStatusResponse;
 import io.berth.server.container.ContainerStore;
-import io.berth.server.container.PodContainerStatuses;
+import io.berth.server.container.SandboxContainerStatuses;
 import io.berth.server.grpc.UnaryRpc;
 import io.berth.server.sandbox.SandboxMetadata;
 import io.berth.server.sandbox.SandboxStore;
@@ -39,7 +39,7 @@ public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusReque
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder()
                 .setStatus(SandboxViews.status(s))
                 .setTimestamp(UnixNanos.now(clock))
-                .addAllContainersStatuses(PodContainerStatuses.of(containers, s.id()));
+                .addAllContainersStatuses(SandboxContainerStatuses.of(containers, s.id()));
         if (request.getVerbose()) {
             SandboxMetadata m = s.metadata();
             Map<String, Object> info = new LinkedHashMap<>();

@@ -12,11 +12,11 @@ import io.berth.cri.v1.StatusResponse;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.RuntimeHandlerConfig;
 import io.berth.server.grpc.UnaryRpc;
-import io.berth.server.runtime.Condition;
-import io.berth.server.runtime.HandlerFeatures;
-import io.berth.server.runtime.NetworkReadiness;
-import io.berth.server.runtime.PodCidr;
-import io.berth.server.runtime.RuntimeReadiness;
+import io.berth.server.podnetwork.PodCidr;
+import io.berth.server.runtimestatus.Condition;
+import io.berth.server.runtimestatus.HandlerFeatures;
+import io.berth.server.runtimestatus.NetworkReadiness;
+import io.berth.server.runtimestatus.RuntimeReadiness;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

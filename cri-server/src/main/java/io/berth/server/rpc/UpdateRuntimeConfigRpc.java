@@ -4,7 +4,7 @@ import io.berth.common.validate.Require;
 import io.berth.cri.v1.UpdateRuntimeConfigRequest;
 import io.berth.cri.v1.UpdateRuntimeConfigResponse;
 import io.berth.server.grpc.UnaryRpc;
-import io.berth.server.runtime.PodCidr;
+import io.berth.server.podnetwork.PodCidr;
 import java.util.logging.Logger;
 
 /** UpdateRuntimeConfig: kubelet tells the runtime the node's pod CIDR once it is assigned. */

@@ -13,7 +13,7 @@ import io.berth.linux.Namespaces;
 import io.berth.linux.Tmpfs;
 import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
-import io.berth.server.runtime.Rollback;
+import io.berth.server.store.Rollback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +35,10 @@ public final class SandboxCreator {
     private final BerthConfig config;
     private final SandboxStore store;
     private final PodNetwork network;
-    private final SandboxInfra infra;
+    private final SandboxInit infra;
     private final Clock clock;
 
-    public SandboxCreator(BerthConfig config, SandboxStore store, PodNetwork network, SandboxInfra infra,
+    public SandboxCreator(BerthConfig config, SandboxStore store, PodNetwork network, SandboxInit infra,
             Clock clock) {
         this.config = config;
         this.store = store;

@@ -25,7 +25,7 @@ public final class SandboxRecovery {
 
     private SandboxRecovery() {}
 
-    public static void reconcile(SandboxStore store, SandboxInfra infra) {
+    public static void reconcile(SandboxStore store, SandboxInit infra) {
         for (SandboxStore.Sandbox s : store.list()) {
             if (!s.status().ready()) {
                 continue;
@@ -50,7 +50,7 @@ public final class SandboxRecovery {
      * the network plugin started, which has by then torn down the networks of these pods (CNI DEL wants the
      * namespace still there). A dir that cannot be removed is logged and left, never fatal.
      */
-    public static void removeOrphans(Path stateRoot, SandboxStore store, SandboxInfra infra) {
+    public static void removeOrphans(Path stateRoot, SandboxStore store, SandboxInit infra) {
         Path dir = SandboxPaths.root(stateRoot);
         Set<Path> owned = new HashSet<>();
         store.list().forEach(s -> owned.add(s.metadata().paths().dir().toAbsolutePath().normalize()));

@@ -14,9 +14,9 @@ public final class SandboxTeardown {
     private final SandboxStore store;
     private final PodNetwork network;
     private final SandboxMembers members;
-    private final SandboxInfra infra;
+    private final SandboxInit infra;
 
-    public SandboxTeardown(SandboxStore store, PodNetwork network, SandboxMembers members, SandboxInfra infra) {
+    public SandboxTeardown(SandboxStore store, PodNetwork network, SandboxMembers members, SandboxInit infra) {
         this.store = store;
         this.network = network;
         this.members = members;

@@ -41,7 +41,7 @@ final class CadvisorMetrics {
     }
 
     /** @param filesystem statvfs of the writable layers' filesystem, taken once for the whole call */
-    PodSandboxMetrics of(PodReading pod, Optional<Statvfs.Space> filesystem) {
+    PodSandboxMetrics of(SandboxReading pod, Optional<Statvfs.Space> filesystem) {
         PodSandboxMetrics.Builder out = PodSandboxMetrics.newBuilder().setPodSandboxId(pod.id());
         // The pod's processes are its containers' (counted there); its cgroup.procs lists only the pause process.
         MetricSource own = new MetricSource(pod.cgroup(), ProcessCounts.none(), Optional.empty(),

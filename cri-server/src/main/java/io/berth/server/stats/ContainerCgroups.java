@@ -2,7 +2,7 @@ package io.berth.server.stats;
 
 import io.berth.linux.cgroup.ProcessCgroups;
 import io.berth.server.config.CgroupDriver;
-import io.berth.server.container.ContainerLifecycle;
+import io.berth.server.container.ContainerRunStatus;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.container.spec.CgroupsPath;
 import java.util.Map;
@@ -31,7 +31,7 @@ final class ContainerCgroups {
 
     /** The container's cgroups while it runs; empty for a container that is not running (it has none). */
     Optional<ProcessCgroups> of(ContainerStore.Container c, Supplier<String> podCgroupParent) {
-        if (c.status().phase() != ContainerLifecycle.Phase.RUNNING) {
+        if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
             located.remove(c.id());
             return Optional.empty();
         }

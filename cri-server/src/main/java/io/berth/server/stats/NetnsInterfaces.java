@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  * the namespace, which costs a thread start per pod. A host-network pod has no network of its own to report
  * (kubelet takes node numbers for it), so it gets none.
  */
-public final class NetnsInterfaces implements PodInterfaces {
+public final class NetnsInterfaces implements SandboxTrafficCounters {
     private static final Logger LOG = Logger.getLogger(NetnsInterfaces.class.getName());
     static final String LOOPBACK = "lo";
     private static final Path PROC = Path.of("/proc");

@@ -32,28 +32,28 @@ public final class StatsService implements AutoCloseable {
     private final ContainerStore containers;
     private final SandboxStore sandboxes;
     private final ContainerReadings containerReadings;
-    private final PodReadings podReadings;
+    private final SandboxReadings podReadings;
     private final StatsViews views;
     private final CadvisorMetrics metrics;
     private final Path snapshotRoot;
     private final StatsHousekeeping housekeeping;
 
     public StatsService(ContainerStore containers, SandboxStore sandboxes, Snapshotter snapshotter, Path snapshotRoot,
-            CgroupSource cgroups, PodInterfaces interfaces, CgroupDriver driver, Clock clock) {
+            CgroupSource cgroups, SandboxTrafficCounters interfaces, CgroupDriver driver, Clock clock) {
         this(containers, sandboxes, snapshotter, snapshotRoot, cgroups, interfaces, driver, clock,
                 new CpuUsageSampler());
     }
 
     /** With the CPU rate taken by {@code sampler}, whose clock tests control. */
     StatsService(ContainerStore containers, SandboxStore sandboxes, Snapshotter snapshotter, Path snapshotRoot,
-            CgroupSource cgroups, PodInterfaces interfaces, CgroupDriver driver, Clock clock,
+            CgroupSource cgroups, SandboxTrafficCounters interfaces, CgroupDriver driver, Clock clock,
             CpuUsageSampler sampler) {
         this.containers = containers;
         this.sandboxes = sandboxes;
         WritableLayerUsage layers = new WritableLayerUsage(snapshotter, clock);
         ContainerCgroups located = new ContainerCgroups(cgroups, driver);
         this.containerReadings = new ContainerReadings(located, cgroups, sampler, layers, sandboxes, clock);
-        this.podReadings = new PodReadings(cgroups, driver, sampler, interfaces, clock);
+        this.podReadings = new SandboxReadings(cgroups, driver, sampler, interfaces, clock);
         this.views = new StatsViews(snapshotRoot.toString());
         this.metrics = new CadvisorMetrics(snapshotRoot.toString(), new BlockDeviceNames(Path.of("/sys")));
         this.snapshotRoot = snapshotRoot;
@@ -114,11 +114,11 @@ public final class StatsService implements AutoCloseable {
                 .toList();
     }
 
-    private PodReading read(SandboxStore.Sandbox sandbox) {
+    private SandboxReading read(SandboxStore.Sandbox sandbox) {
         return read(sandbox, false);
     }
 
-    private PodReading read(SandboxStore.Sandbox sandbox, boolean withProcesses) {
+    private SandboxReading read(SandboxStore.Sandbox sandbox, boolean withProcesses) {
         List<ContainerReading> members = containers.inSandbox(sandbox.id()).stream()
                 .sorted(Comparator.comparingLong(c -> c.metadata().createdAtNanos()))
                 .map(c -> containerReadings.read(c, withProcesses))

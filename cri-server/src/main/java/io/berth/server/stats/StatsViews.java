@@ -58,7 +58,7 @@ final class StatsViews {
         return out.build();
     }
 
-    PodSandboxStats pod(PodReading r) {
+    PodSandboxStats pod(SandboxReading r) {
         LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
         cpu(r.cgroup(), r.nanoCores(), r.atNanos(), linux::setCpu);
         memory(r.cgroup(), r.atNanos(), linux::setMemory);

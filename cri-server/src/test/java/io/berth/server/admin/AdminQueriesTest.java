@@ -14,8 +14,8 @@ import io.berth.admin.v1.SandboxDump;
 import io.berth.admin.v1.VersionReply;
 import io.berth.admin.v1.VersionRequest;
 import io.berth.cri.v1.ContainerConfig;
-import io.berth.server.container.ContainerLifecycle;
-import io.berth.server.container.ContainerMetadata;
+import io.berth.server.container.ContainerRunStatus;
+import io.berth.server.container.StoredContainerMetadata;
 import io.berth.server.container.TestRecords;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.shim.RunDir;
@@ -116,9 +116,9 @@ class AdminQueriesTest {
     private static void container(AdminFixture admin, String id, String podId, Path runDir) {
         ContainerConfig.Builder config = ContainerConfig.newBuilder();
         config.getMetadataBuilder().setName("app");
-        admin.containers.add(new ContainerMetadata(id, podId, "app_web_" + id, config.build(),
+        admin.containers.add(new StoredContainerMetadata(id, podId, "app_web_" + id, config.build(),
                 "sha256:" + "a".repeat(64), "busybox@sha256:" + "b".repeat(64), System.nanoTime(),
                 "/var/log/pods/web/app/0.log", runDir.toString(), "container-" + id, "runc", "SIGTERM", 0, 0,
-                List.of()), ContainerLifecycle.created().started(4300, 1));
+                List.of()), ContainerRunStatus.created().started(4300, 1));
     }
 }

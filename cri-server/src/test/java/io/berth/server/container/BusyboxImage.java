@@ -1,6 +1,6 @@
 package io.berth.server.container;
 
-import io.berth.server.container.spec.ImageConfig;
+import io.berth.server.container.spec.ImageProcessDefaults;
 import io.berth.snapshotter.MountedView;
 import io.berth.snapshotter.Snapshotter;
 import java.nio.file.Files;
@@ -14,7 +14,7 @@ final class BusyboxImage {
 
     private BusyboxImage() {}
 
-    static LocalImage commit(Snapshotter snapshotter, Path scratch, ImageConfig config) throws Exception {
+    static LocalImage commit(Snapshotter snapshotter, Path scratch, ImageProcessDefaults config) throws Exception {
         if (snapshotter.list().stream().noneMatch(i -> i.name().equals(KEY))) {
             var mounts = snapshotter.prepare(KEY + "-active", null);
             Path target = Files.createDirectories(scratch.resolve("image-mnt"));
@@ -37,7 +37,8 @@ final class BusyboxImage {
         return new LocalImage(ID, "test/busybox@" + ID, "test/busybox:latest", config, KEY);
     }
 
-    static ImageConfig config() {
-        return new ImageConfig("", List.of("PATH=/bin", "FROM_IMAGE=yes"), List.of(), List.of("/bin/sh"), "", "");
+    static ImageProcessDefaults config() {
+        return new ImageProcessDefaults("", List.of("PATH=/bin", "FROM_IMAGE=yes"), List.of(), List.of("/bin/sh"),
+                "", "");
     }
 }

@@ -39,7 +39,7 @@ class ContainerStoreTest {
         ContainerStore.Container read = new ContainerStore(records).get(EXITED);
 
         assertThat(read.metadata()).isEqualTo(exitedMetadata());
-        assertThat(read.status()).isEqualTo(new ContainerLifecycle(ContainerLifecycle.Phase.EXITED, 0,
+        assertThat(read.status()).isEqualTo(new ContainerRunStatus(ContainerRunStatus.Phase.EXITED, 0,
                 1_700_000_002_000_000_000L, 1_700_000_003_000_000_000L, 137, "OOMKilled", "memory limit reached",
                 updatedResources()));
         ContainerStatus status = ContainerViews.status(read);
@@ -55,10 +55,10 @@ class ContainerStoreTest {
         ContainerConfig config = ContainerConfig.newBuilder()
                 .setMetadata(io.berth.cri.v1.ContainerMetadata.newBuilder().setName("side"))
                 .setImage(ImageSpec.newBuilder().setImage("busybox")).build();
-        assertThat(read.metadata()).isEqualTo(new ContainerMetadata(CREATED, POD, "side_web_default_uid-web_0", config,
-                IMAGE_ID, IMAGE_ID, 1_700_000_004_000_000_000L, "", "/run/berth/containers/" + CREATED,
+        assertThat(read.metadata()).isEqualTo(new StoredContainerMetadata(CREATED, POD, "side_web_default_uid-web_0",
+                config, IMAGE_ID, IMAGE_ID, 1_700_000_004_000_000_000L, "", "/run/berth/containers/" + CREATED,
                 "container-" + CREATED, "runc", "SIGKILL", 0, 0, List.of()));
-        assertThat(read.status()).isEqualTo(ContainerLifecycle.created());
+        assertThat(read.status()).isEqualTo(ContainerRunStatus.created());
         assertThat(ContainerViews.resources(read)).isEqualTo(LinuxContainerResources.getDefaultInstance());
         assertThat(store.names().idOf("side_web_default_uid-web_0")).contains(CREATED);
     }
@@ -74,7 +74,7 @@ class ContainerStoreTest {
         assertThat(reread.status().reason()).isEqualTo("OOMKilled");
     }
 
-    private static ContainerMetadata exitedMetadata() {
+    private static StoredContainerMetadata exitedMetadata() {
         ContainerConfig config = ContainerConfig.newBuilder()
                 .setMetadata(io.berth.cri.v1.ContainerMetadata.newBuilder().setName("app").setAttempt(2))
                 .setImage(ImageSpec.newBuilder().setImage("docker.io/library/busybox:latest"))
@@ -82,7 +82,7 @@ class ContainerStoreTest {
                 .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath("/srv/data"))
                 .putLabels("tier", "front").putAnnotations("note", "fixture").setLogPath("app/2.log")
                 .build();
-        return new ContainerMetadata(EXITED, POD, "app_web_default_uid-web_2", config, IMAGE_ID,
+        return new StoredContainerMetadata(EXITED, POD, "app_web_default_uid-web_2", config, IMAGE_ID,
                 "docker.io/library/busybox@sha256:" + "b".repeat(64), 1_700_000_001_000_000_000L,
                 "/var/log/pods/default_web_uid-web/app/2.log", "/run/berth/containers/" + EXITED, "container-" + EXITED,
                 "runc", "SIGTERM", 1000, 1000, List.of(1000L, 2000L, 65534L));

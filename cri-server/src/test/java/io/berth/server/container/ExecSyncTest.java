@@ -28,7 +28,6 @@ import io.berth.linux.Posix;
 import io.berth.server.Daemon;
 import io.berth.server.config.BerthConfig;
 import io.berth.server.config.ConfigLoader;
-import io.berth.server.exec.ExecSync;
 import io.berth.server.grpc.InProcessCri;
 import io.berth.server.grpc.RpcTable;
 import io.berth.snapshotter.Snapshotter;
@@ -111,9 +110,9 @@ class ExecSyncTest {
         }
         berth.close();
         snapshotter.close();
-        assertThat(ContainerLifecycleTest.mountsUnder(dir)).as("nothing stays mounted").isEmpty();
+        assertThat(ContainerRunStatusTest.mountsUnder(dir)).as("nothing stays mounted").isEmpty();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(ContainerLifecycleTest.processesMentioning(dir)).as("no shim outlives its container")
+                assertThat(ContainerRunStatusTest.processesMentioning(dir)).as("no shim outlives its container")
                         .isEmpty());
     }
 

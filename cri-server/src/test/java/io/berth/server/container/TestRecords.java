@@ -1,6 +1,7 @@
 package io.berth.server.container;
 
 import io.berth.cri.v1.ContainerConfig;
+import io.berth.cri.v1.ContainerMetadata;
 import io.berth.cri.v1.ImageSpec;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.cri.v1.PodSandboxMetadata;
@@ -38,15 +39,15 @@ public final class TestRecords {
     public static ContainerStore.Container container(ContainerStore store, String id, String sandboxId, String name,
             Map<String, String> labels) {
         ContainerConfig config = ContainerConfig.newBuilder()
-                .setMetadata(io.berth.cri.v1.ContainerMetadata.newBuilder().setName(name).setAttempt(1))
+                .setMetadata(ContainerMetadata.newBuilder().setName(name).setAttempt(1))
                 .setImage(ImageSpec.newBuilder().setImage("busybox"))
                 .putAllLabels(labels)
                 .putAnnotations("note", name)
                 .build();
-        ContainerMetadata meta = new ContainerMetadata(id, sandboxId, name + "_pod", config,
+        StoredContainerMetadata meta = new StoredContainerMetadata(id, sandboxId, name + "_pod", config,
                 "sha256:" + "a".repeat(64), "busybox@sha256:" + "b".repeat(64), CLOCK.incrementAndGet(), "",
                 "/run/berth/containers/" + id.substring(0, 16), "container-" + id, "runc", "SIGTERM", 0, 0,
                 List.of());
-        return store.add(meta, ContainerLifecycle.created());
+        return store.add(meta, ContainerRunStatus.created());
     }
 }

@@ -7,7 +7,7 @@ import io.berth.cri.v1.ContainerEventType;
 import io.berth.cri.v1.ContainerState;
 import io.berth.cri.v1.ContainerStatus;
 import io.berth.cri.v1.LinuxContainerResources;
-import io.berth.server.container.ContainerLifecycle;
+import io.berth.server.container.ContainerRunStatus;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.container.TestRecords;
 import io.berth.server.sandbox.SandboxStore;
@@ -93,7 +93,7 @@ class ContainerEventPublisherTest {
         containers.update(c.id(), s -> s.exited(0, 9, "Completed", "stopped before it was started"));
         assertThat(seen).extracting(ContainerEventResponse::getContainerEventType).containsExactly(
                 ContainerEventType.CONTAINER_CREATED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT);
-        assertThat(containers.get(c.id()).status().phase()).isEqualTo(ContainerLifecycle.Phase.EXITED);
+        assertThat(containers.get(c.id()).status().phase()).isEqualTo(ContainerRunStatus.Phase.EXITED);
     }
 
     @Test

@@ -89,7 +89,7 @@ class SandboxLifecycleTest {
     }
 
     /** Pods here use PID mode CONTAINER semantics for the init: the real init is tested with containers. */
-    private static final SandboxInfra NO_INFRA = new SandboxInfra() {
+    private static final SandboxInit NO_INFRA = new SandboxInit() {
         @Override
         public int start(SandboxMetadata sandbox) {
             return 0;

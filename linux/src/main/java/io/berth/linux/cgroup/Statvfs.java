@@ -27,9 +27,9 @@ public final class Statvfs {
     /** @param bytes capacity ({@code f_blocks * f_frsize}); @param inodes total inodes; @param inodesFree free ones */
     public record Space(long bytes, long inodes, long inodesFree) {}
 
-    private static final class Bindings {
+    private static final class StatvfsCalls {
         static {
-            Native.register(Bindings.class, "c");
+            Native.register(StatvfsCalls.class, "c");
         }
 
         static native int statvfs(String path, Pointer buf) throws LastErrorException;
@@ -43,7 +43,7 @@ public final class Statvfs {
             return Optional.empty();
         }
         try (Memory buf = new Memory(SIZE)) {
-            Bindings.statvfs(path.toString(), buf);
+            StatvfsCalls.statvfs(path.toString(), buf);
             return Optional.of(new Space(buf.getLong(F_BLOCKS) * buf.getLong(F_FRSIZE), buf.getLong(F_FILES),
                     buf.getLong(F_FFREE)));
         } catch (LastErrorException | LinkageError e) {

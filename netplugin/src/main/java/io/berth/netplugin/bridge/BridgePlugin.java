@@ -4,12 +4,12 @@ import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Netlink;
+import io.berth.netplugin.HostPortMapping;
 import io.berth.netplugin.HostPorts;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.PodAttachment;
 import io.berth.netplugin.PodRequest;
-import io.berth.netplugin.PortMapping;
 import io.berth.netplugin.ip.Cidr;
 import io.berth.netplugin.ipam.HostLocalIpam;
 import io.berth.netplugin.nft.Nft;
@@ -119,7 +119,7 @@ public final class BridgePlugin implements NetworkPlugin {
                 pod.portMappings().stream().map(BridgePodRecords::encode).toList(), false);
         rulesLock.lock();
         try {
-            Map<String, List<PortMapping>> taken = new HashMap<>();
+            Map<String, List<HostPortMapping>> taken = new HashMap<>();
             for (BridgePodRecord r : records.all()) {
                 taken.put(r.podId(), r.portMappings().stream().map(BridgePodRecords::decode).toList());
             }
@@ -262,9 +262,9 @@ public final class BridgePlugin implements NetworkPlugin {
         return out;
     }
 
-    private static void checkPortFamilies(List<PortMapping> mappings, List<Cidr> ranges) {
+    private static void checkPortFamilies(List<HostPortMapping> mappings, List<Cidr> ranges) {
         boolean hasV6 = ranges.stream().anyMatch(Cidr::isIpv6);
-        for (PortMapping m : mappings) {
+        for (HostPortMapping m : mappings) {
             if (m.hostIpIsV6() && !hasV6) {
                 throw new InvalidArgumentException("port mapping " + m + " has an IPv6 host_ip but pods get no IPv6"
                         + " address; configure network.ipv6_subnet for dual stack");

@@ -2,7 +2,7 @@ package io.berth.netplugin.bridge;
 
 import io.berth.common.io.AtomicFiles;
 import io.berth.common.json.VersionedJson;
-import io.berth.netplugin.PortMapping;
+import io.berth.netplugin.HostPortMapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,13 +65,13 @@ final class BridgePodRecords {
         return out;
     }
 
-    static String encode(PortMapping m) {
+    static String encode(HostPortMapping m) {
         return m.protocol().name() + ":" + m.containerPort() + ":" + m.hostPort() + ":" + m.hostIp();
     }
 
-    static PortMapping decode(String s) {
+    static HostPortMapping decode(String s) {
         String[] parts = s.split(":", 4);
-        return PortMapping.of(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), parts[3],
+        return HostPortMapping.of(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), parts[3],
                 "recorded port mapping");
     }
 

@@ -9,12 +9,12 @@ import io.berth.common.error.NotFoundException;
 import io.berth.common.io.AtomicFiles;
 import io.berth.common.json.VersionedJson;
 import io.berth.common.validate.Require;
+import io.berth.netplugin.HostPortMapping;
 import io.berth.netplugin.HostPorts;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.PluginStatus;
 import io.berth.netplugin.PodAttachment;
 import io.berth.netplugin.PodRequest;
-import io.berth.netplugin.PortMapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -84,7 +84,7 @@ public final class CniPlugin implements NetworkPlugin {
                 List.copyOf(net.plugins()), pod.netns().toString(), IFNAME, cniArgs(pod), runtimeConfig(pod), 
                 pod.portMappings().stream().map(CniPlugin::encode).toList(), null);
         synchronized (portLock) {
-            Map<String, List<PortMapping>> taken = new HashMap<>();
+            Map<String, List<HostPortMapping>> taken = new HashMap<>();
             for (CniCacheEntry other : entries()) {
                 taken.put(other.podId(), other.portMappings().stream().map(CniPlugin::decode).toList());
             }
@@ -184,7 +184,7 @@ public final class CniPlugin implements NetworkPlugin {
     static JsonNode runtimeConfig(PodRequest pod) {
         ObjectNode rc = CniNetwork.JSON.createObjectNode();
         ArrayNode ports = rc.putArray("portMappings");
-        for (PortMapping m : pod.portMappings()) {
+        for (HostPortMapping m : pod.portMappings()) {
             ObjectNode p = ports.addObject();
             p.put("hostPort", m.hostPort());
             p.put("containerPort", m.containerPort());
@@ -231,13 +231,13 @@ public final class CniPlugin implements NetworkPlugin {
         return v4;
     }
 
-    private static String encode(PortMapping m) {
+    private static String encode(HostPortMapping m) {
         return m.protocol().name() + ":" + m.containerPort() + ":" + m.hostPort() + ":" + m.hostIp();
     }
 
-    private static PortMapping decode(String s) {
+    private static HostPortMapping decode(String s) {
         String[] p = s.split(":", 4);
-        return PortMapping.of(p[0], Integer.parseInt(p[1]), Integer.parseInt(p[2]), p[3], "cached port mapping");
+        return HostPortMapping.of(p[0], Integer.parseInt(p[1]), Integer.parseInt(p[2]), p[3], "cached port mapping");
     }
 
     private List<CniCacheEntry> entries() throws IOException {

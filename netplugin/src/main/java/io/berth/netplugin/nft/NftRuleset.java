@@ -1,6 +1,6 @@
 package io.berth.netplugin.nft;
 
-import io.berth.netplugin.PortMapping;
+import io.berth.netplugin.HostPortMapping;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -43,7 +43,7 @@ public final class NftRuleset {
         s.append("\tchain hostports {\n");
         for (PodRules pod : pods) {
             requireSafe(pod.podId(), SAFE_ID, "pod id");
-            for (PortMapping m : pod.portMappings()) {
+            for (HostPortMapping m : pod.portMappings()) {
                 InetAddress target = target(pod, m);
                 if (target != null) {
                     s.append("\t\t").append(dnat(m, target)).append(" comment \"pod ").append(pod.podId())
@@ -87,7 +87,7 @@ public final class NftRuleset {
     }
 
     /** The pod address the mapping goes to: the one of the host IP's family, IPv4 when the host IP is any. */
-    static InetAddress target(PodRules pod, PortMapping m) {
+    static InetAddress target(PodRules pod, HostPortMapping m) {
         boolean v6 = m.hostIpIsV6();
         for (InetAddress ip : pod.ips()) {
             if ((ip.getAddress().length == 16) == v6) {
@@ -97,7 +97,7 @@ public final class NftRuleset {
         return null;
     }
 
-    static String dnat(PortMapping m, InetAddress target) {
+    static String dnat(HostPortMapping m, InetAddress target) {
         boolean v6 = target.getAddress().length == 16;
         String fam = v6 ? "ip6" : "ip";
         StringBuilder r = new StringBuilder();

@@ -7,10 +7,10 @@ import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.ResourceExhaustedException;
 import io.berth.linux.Netlink;
+import io.berth.netplugin.HostPortMapping;
 import io.berth.netplugin.NetworkPlugin;
 import io.berth.netplugin.NetworkPluginContract;
 import io.berth.netplugin.PodRequest;
-import io.berth.netplugin.PortMapping;
 import io.berth.netplugin.ip.Cidr;
 import java.util.List;
 import java.util.Set;
@@ -58,7 +58,7 @@ class BridgePluginTest extends NetworkPluginContract {
 
     @Test
     void rulesLiveInBerthsTableWithTheForwardGuard() throws Exception {
-        setUp(pods.pod("web", List.of(PortMapping.of("udp", 53, 15353, "127.0.0.1", "pm"))));
+        setUp(pods.pod("web", List.of(HostPortMapping.of("udp", 53, 15353, "127.0.0.1", "pm"))));
         assertThat(hostRules()).contains("udp dport 15353").contains("iifname \"tbr-contract\" oifname != \"tbr-contract\" drop");
         try (Netlink host = Netlink.host()) {
             assertThat(host.link(BRIDGE).orElseThrow().kind()).isEqualTo("bridge");
@@ -161,7 +161,8 @@ class BridgePluginTest extends NetworkPluginContract {
 
     @Test
     void hostileHostIpsNeverReachTheRules() throws Exception {
-        assertThatThrownBy(() -> setUp(pods.pod("web", List.of(PortMapping.of("tcp", 80, 18080, "203.0.113.9", "pm")))))
+        assertThatThrownBy(() -> setUp(pods.pod("web",
+                List.of(HostPortMapping.of("tcp", 80, 18080, "203.0.113.9", "pm")))))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("not an address of this host");
         assertThat(bridgePorts()).isEmpty();
     }

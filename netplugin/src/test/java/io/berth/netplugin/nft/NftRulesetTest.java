@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.berth.netplugin.PortMapping;
+import io.berth.netplugin.HostPortMapping;
 import io.berth.netplugin.ip.Cidr;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 class NftRulesetTest {
     private static final PodRules POD = new PodRules("abc123",
             List.of(Cidr.parseAddress("10.213.0.5", "ip"), Cidr.parseAddress("fd00:213::5", "ip")),
-            List.of(PortMapping.of("tcp", 80, 8080, "", "m"),
-                    PortMapping.of("udp", 53, 5353, "127.0.0.1", "m"),
-                    PortMapping.of("sctp", 9, 9999, "", "m"),
-                    PortMapping.of("tcp", 80, 8081, "fd00::1", "m")));
+            List.of(HostPortMapping.of("tcp", 80, 8080, "", "m"),
+                    HostPortMapping.of("udp", 53, 5353, "127.0.0.1", "m"),
+                    HostPortMapping.of("sctp", 9, 9999, "", "m"),
+                    HostPortMapping.of("tcp", 80, 8081, "fd00::1", "m")));
 
     @Test
     void dnatPerMappingByFamilyAndHostIp() {

@@ -2,7 +2,7 @@ package io.berth.snapshotter.apply;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.ErrnoException;
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import io.berth.linux.TreeDeleter;
 import io.berth.snapshotter.tar.TarHeader;
 import io.berth.snapshotter.tar.TarReader;
@@ -107,7 +107,7 @@ final class LayerExtractor {
         if (h.isDirectory()) {
             paths.dirTime(root.relativize(target), h.mtime());
         } else {
-            FileCalls.setTimesNoFollow(target, h.mtime(), h.mtime());
+            NoFollowFiles.setTimesNoFollow(target, h.mtime(), h.mtime());
         }
     }
 
@@ -131,10 +131,10 @@ final class LayerExtractor {
             if (h.devMajor() < 0 || h.devMajor() > MAX_DEV || h.devMinor() < 0 || h.devMinor() > MAX_DEV) {
                 throw new InvalidArgumentException("layer entry '" + h.name() + "' has invalid device numbers");
             }
-            int type = h.type() == TarHeader.CHAR_DEVICE ? FileCalls.S_IFCHR : FileCalls.S_IFBLK;
-            FileCalls.mknod(target, type | (h.mode() & 0777), FileCalls.makedev(h.devMajor(), h.devMinor()));
+            int type = h.type() == TarHeader.CHAR_DEVICE ? NoFollowFiles.S_IFCHR : NoFollowFiles.S_IFBLK;
+            NoFollowFiles.mknod(target, type | (h.mode() & 0777), NoFollowFiles.makedev(h.devMajor(), h.devMinor()));
         } else if (h.type() == TarHeader.FIFO) {
-            FileCalls.mknod(target, FileCalls.S_IFIFO | (h.mode() & 0777), 0);
+            NoFollowFiles.mknod(target, NoFollowFiles.S_IFIFO | (h.mode() & 0777), 0);
         } else {
             throw new InvalidArgumentException("layer entry '" + h.name() + "' has tar type '" + h.type()
                     + "', which image layers do not use");
@@ -214,15 +214,15 @@ final class LayerExtractor {
             throw new InvalidArgumentException("layer entry '" + h.name() + "' has owner " + h.uid() + ":" + h.gid()
                     + ", outside the range of ids");
         }
-        FileCalls.lchown(target, (int) h.uid(), (int) h.gid());
+        NoFollowFiles.lchown(target, (int) h.uid(), (int) h.gid());
         boolean link = h.type() == TarHeader.SYMLINK;
         if (!link) {
             // After chown, which clears setuid and setgid.
-            FileCalls.chmodNoFollow(target, h.mode());
+            NoFollowFiles.chmodNoFollow(target, h.mode());
         }
         for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
             if (XattrPolicy.allowed(x.getKey(), link) && x.getValue().length <= MAX_XATTR_VALUE) {
-                FileCalls.setXattr(target, x.getKey(), x.getValue());
+                NoFollowFiles.setXattr(target, x.getKey(), x.getValue());
             } else {
                 LOG.fine(() -> "skipping xattr " + x.getKey() + " of layer entry " + h.name());
             }

@@ -1,6 +1,6 @@
 package io.berth.snapshotter.apply;
 
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -107,7 +107,7 @@ final class LayerPaths {
             Node n = next.getKey();
             Path dir = next.getValue();
             if (n.dirTime != null) {
-                FileCalls.setTimesNoFollow(dir, n.dirTime, n.dirTime);
+                NoFollowFiles.setTimesNoFollow(dir, n.dirTime, n.dirTime);
             }
             if (n.children == null) {
                 continue;

@@ -1,6 +1,6 @@
 package io.berth.snapshotter.apply;
 
-import io.berth.snapshotter.fs.RootDirs;
+import io.berth.snapshotter.fs.ImpliedDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -69,7 +69,7 @@ final class RootedResolver {
                     return null;
                 }
                 // A parent the layer implies without an entry of its own.
-                RootDirs.create(here);
+                ImpliedDirs.create(here);
                 created++;
                 real.add(c);
             } else if (attrs.isSymbolicLink()) {

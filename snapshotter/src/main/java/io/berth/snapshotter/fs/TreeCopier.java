@@ -1,6 +1,6 @@
 package io.berth.snapshotter.fs;
 
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ public final class TreeCopier {
                 } else if (basic.isRegularFile()) {
                     Files.copy(file, dst, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW);
                 } else {
-                    FileCalls.mknod(dst, mode, (long) unix.get("rdev"));
+                    NoFollowFiles.mknod(dst, mode, (long) unix.get("rdev"));
                 }
                 copyMetadata(file, dst, unix);
                 return FileVisitResult.CONTINUE;
@@ -79,19 +79,19 @@ public final class TreeCopier {
 
     private static void copyMetadata(Path src, Path dst, Map<String, Object> unix) throws IOException {
         boolean link = Files.isSymbolicLink(dst);
-        FileCalls.lchown(dst, (int) unix.get("uid"), (int) unix.get("gid"));
+        NoFollowFiles.lchown(dst, (int) unix.get("uid"), (int) unix.get("gid"));
         if (!link) {
             // After chown, which clears setuid and setgid.
-            FileCalls.chmodNoFollow(dst, (int) unix.get("mode"));
+            NoFollowFiles.chmodNoFollow(dst, (int) unix.get("mode"));
         }
-        List<String> names = FileCalls.listXattrs(src);
+        List<String> names = NoFollowFiles.listXattrs(src);
         for (String name : names) {
-            var value = FileCalls.getXattr(src, name);
+            var value = NoFollowFiles.getXattr(src, name);
             if (value.isPresent()) {
-                FileCalls.setXattr(dst, name, value.get());
+                NoFollowFiles.setXattr(dst, name, value.get());
             }
         }
-        FileCalls.setTimesNoFollow(dst, ((FileTime) unix.get("lastAccessTime")).toInstant(),
+        NoFollowFiles.setTimesNoFollow(dst, ((FileTime) unix.get("lastAccessTime")).toInstant(),
                 ((FileTime) unix.get("lastModifiedTime")).toInstant());
     }
 }

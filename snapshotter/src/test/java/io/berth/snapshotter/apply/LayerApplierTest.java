@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.error.InvalidArgumentException;
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import io.berth.snapshotter.tar.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -78,10 +78,10 @@ class LayerApplierTest {
                 .fileWithXattr("forged", "x", "trusted.overlay.opaque", "y".getBytes())
                 .fileWithXattr("noted", "x", "user.origin", "layer".getBytes()));
 
-        assertThat(FileCalls.getXattr(root.resolve("usr/bin/newuidmap"), "security.capability")).hasValue(cap);
-        assertThat(FileCalls.getXattr(root.resolve("noted"), "user.origin")).hasValue("layer".getBytes());
-        assertThat(FileCalls.listXattrs(root.resolve("labelled"))).doesNotContain("security.selinux");
-        assertThat(FileCalls.getXattr(root.resolve("forged"), "trusted.overlay.opaque")).isEmpty();
+        assertThat(NoFollowFiles.getXattr(root.resolve("usr/bin/newuidmap"), "security.capability")).hasValue(cap);
+        assertThat(NoFollowFiles.getXattr(root.resolve("noted"), "user.origin")).hasValue("layer".getBytes());
+        assertThat(NoFollowFiles.listXattrs(root.resolve("labelled"))).doesNotContain("security.selinux");
+        assertThat(NoFollowFiles.getXattr(root.resolve("forged"), "trusted.overlay.opaque")).isEmpty();
     }
 
     @Test
@@ -100,13 +100,13 @@ class LayerApplierTest {
         assertThat(Files.getAttribute(root.resolve("usr/bin/gzip"), "unix:nlink")).isEqualTo(3);
 
         long rdev = (long) Files.getAttribute(root.resolve("dev/null"), "unix:rdev", NOFOLLOW);
-        assertThat(mode(root.resolve("dev/null")) & 0170000).isEqualTo(FileCalls.S_IFCHR);
-        assertThat(FileCalls.major(rdev)).isEqualTo(1);
-        assertThat(FileCalls.minor(rdev)).isEqualTo(3);
-        assertThat(mode(root.resolve("dev/loop0")) & 0170000).isEqualTo(FileCalls.S_IFBLK);
-        assertThat(FileCalls.major((long) Files.getAttribute(root.resolve("dev/loop0"), "unix:rdev", NOFOLLOW)))
+        assertThat(mode(root.resolve("dev/null")) & 0170000).isEqualTo(NoFollowFiles.S_IFCHR);
+        assertThat(NoFollowFiles.major(rdev)).isEqualTo(1);
+        assertThat(NoFollowFiles.minor(rdev)).isEqualTo(3);
+        assertThat(mode(root.resolve("dev/loop0")) & 0170000).isEqualTo(NoFollowFiles.S_IFBLK);
+        assertThat(NoFollowFiles.major((long) Files.getAttribute(root.resolve("dev/loop0"), "unix:rdev", NOFOLLOW)))
                 .isEqualTo(7);
-        assertThat(mode(root.resolve("run/initctl"))).isEqualTo(FileCalls.S_IFIFO | 0640);
+        assertThat(mode(root.resolve("run/initctl"))).isEqualTo(NoFollowFiles.S_IFIFO | 0640);
     }
 
     @Test

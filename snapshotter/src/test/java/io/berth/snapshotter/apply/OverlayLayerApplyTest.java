@@ -2,7 +2,7 @@ package io.berth.snapshotter.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.OverlaySnapshotter;
 import io.berth.snapshotter.Snapshotter;
@@ -30,16 +30,17 @@ class OverlayLayerApplyTest extends LayerApplyConformanceTest {
                 .substring("lowerdir=".length()).split(":")[0]);
         Path whiteout = upper.resolve("a/x");
         assertThat((int) Files.getAttribute(whiteout, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000)
-                .isEqualTo(FileCalls.S_IFCHR);
+                .isEqualTo(NoFollowFiles.S_IFCHR);
         assertThat((long) Files.getAttribute(whiteout, "unix:rdev", LinkOption.NOFOLLOW_LINKS)).isZero();
         assertThat(upper.resolve("a/y")).doesNotExist();
         // The lower entry of an opaque dir is hidden: by an opaque xattr or a whiteout of its own.
         Path old = upper.resolve("d/old");
-        boolean opaque = FileCalls.getXattr(upper.resolve("d"), "trusted.overlay.opaque")
+        boolean opaque = NoFollowFiles.getXattr(upper.resolve("d"), "trusted.overlay.opaque")
                 .map(v -> new String(v, StandardCharsets.UTF_8).equals("y")).orElse(false);
         boolean whitedOut = Files.exists(old, LinkOption.NOFOLLOW_LINKS)
                 && (long) Files.getAttribute(old, "unix:rdev", LinkOption.NOFOLLOW_LINKS) == 0
-                && ((int) Files.getAttribute(old, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000) == FileCalls.S_IFCHR;
+                && ((int) Files.getAttribute(old, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000)
+                        == NoFollowFiles.S_IFCHR;
         assertThat(opaque || whitedOut).as("d/old hidden in the upper dir").isTrue();
         assertThat(upper.resolve("d/new")).hasContent("new");
     }

@@ -3,7 +3,7 @@ package io.berth.snapshotter.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.linux.FileCalls;
+import io.berth.linux.NoFollowFiles;
 import io.berth.snapshotter.tar.TarBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ class SymlinkSwapTest {
             assertThat(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant()).as("mtime of %s", p)
                     .isEqualTo(HOST_TIME);
             assertThat(Files.getAttribute(p, "unix:uid")).as("owner of %s", p).isEqualTo(0);
-            assertThat(FileCalls.listXattrs(p)).as("xattrs of %s", p).isEmpty();
+            assertThat(NoFollowFiles.listXattrs(p)).as("xattrs of %s", p).isEmpty();
         }
         assertThat(Files.getAttribute(probe, "unix:mode")).isEqualTo(040755);
         assertThat(hostFile).hasContent("host");
@@ -103,7 +103,7 @@ class SymlinkSwapTest {
         Path inside = hostInRoot().resolve("probe");
         assertThat(Files.getAttribute(inside, "unix:mode")).isEqualTo(040700);
         assertThat(Files.getAttribute(inside, "unix:uid")).isEqualTo(4321);
-        assertThat(FileCalls.getXattr(inside, "user.evil")).hasValue("yes".getBytes());
+        assertThat(NoFollowFiles.getXattr(inside, "user.evil")).hasValue("yes".getBytes());
         assertThat(Files.getLastModifiedTime(inside).toInstant()).isEqualTo(LAYER_TIME);
     }
 

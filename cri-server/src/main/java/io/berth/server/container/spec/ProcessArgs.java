@@ -12,7 +12,7 @@ public final class ProcessArgs {
      * Kubernetes {@code command} replaces the image ENTRYPOINT and, when given, also discards the image CMD
      * (only the request's {@code args} follow it); {@code args} alone replace CMD after the image ENTRYPOINT.
      */
-    public static List<String> argv(List<String> command, List<String> args, ImageConfig image) {
+    public static List<String> argv(List<String> command, List<String> args, ImageProcessDefaults image) {
         List<String> argv = new ArrayList<>();
         if (!command.isEmpty()) {
             argv.addAll(command);
@@ -34,7 +34,7 @@ public final class ProcessArgs {
     }
 
     /** The request's {@code working_dir}, else the image's {@code WorkingDir}, else {@code /}. */
-    public static String workingDir(String requested, ImageConfig image) {
+    public static String workingDir(String requested, ImageProcessDefaults image) {
         if (!requested.isEmpty()) {
             return absolute(requested, "config.working_dir");
         }

@@ -19,7 +19,7 @@ public final class ProcessEnv {
      * process sees is stable. {@code HOSTNAME} is set as containerd does, before the image env so an image or
      * the request may still override it.
      */
-    public static List<String> merge(String hostname, ImageConfig image, List<KeyValue> requested) {
+    public static List<String> merge(String hostname, ImageProcessDefaults image, List<KeyValue> requested) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", DEFAULT_PATH);
         if (!hostname.isEmpty()) {

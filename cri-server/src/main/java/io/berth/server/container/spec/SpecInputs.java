@@ -21,7 +21,7 @@ public record SpecInputs(
         ContainerConfig config,
         PodSandboxConfig sandboxConfig,
         SandboxFacts sandbox,
-        ImageConfig image,
+        ImageProcessDefaults image,
         String imageName,
         ResolvedUser user,
         String rootfsPath,

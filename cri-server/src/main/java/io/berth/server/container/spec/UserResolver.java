@@ -18,11 +18,11 @@ public final class UserResolver {
 
     private UserResolver() {}
 
-    public static ResolvedUser resolve(LinuxContainerSecurityContext sc, ImageConfig image, Path rootfs) {
+    public static ResolvedUser resolve(LinuxContainerSecurityContext sc, ImageProcessDefaults image, Path rootfs) {
         return resolve(sc, image, UserDatabase.read(rootfs));
     }
 
-    static ResolvedUser resolve(LinuxContainerSecurityContext sc, ImageConfig image, UserDatabase db) {
+    static ResolvedUser resolve(LinuxContainerSecurityContext sc, ImageProcessDefaults image, UserDatabase db) {
         String username = sc.getRunAsUsername();
         if (!username.isEmpty() && sc.hasRunAsUser()) {
             throw new InvalidArgumentException(SC + "run_as_user and run_as_username are mutually exclusive");

@@ -11,9 +11,9 @@ import io.berth.server.image.reference.ImageReference;
 import io.berth.server.image.registry.Descriptor;
 import io.berth.server.image.registry.Platform;
 import io.berth.server.image.store.ChainIds;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageMetadata;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -173,7 +173,7 @@ final class ArchiveImporter {
         Map<String, ImportedImage> byId = new LinkedHashMap<>();
         for (ArchiveImage image : found) {
             List<String> layerDigests = image.manifest().layers().stream().map(l -> l.digest().toString()).toList();
-            Optional<Image> existing = images.byId(image.id());
+            Optional<StoredImage> existing = images.byId(image.id());
             boolean sameBlobs = existing.isEmpty() || existing.get().metadata().layerDigests().equals(layerDigests);
             if (!sameBlobs) {
                 LOG.info("image " + image.id() + " is stored already with other layer blobs; the archive adds its"

@@ -16,8 +16,8 @@ import io.berth.server.image.registry.Descriptor;
 import io.berth.server.image.registry.ImageManifest;
 import io.berth.server.image.registry.ManifestParser;
 import io.berth.server.image.registry.MediaTypes;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +71,7 @@ final class ImageExporter {
     }
 
     void export(String reference, OutputStream out) {
-        Image image = images.find(Require.nonEmpty(reference, "image")).orElseThrow(() -> new NotFoundException(
+        StoredImage image = images.find(Require.nonEmpty(reference, "image")).orElseThrow(() -> new NotFoundException(
                 "image " + Require.printable(reference) + " is not on this node"));
         Optional<ImageReference> name = nameOf(reference, image);
         // Held while the blobs are read, so that a RemoveImage meanwhile cannot delete them under the export.
@@ -89,7 +89,7 @@ final class ImageExporter {
     }
 
     /** The name the reference gave, when it named the image rather than giving its id. */
-    private static Optional<ImageReference> nameOf(String reference, Image image) {
+    private static Optional<ImageReference> nameOf(String reference, StoredImage image) {
         try {
             ImageReference ref = ImageReference.parse(reference);
             boolean names = ref.digest() != null ? image.repoDigests().contains(ref.name() + "@" + ref.digest())
@@ -101,7 +101,7 @@ final class ImageExporter {
     }
 
     /** The stored manifest that the name points at, else any complete one of the image, else one made anew. */
-    private Plan plan(Image image, Optional<ImageReference> name) {
+    private Plan plan(StoredImage image, Optional<ImageReference> name) {
         Set<String> candidates = new LinkedHashSet<>();
         name.ifPresent(n -> {
             if (n.digest() != null) {
@@ -124,7 +124,7 @@ final class ImageExporter {
     }
 
     /** The plan for a stored manifest, or index of which this image's manifest is stored; empty when unusable. */
-    private Optional<Plan> stored(Digest digest, Image image) {
+    private Optional<Plan> stored(Digest digest, StoredImage image) {
         Optional<Document> top = document(digest);
         if (top.isEmpty()) {
             return Optional.empty();
@@ -172,7 +172,7 @@ final class ImageExporter {
     }
 
     /** The manifest, when it is this image's and every blob it names is stored at its size. */
-    private Optional<ImageManifest> complete(Document document, Image image) {
+    private Optional<ImageManifest> complete(Document document, StoredImage image) {
         try {
             ImageManifest manifest = ManifestParser.parseManifest(document.json(), document.mediaType(),
                     document.descriptor().digest().toString());
@@ -198,7 +198,7 @@ final class ImageExporter {
     }
 
     /** A manifest made from the image record, layer media types told by the blobs' first bytes. */
-    private Plan made(Image image) {
+    private Plan made(StoredImage image) {
         Digest config = Digest.parse(image.id());
         List<Descriptor> layers = new ArrayList<>();
         for (String layer : image.metadata().layerDigests()) {

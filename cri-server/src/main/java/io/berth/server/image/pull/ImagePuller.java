@@ -15,11 +15,11 @@ import io.berth.server.image.registry.RegistryClient;
 import io.berth.server.image.registry.RegistryCredentials;
 import io.berth.server.image.registry.ResolvedImage;
 import io.berth.server.image.store.ChainIds;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageConfig;
 import io.berth.server.image.store.ImageConfigParser;
 import io.berth.server.image.store.ImageMetadata;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ public final class ImagePuller {
     }
 
     /** Pulls {@code reference} (any Docker-style form) and returns the image as stored. */
-    public Image pull(String reference, RegistryCredentials credentials) {
+    public StoredImage pull(String reference, RegistryCredentials credentials) {
         ImageReference ref = ImageReference.parse(reference);
         long start = System.nanoTime();
         LOG.info("pulling " + ref + " (" + credentials + ")");
@@ -72,7 +72,7 @@ public final class ImagePuller {
         ImageReclaimer.Lease lease = reclaimer.lease();
         DownloadedBytes downloaded = new DownloadedBytes();
         try {
-            Image image = pullLeased(ref, credentials, lease, blobs, built, downloaded);
+            StoredImage image = pullLeased(ref, credentials, lease, blobs, built, downloaded);
             observer.pulled(downloaded.total(), Duration.ofNanos(System.nanoTime() - start));
             LOG.info("pulled " + ref + " as " + image.id() + " (" + image.metadata().size() + " bytes, "
                     + image.chainIds().size() + " layers) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
@@ -92,7 +92,7 @@ public final class ImagePuller {
         }
     }
 
-    private Image pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
+    private StoredImage pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
             List<String> blobs, List<String> built, DownloadedBytes downloaded) {
         ResolvedImage resolved = registry.resolve(ref, credentials, platform);
         downloaded.add(resolved.manifestBytes().size() + resolved.index().map(i -> i.bytes().size()).orElse(0));

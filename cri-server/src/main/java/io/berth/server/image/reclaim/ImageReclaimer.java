@@ -6,8 +6,8 @@ import io.berth.common.error.NotFoundException;
 import io.berth.server.image.content.BlobInfo;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import io.berth.snapshotter.Kind;
 import io.berth.snapshotter.SnapshotInfo;
 import io.berth.snapshotter.Snapshotter;
@@ -92,7 +92,7 @@ public final class ImageReclaimer {
     public synchronized void reclaim(Collection<String> blobs, List<String> chainIds) {
         Set<String> neededBlobs = new HashSet<>();
         Set<String> neededChains = new HashSet<>();
-        for (Image image : images.list()) {
+        for (StoredImage image : images.list()) {
             neededBlobs.addAll(image.blobs());
             neededChains.addAll(image.chainIds());
         }

@@ -2,8 +2,8 @@ package io.berth.server.image.reclaim;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.server.image.reference.ImageReference;
-import io.berth.server.image.store.Image;
 import io.berth.server.image.store.ImageStore;
+import io.berth.server.image.store.StoredImage;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -29,15 +29,15 @@ public final class ImageRemover {
     public enum Outcome { NOT_FOUND, UNTAGGED, REMOVED }
 
     public Outcome remove(String text) {
-        Image removed;
+        StoredImage removed;
         // The store's monitor: no pull can record this image between the lookup and the delete.
         synchronized (images) {
-            Optional<Image> found = images.find(text);
+            Optional<StoredImage> found = images.find(text);
             if (found.isEmpty()) {
                 LOG.info("RemoveImage " + text + ": no such image, nothing to do");
                 return Outcome.NOT_FOUND;
             }
-            Image image = found.get();
+            StoredImage image = found.get();
             Optional<String> tag = tagNamed(text, image);
             if (tag.isPresent() && image.repoTags().size() > 1) {
                 images.untag(image.id(), tag.get());
@@ -58,7 +58,7 @@ public final class ImageRemover {
     }
 
     /** The normalized tag {@code text} names, when it is one of the image's tags. */
-    private static Optional<String> tagNamed(String text, Image image) {
+    private static Optional<String> tagNamed(String text, StoredImage image) {
         try {
             ImageReference ref = ImageReference.parse(text);
             if (ref.digest() == null && image.repoTags().contains(ref.toString())) {

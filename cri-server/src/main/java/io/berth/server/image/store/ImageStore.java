@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * image at a time: recording a pull of a tag moves it off the image that had it (which keeps its other
  * names, or stays listed without a tag, as containerd does).
  *
- * <p>Writers are serialized on this object; readers see immutable {@link Image} values.
+ * <p>Writers are serialized on this object; readers see immutable {@link StoredImage} values.
  */
 public final class ImageStore {
     private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
@@ -29,25 +29,25 @@ public final class ImageStore {
     private static final Pattern FULL_ID = Pattern.compile("(?:sha256:)?([0-9a-f]{64})");
     private static final Pattern ID_PREFIX = Pattern.compile("(?:sha256:)?([0-9a-f]{1,63})");
 
-    private final RecordStore<ImageMetadata, ImageRefs> records;
+    private final RecordStore<ImageMetadata, ImageRefStatus> records;
     private final Clock clock;
 
     public ImageStore(Path dir, Clock clock) throws IOException {
-        this.records = new RecordStore<>(KIND, dir, ImageMetadata.class, ImageRefs.class);
+        this.records = new RecordStore<>(KIND, dir, ImageMetadata.class, ImageRefStatus.class);
         this.clock = clock;
         settleDuplicateTags();
     }
 
     /** Every image, oldest pull first. */
-    public List<Image> list() {
+    public List<StoredImage> list() {
         return records.list().stream()
-                .map(r -> new Image(r.metadata(), r.status()))
-                .sorted(Comparator.comparing((Image i) -> i.metadata().pulledAt()).thenComparing(Image::id))
+                .map(r -> new StoredImage(r.metadata(), r.status()))
+                .sorted(Comparator.comparing((StoredImage i) -> i.metadata().pulledAt()).thenComparing(StoredImage::id))
                 .toList();
     }
 
-    public Optional<Image> byId(String id) {
-        return records.find(id).map(r -> new Image(r.metadata(), r.status()));
+    public Optional<StoredImage> byId(String id) {
+        return records.find(id).map(r -> new StoredImage(r.metadata(), r.status()));
     }
 
     /**
@@ -55,7 +55,7 @@ public final class ImageStore {
      * reference in any form Docker accepts ({@code busybox}, {@code docker.io/library/busybox:latest},
      * {@code host:5000/app@sha256:...}), or a unique id prefix. Empty when nothing matches.
      */
-    public Optional<Image> find(String text) {
+    public Optional<StoredImage> find(String text) {
         Require.nonEmpty(text, "image");
         var full = FULL_ID.matcher(text);
         if (full.matches()) {
@@ -63,7 +63,7 @@ public final class ImageStore {
         }
         Optional<ImageReference> ref = parse(text);
         if (ref.isPresent()) {
-            Optional<Image> named = byReference(ref.get());
+            Optional<StoredImage> named = byReference(ref.get());
             if (named.isPresent()) {
                 return named;
             }
@@ -76,15 +76,15 @@ public final class ImageStore {
     }
 
     /** The image a normalized tag or digest reference points at. */
-    public Optional<Image> byReference(ImageReference ref) {
+    public Optional<StoredImage> byReference(ImageReference ref) {
         String name = ref.digest() != null ? ref.name() + "@" + ref.digest() : ref.toString();
         return list().stream()
                 .filter(i -> ref.digest() != null ? i.repoDigests().contains(name) : i.repoTags().contains(name))
                 .findFirst();
     }
 
-    private Optional<Image> byIdPrefix(String prefix) {
-        List<Image> matches = list().stream().filter(i -> i.id().startsWith(prefix)).toList();
+    private Optional<StoredImage> byIdPrefix(String prefix) {
+        List<StoredImage> matches = list().stream().filter(i -> i.id().startsWith(prefix)).toList();
         if (matches.size() > 1) {
             throw new InvalidArgumentException("image id prefix " + prefix + " matches " + matches.size()
                     + " images; give more of the id");
@@ -96,7 +96,8 @@ public final class ImageStore {
      * Records a finished pull of {@code ref}: creates the image if it is new, adds the tag (moving it off
      * any other image) and the repo digest. Returns the image as stored.
      */
-    public Image recordPull(ImageMetadata metadata, ImageReference ref, Digest repoDigest, List<String> manifests) {
+    public StoredImage recordPull(ImageMetadata metadata, ImageReference ref, Digest repoDigest,
+            List<String> manifests) {
         List<ImageReference> tags = ref.hasTag() && ref.digest() == null ? List.of(ref) : List.of();
         return record(metadata, tags, List.of(ref.name() + "@" + repoDigest), manifests);
     }
@@ -107,15 +108,15 @@ public final class ImageStore {
      * {@code repoDigests} and the manifests kept for it. With no tags and no repo digests the image is known
      * by its id alone. Returns the image as stored.
      */
-    public synchronized Image record(ImageMetadata metadata, List<ImageReference> tags, List<String> repoDigests,
+    public synchronized StoredImage record(ImageMetadata metadata, List<ImageReference> tags, List<String> repoDigests,
             List<String> manifests) {
         String now = clock.instant().toString();
         List<String> tagNames = tags.stream().map(ImageReference::toString).toList();
         if (records.find(metadata.id()).isEmpty()) {
-            records.create(metadata.id(), metadata, ImageRefs.empty(now));
+            records.create(metadata.id(), metadata, ImageRefStatus.empty(now));
         }
         var updated = records.update(metadata.id(), refs -> {
-            ImageRefs changed = refs.withDigest(null, manifests, now);
+            ImageRefStatus changed = refs.withDigest(null, manifests, now);
             for (String tag : tagNames) {
                 changed = changed.withTag(tag, now);
             }
@@ -126,21 +127,21 @@ public final class ImageStore {
         });
         for (String tag : tagNames) {
             // The new holder is on disk first: a crash in between leaves the tag on both, which open settles.
-            for (Image other : list()) {
+            for (StoredImage other : list()) {
                 if (!other.id().equals(metadata.id()) && other.repoTags().contains(tag)) {
                     LOG.info("tag " + tag + " moves from image " + other.id() + " to " + metadata.id());
                     records.update(other.id(), refs -> refs.withoutTag(tag, now));
                 }
             }
         }
-        return new Image(updated.metadata(), updated.status());
+        return new StoredImage(updated.metadata(), updated.status());
     }
 
     /** Drops {@code tag} from the image; returns the image as it is now. */
-    public synchronized Image untag(String id, String tag) {
+    public synchronized StoredImage untag(String id, String tag) {
         String now = clock.instant().toString();
         var updated = records.update(id, refs -> refs.withoutTag(tag, now));
-        return new Image(updated.metadata(), updated.status());
+        return new StoredImage(updated.metadata(), updated.status());
     }
 
     /** Deletes the record; deleting one that is gone is not an error. */
@@ -158,16 +159,16 @@ public final class ImageStore {
 
     /** After a crash in the middle of moving a tag, the most recently updated image keeps it. */
     private synchronized void settleDuplicateTags() {
-        Map<String, Image> holder = new HashMap<>();
-        for (Image image : list()) {
+        Map<String, StoredImage> holder = new HashMap<>();
+        for (StoredImage image : list()) {
             for (String tag : image.repoTags()) {
-                Image previous = holder.get(tag);
+                StoredImage previous = holder.get(tag);
                 if (previous == null) {
                     holder.put(tag, image);
                     continue;
                 }
                 boolean newer = image.refs().updated().compareTo(previous.refs().updated()) > 0;
-                Image loser = newer ? previous : image;
+                StoredImage loser = newer ? previous : image;
                 holder.put(tag, newer ? image : previous);
                 LOG.warning("tag " + tag + " was on two images after a crash; it stays on "
                         + holder.get(tag).id() + " and leaves " + loser.id());

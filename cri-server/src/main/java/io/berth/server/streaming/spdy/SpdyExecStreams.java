@@ -3,8 +3,8 @@ package io.berth.server.streaming.spdy;
 import io.berth.server.streaming.StreamRequest;
 import io.berth.server.streaming.StreamingContext;
 import io.berth.server.streaming.exec.ExecOutput;
-import io.berth.server.streaming.exec.ExecSession;
 import io.berth.server.streaming.exec.ExitStatus;
+import io.berth.server.streaming.exec.StreamSession;
 import io.berth.server.streaming.http.Protocols;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -29,7 +29,7 @@ final class SpdyExecStreams implements SpdyStreams, ExecOutput {
     private final StreamingContext context;
     private final int expected;
     private SpdyConnection connection;
-    private ExecSession session;
+    private StreamSession session;
     private ScheduledFuture<?> creationTimeout;
     private int received;
     private volatile int errorId;
@@ -49,7 +49,7 @@ final class SpdyExecStreams implements SpdyStreams, ExecOutput {
     @Override
     public void start(SpdyConnection conn) {
         this.connection = conn;
-        this.session = new ExecSession(request, context.backend(), this, context.pool());
+        this.session = new StreamSession(request, context.backend(), this, context.pool());
         creationTimeout = conn.channel().eventLoop().schedule(() -> {
             LOG.fine("timed out waiting for client to create streams");
             conn.close();

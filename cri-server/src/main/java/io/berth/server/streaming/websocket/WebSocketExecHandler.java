@@ -3,8 +3,8 @@ package io.berth.server.streaming.websocket;
 import io.berth.server.streaming.StreamRequest;
 import io.berth.server.streaming.StreamingContext;
 import io.berth.server.streaming.exec.ExecOutput;
-import io.berth.server.streaming.exec.ExecSession;
 import io.berth.server.streaming.exec.ExitStatus;
+import io.berth.server.streaming.exec.StreamSession;
 import io.berth.server.streaming.http.Protocols;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -33,7 +33,7 @@ final class WebSocketExecHandler extends ChannelInboundHandlerAdapter implements
     private final String protocol;
     private final StreamingContext context;
     private ChannelHandlerContext ctx;
-    private ExecSession session;
+    private StreamSession session;
 
     WebSocketExecHandler(StreamRequest request, String protocol, StreamingContext context) {
         this.request = request;
@@ -44,7 +44,7 @@ final class WebSocketExecHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        session = new ExecSession(request, context.backend(), this, context.pool());
+        session = new StreamSession(request, context.backend(), this, context.pool());
         // kubelet tells the client the connection is up with an empty message on the lowest output channel.
         ctx.writeAndFlush(new ChannelFrame(firstOutputChannel(), Unpooled.EMPTY_BUFFER));
         session.start();

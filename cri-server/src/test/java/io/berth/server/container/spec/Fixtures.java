@@ -81,7 +81,7 @@ final class Fixtures {
 
     static SpecInputs inputs(ContainerConfig config, PodSandboxConfig pod, SandboxFacts sandbox) {
         return new SpecInputs(CONTAINER_ID, config, pod, sandbox,
-                new ImageConfig("", List.of("PATH=/usr/bin:/bin", "LANG=C"), List.of(), List.of(), "", ""),
+                new ImageProcessDefaults("", List.of("PATH=/usr/bin:/bin", "LANG=C"), List.of(), List.of(), "", ""),
                 "docker.io/library/busybox:1.36", new ResolvedUser(1000, 1000, List.of(1000L, 10L)), "rootfs", 0);
     }
 

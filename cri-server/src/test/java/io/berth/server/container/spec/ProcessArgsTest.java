@@ -1,18 +1,18 @@
 package io.berth.server.container.spec;
 
-import com.google.protobuf.ByteString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.cri.v1.KeyValue;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class ProcessArgsTest {
     private static List<String> l(String s) {
@@ -35,37 +35,37 @@ class ProcessArgsTest {
     @ParameterizedTest(name = "command=[{0}] args=[{1}] entrypoint=[{2}] cmd=[{3}]")
     @MethodSource("matrix")
     void mergesCommandAndArgsLikeKubelet(String command, String args, String ep, String cmd, String expected) {
-        ImageConfig image = new ImageConfig("", List.of(), l(ep), l(cmd), "", "");
+        ImageProcessDefaults image = new ImageProcessDefaults("", List.of(), l(ep), l(cmd), "", "");
         assertThat(ProcessArgs.argv(l(command), l(args), image)).isEqualTo(l(expected));
     }
 
     @Test
     void nothingToRunIsAnError() {
-        assertThatThrownBy(() -> ProcessArgs.argv(List.of(), List.of(), ImageConfig.empty()))
+        assertThatThrownBy(() -> ProcessArgs.argv(List.of(), List.of(), ImageProcessDefaults.empty()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("no command specified");
-        assertThatThrownBy(() -> ProcessArgs.argv(List.of(""), List.of(), ImageConfig.empty()))
+        assertThatThrownBy(() -> ProcessArgs.argv(List.of(""), List.of(), ImageProcessDefaults.empty()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("no command specified");
-        assertThatThrownBy(() -> ProcessArgs.argv(List.of("/x", "a\0b"), List.of(), ImageConfig.empty()))
+        assertThatThrownBy(() -> ProcessArgs.argv(List.of("/x", "a\0b"), List.of(), ImageProcessDefaults.empty()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("NUL");
     }
 
     @Test
     void workingDirComesFromRequestThenImageThenRoot() {
-        ImageConfig image = new ImageConfig("", List.of(), List.of(), List.of(), "/srv", "");
+        ImageProcessDefaults image = new ImageProcessDefaults("", List.of(), List.of(), List.of(), "/srv", "");
         assertThat(ProcessArgs.workingDir("/work", image)).isEqualTo("/work");
         assertThat(ProcessArgs.workingDir("", image)).isEqualTo("/srv");
-        assertThat(ProcessArgs.workingDir("", ImageConfig.empty())).isEqualTo("/");
+        assertThat(ProcessArgs.workingDir("", ImageProcessDefaults.empty())).isEqualTo("/");
         assertThatThrownBy(() -> ProcessArgs.workingDir("rel", image))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageStartingWith("config.working_dir:");
-        ImageConfig relative = new ImageConfig("", List.of(), List.of(), List.of(), "srv", "");
+        ImageProcessDefaults relative = new ImageProcessDefaults("", List.of(), List.of(), List.of(), "srv", "");
         assertThatThrownBy(() -> ProcessArgs.workingDir("", relative))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageStartingWith("image config WorkingDir:");
     }
 
     @Test
     void requestEnvOverridesImageEnvByKeyAndKeepsOrder() {
-        ImageConfig image = new ImageConfig("", List.of("PATH=/opt/bin", "A=1", "B=2", "BARE"), List.of(), List.of(),
-                "", "");
+        ImageProcessDefaults image = new ImageProcessDefaults("", List.of("PATH=/opt/bin", "A=1", "B=2", "BARE"),
+                List.of(), List.of(), "", "");
         List<String> env = ProcessEnv.merge("web-0", image,
                 List.of(KeyValue.newBuilder().setKey("A").setValue(ByteString.copyFromUtf8("x=y")).build(),
                         KeyValue.newBuilder().setKey("C").setValue(ByteString.copyFromUtf8("3")).build()));
@@ -74,18 +74,18 @@ class ProcessArgsTest {
 
     @Test
     void defaultPathWhenNobodySetsOne() {
-        assertThat(ProcessEnv.merge("", ImageConfig.empty(), List.of()))
+        assertThat(ProcessEnv.merge("", ImageProcessDefaults.empty(), List.of()))
                 .containsExactly("PATH=" + ProcessEnv.DEFAULT_PATH);
     }
 
     @Test
     void refusesBadVariableNames() {
         for (String bad : new String[] {"", "A=B", "A\0"}) {
-            assertThatThrownBy(() -> ProcessEnv.merge("", ImageConfig.empty(),
+            assertThatThrownBy(() -> ProcessEnv.merge("", ImageProcessDefaults.empty(),
                     List.of(KeyValue.newBuilder().setKey(bad).setValue(ByteString.copyFromUtf8("v")).build())))
                     .isInstanceOf(InvalidArgumentException.class).hasMessageStartingWith("config.envs:");
         }
-        ImageConfig image = new ImageConfig("", List.of("=nokey"), List.of(), List.of(), "", "");
+        ImageProcessDefaults image = new ImageProcessDefaults("", List.of("=nokey"), List.of(), List.of(), "", "");
         assertThatThrownBy(() -> ProcessEnv.merge("", image, List.of()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageStartingWith("image config Env:");
     }

@@ -11,7 +11,7 @@ import io.berth.cri.v1.LinuxContainerSecurityContext;
 import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.SecurityProfile;
 import io.berth.server.config.CgroupDriver;
-import io.berth.server.runtime.Executables;
+import io.berth.server.runtimestatus.Executables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -102,11 +102,11 @@ class RuncAcceptanceTest {
                         .setResources(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
                                 .setCpuShares(256)))
                 .build();
-        ResolvedUser user = UserResolver.resolve(sc.build(), ImageConfig.empty(), rootfs);
+        ResolvedUser user = UserResolver.resolve(sc.build(), ImageProcessDefaults.empty(), rootfs);
         boolean cgroupV2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
         HostFacts host = new HostFacts(CgroupDriver.CGROUPFS, cgroupV2, false, false, false, 0, HostFacts.jvmArch(),
                 "node");
-        SpecInputs in = new SpecInputs(id, config, Fixtures.pod().build(), sandbox, ImageConfig.empty(),
+        SpecInputs in = new SpecInputs(id, config, Fixtures.pod().build(), sandbox, ImageProcessDefaults.empty(),
                 "busybox", user, rootfs.toString(), 0);
         OciSpec spec = new SpecBuilder(host, new PosixHostFilesystem(), (i, s) -> {
             throw new AssertionError("no image volumes here");

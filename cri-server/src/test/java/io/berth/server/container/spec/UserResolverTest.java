@@ -37,8 +37,8 @@ class UserResolverTest {
                 "staff:x:50:", ""));
     }
 
-    private static ImageConfig imageUser(String user) {
-        return new ImageConfig(user, List.of(), List.of(), List.of(), "", "");
+    private static ImageProcessDefaults imageUser(String user) {
+        return new ImageProcessDefaults(user, List.of(), List.of(), List.of(), "", "");
     }
 
     private ResolvedUser resolve(LinuxContainerSecurityContext.Builder sc, String imageUser) {

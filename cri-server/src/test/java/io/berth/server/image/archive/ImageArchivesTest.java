@@ -16,7 +16,7 @@ import io.berth.server.image.registry.FakeRegistry;
 import io.berth.server.image.registry.MediaTypes;
 import io.berth.server.image.registry.Platform;
 import io.berth.server.image.registry.RegistryCredentials;
-import io.berth.server.image.store.Image;
+import io.berth.server.image.store.StoredImage;
 import io.berth.snapshotter.Kind;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.MountedView;
@@ -83,11 +83,11 @@ class ImageArchivesTest {
         return system.content().list().stream().map(BlobInfo::digest).map(Digest::toString).sorted().toList();
     }
 
-    private static List<String> blobsOf(List<Image> stored) {
+    private static List<String> blobsOf(List<StoredImage> stored) {
         return stored.stream().flatMap(i -> i.blobs().stream()).distinct().sorted().toList();
     }
 
-    private static Path top(ImageSystem system, Image image) {
+    private static Path top(ImageSystem system, StoredImage image) {
         return Path.of(system.snapshotter().mounts(image.topSnapshotKey()).get(0).source());
     }
 
@@ -100,7 +100,7 @@ class ImageArchivesTest {
 
         assertThat(imported).containsExactly(new ImportedImage(image.id(),
                 List.of("docker.io/library/busybox:latest", "example.com:5000/team/app:v1"), List.of()));
-        Image stored = images.store().find("busybox").orElseThrow();
+        StoredImage stored = images.store().find("busybox").orElseThrow();
         var cri = ImageViews.toCri(stored);
         assertThat(cri.getId()).isEqualTo(image.id());
         assertThat(cri.getRepoTagsList()).containsExactly("docker.io/library/busybox:latest",
@@ -131,7 +131,7 @@ class ImageArchivesTest {
 
         images.archives().importArchive(archive.writeTarGz(dir.resolve("save.tar.gz")));
 
-        Image stored = images.store().find("app:v1").orElseThrow();
+        StoredImage stored = images.store().find("app:v1").orElseThrow();
         assertThat(stored.id()).isEqualTo(image.id());
         assertThat(stored.metadata().layerDigests()).containsExactly(BASE.digest().toString(), APP.digest().toString(),
                 BASE.digest().toString());
@@ -157,7 +157,7 @@ class ImageArchivesTest {
     @Test
     void anOciLayoutAsDirectoryTarOrGzipGivesTheImageAPullOfTheSameImageGives() throws Exception {
         TestImage image = new TestImage(ARCH, List.of(BASE, APP));
-        Image pulled;
+        StoredImage pulled;
         String name;
         try (FakeRegistry registry = new FakeRegistry()) {
             registry.blob("app", image.config);
@@ -173,7 +173,7 @@ class ImageArchivesTest {
         for (Path source : sources) {
             List<ImportedImage> imported = node.archives().importArchive(source);
 
-            Image image2 = node.store().byId(imported.get(0).id()).orElseThrow();
+            StoredImage image2 = node.store().byId(imported.get(0).id()).orElseThrow();
             assertThat(ImageViews.toCri(image2)).as(source.toString()).isEqualTo(ImageViews.toCri(pulled));
             assertThat(image2.metadata().layerDigests()).isEqualTo(pulled.metadata().layerDigests());
             assertThat(image2.refs().manifests()).isEqualTo(pulled.refs().manifests());
@@ -191,7 +191,7 @@ class ImageArchivesTest {
         TestImage mine = new TestImage(ARCH, List.of(BASE));
         Digest indexDigest = importMultiPlatform(mine);
 
-        Image stored = images.store().byId(mine.id()).orElseThrow();
+        StoredImage stored = images.store().byId(mine.id()).orElseThrow();
         assertThat(stored.repoTags()).containsExactly("example.com/multi:1");
         assertThat(stored.repoDigests()).containsExactly("example.com/multi@" + indexDigest);
         assertThat(stored.refs().manifests()).containsExactly(indexDigest.toString(), mine.manifestDigest().toString());
@@ -245,7 +245,7 @@ class ImageArchivesTest {
                 new ImportedImage(b.id(), List.of("docker.io/library/b:2"),
                         List.of("docker.io/library/b@" + b.manifestDigest())),
                 new ImportedImage(c.id(), List.of(), List.of()));
-        Image byId = images.store().find(c.id()).orElseThrow();
+        StoredImage byId = images.store().find(c.id()).orElseThrow();
         assertThat(byId.repoTags()).isEmpty();
         assertThat(ImageViews.toCri(byId).getRepoDigestsList()).isEmpty();
     }
@@ -255,7 +255,7 @@ class ImageArchivesTest {
         TestImage image = new TestImage(ARCH, List.of(BASE, APP));
         images.archives().importArchive(image.ociLayout(TestImage.annotations(ArchiveJson.CONTAINERD_NAME,
                 "docker.io/library/busybox:latest")).writeTarGz(dir.resolve("in.tar.gz")));
-        Image before = images.store().find("busybox").orElseThrow();
+        StoredImage before = images.store().find("busybox").orElseThrow();
 
         byte[] exported = export(images, "busybox");
 
@@ -283,7 +283,7 @@ class ImageArchivesTest {
         assertThat(blobs(images)).isEmpty();
         images.archives().importArchive(TestArchive.write(dir.resolve("out.tar"), exported));
 
-        Image after = images.store().find("busybox").orElseThrow();
+        StoredImage after = images.store().find("busybox").orElseThrow();
         assertThat(ImageViews.toCri(after)).isEqualTo(ImageViews.toCri(before));
         assertThat(after.blobs()).isEqualTo(before.blobs());
     }
@@ -291,7 +291,7 @@ class ImageArchivesTest {
     @Test
     void anExportOfAMultiPlatformImageKeepsItsIndexSoTheRepoDigestRoundTrips() throws Exception {
         importMultiPlatform(new TestImage(ARCH, List.of(BASE)));
-        Image before = images.store().find("example.com/multi:1").orElseThrow();
+        StoredImage before = images.store().find("example.com/multi:1").orElseThrow();
         byte[] exported = export(images, before.repoDigests().get(0));
         ImageSystem node = open("other");
 
@@ -305,11 +305,11 @@ class ImageArchivesTest {
     void aDockerSaveImportExportsWithItsMadeManifestAndAnIdExportIsUnnamed() throws Exception {
         TestImage image = new TestImage(ARCH, List.of(PLAIN_BASE, PLAIN_APP));
         images.archives().importArchive(image.dockerSave("app:v1").writeTar(dir.resolve("save.tar")));
-        Image before = images.store().find("app:v1").orElseThrow();
+        StoredImage before = images.store().find("app:v1").orElseThrow();
         ImageSystem node = open("other");
 
         node.archives().importArchive(TestArchive.write(dir.resolve("tag.tar"), export(images, "app:v1")));
-        Image byTag = node.store().find("app:v1").orElseThrow();
+        StoredImage byTag = node.store().find("app:v1").orElseThrow();
         assertThat(byTag.id()).isEqualTo(before.id());
         assertThat(byTag.blobs()).isEqualTo(before.blobs());
         assertThat(byTag.repoDigests()).as("the archive now names the manifest made for it")
@@ -317,7 +317,7 @@ class ImageArchivesTest {
 
         node.remover().remove(byTag.id());
         node.archives().importArchive(TestArchive.write(dir.resolve("id.tar"), export(images, before.id())));
-        Image byId = node.store().find(before.id()).orElseThrow();
+        StoredImage byId = node.store().find(before.id()).orElseThrow();
         assertThat(byId.repoTags()).isEmpty();
         assertThat(byId.repoDigests()).isEmpty();
     }
@@ -332,7 +332,7 @@ class ImageArchivesTest {
 
         node.archives().importArchive(TestArchive.write(dir.resolve("out.tar"), export(images, "example.com/app:1")));
 
-        Image imported = node.store().find("example.com/app:1").orElseThrow();
+        StoredImage imported = node.store().find("example.com/app:1").orElseThrow();
         assertThat(imported.id()).isEqualTo(image.id());
         assertThat(imported.metadata().layerDigests()).containsExactly(BASE.digest().toString(), APP.digest().toString());
         assertThat(imported.refs().manifests()).doesNotContain(image.manifestDigest().toString());
@@ -351,7 +351,7 @@ class ImageArchivesTest {
 
         images.archives().importArchive(saved.dockerSave("example.com/app:2").writeTar(dir.resolve("save.tar")));
 
-        Image stored = images.store().byId(image.id()).orElseThrow();
+        StoredImage stored = images.store().byId(image.id()).orElseThrow();
         assertThat(stored.repoTags()).containsExactly("example.com/app:1", "example.com/app:2");
         assertThat(stored.metadata().layerDigests()).containsExactly(BASE.digest().toString(), APP.digest().toString());
         assertThat(blobs(images)).containsExactlyElementsOf(blobsOf(List.of(stored)));
@@ -374,7 +374,7 @@ class ImageArchivesTest {
         opened.add(overlay);
         TestImage image = new TestImage(ARCH, List.of(PLAIN_BASE, PLAIN_APP));
         overlay.archives().importArchive(image.dockerSave("app:v1").writeTarGz(dir.resolve("save.tar.gz")));
-        Image stored = overlay.store().find("app:v1").orElseThrow();
+        StoredImage stored = overlay.store().find("app:v1").orElseThrow();
 
         List<Mount> mounts = overlay.snapshotter().prepare("container-root", stored.topSnapshotKey());
         try (MountedView view = MountedView.mount(mounts, Files.createDirectories(dir.resolve("rootfs")))) {

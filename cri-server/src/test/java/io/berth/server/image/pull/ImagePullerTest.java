@@ -13,7 +13,7 @@ import io.berth.server.image.reclaim.ImageRemover;
 import io.berth.server.image.reclaim.ImageUsers;
 import io.berth.server.image.registry.FakeRegistry;
 import io.berth.server.image.registry.RegistryCredentials;
-import io.berth.server.image.store.Image;
+import io.berth.server.image.store.StoredImage;
 import io.berth.snapshotter.Kind;
 import io.berth.snapshotter.SnapshotInfo;
 import java.nio.file.Files;
@@ -66,7 +66,7 @@ class ImagePullerTest {
         registry.close();
     }
 
-    private Image pull(String repositoryAndTag) {
+    private StoredImage pull(String repositoryAndTag) {
         return images.puller().pull(host + "/" + repositoryAndTag, RegistryCredentials.ANONYMOUS);
     }
 
@@ -87,7 +87,7 @@ class ImagePullerTest {
     void pullsLayersIntoChainSnapshotsAndRecordsTheImage() throws Exception {
         String id = TestRegistryImages.serve(registry, "app", "v1", "1000:1000", List.of(BASE, APP));
 
-        Image image = pull("app:v1");
+        StoredImage image = pull("app:v1");
 
         assertThat(image.id()).isEqualTo(id);
         assertThat(image.repoTags()).containsExactly(host + "/app:v1");
@@ -104,8 +104,8 @@ class ImagePullerTest {
     void imagesSharingBaseLayersShareSnapshotsAndRemovalKeepsWhatTheOtherNeeds() throws Exception {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
         TestRegistryImages.serve(registry, "tool", "v1", "", List.of(BASE, TOOL));
-        Image app = pull("app:v1");
-        Image tool = pull("tool:v1");
+        StoredImage app = pull("app:v1");
+        StoredImage tool = pull("tool:v1");
         assertThat(snapshots()).hasSize(3);
         assertThat(app.chainIds().get(0)).isEqualTo(tool.chainIds().get(0));
 
@@ -124,7 +124,7 @@ class ImagePullerTest {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE));
         TestRegistryImages.serve(registry, "app", "latest", "", List.of(BASE));
         pull("app:v1");
-        Image both = pull("app");
+        StoredImage both = pull("app");
 
         assertThat(images.remover().remove(host + "/app:v1")).isEqualTo(ImageRemover.Outcome.UNTAGGED);
         assertThat(images.store().byId(both.id()).orElseThrow().repoTags()).containsExactly(host + "/app:latest");
@@ -173,7 +173,7 @@ class ImagePullerTest {
     @Test
     void theObserverIsToldTheBytesEachPullDownloadedAndEachFailure() {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
-        Image image = pull("app:v1");
+        StoredImage image = pull("app:v1");
         pull("app:v1");
         assertThat(pulledBytes).hasSize(2);
         assertThat(pulledBytes.get(0)).as("manifest, config and layers all came over the network")
@@ -196,11 +196,11 @@ class ImagePullerTest {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP, TOOL));
         ExecutorService pool = Executors.newFixedThreadPool(5);
         try {
-            List<Future<Image>> pulls = new ArrayList<>();
+            List<Future<StoredImage>> pulls = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 pulls.add(pool.submit(() -> pull("app:v1")));
             }
-            for (Future<Image> f : pulls) {
+            for (Future<StoredImage> f : pulls) {
                 assertThat(f.get().repoTags()).containsExactly(host + "/app:v1");
             }
         } finally {
@@ -249,11 +249,11 @@ class ImagePullerTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (FakeRegistry fast = new FakeRegistry()) {
             assertThat(TestRegistryImages.serve(fast, "app", "v1", "", List.of(BASE, big))).isEqualTo(id);
-            Future<Image> slowPull = pool.submit(() -> pull("app:v1"));
+            Future<StoredImage> slowPull = pool.submit(() -> pull("app:v1"));
             org.awaitility.Awaitility.await().until(() -> registry.count(bigPath) == 1);
             long start = System.nanoTime();
 
-            Image image = images.puller().pull(fast.authority() + "/app:v1", RegistryCredentials.ANONYMOUS);
+            StoredImage image = images.puller().pull(fast.authority() + "/app:v1", RegistryCredentials.ANONYMOUS);
 
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
             assertThat(image.id()).isEqualTo(id);
@@ -277,7 +277,7 @@ class ImagePullerTest {
     @Test
     void leftoversOfAnInterruptedPullAreCleanedAtStartAndImagesSurvive() throws Exception {
         TestRegistryImages.serve(registry, "app", "v1", "", List.of(BASE, APP));
-        Image image = pull("app:v1");
+        StoredImage image = pull("app:v1");
         // What a crash mid-pull leaves: an active pull snapshot, an orphan chain snapshot, an ingest file.
         images.snapshotter().prepare("pull-crashed", image.topSnapshotKey());
         images.snapshotter().prepare("pull-orphan", null);
