@@ -1,5 +1,7 @@
 package io.berth.snapshotter;
 
+import io.berth.linux.MountOptions;
+import io.berth.linux.Mounts;
 import java.util.List;
 
 /**
@@ -12,7 +14,8 @@ public record Mount(String type, String source, List<String> options) {
         options = List.copyOf(options);
     }
 
+    /** Read as mount(8) reads the list: the last of {@code ro} and {@code rw} wins. */
     public boolean readOnly() {
-        return options.contains("ro");
+        return (MountOptions.parse(options).flags() & Mounts.MS_RDONLY) != 0;
     }
 }

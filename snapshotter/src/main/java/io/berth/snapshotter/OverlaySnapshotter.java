@@ -2,6 +2,7 @@ package io.berth.snapshotter;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.linux.Mounts;
 import io.berth.snapshotter.fs.ImpliedDirs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +21,6 @@ import java.util.stream.Collectors;
  */
 public final class OverlaySnapshotter extends DirectorySnapshotter {
     public static final String DRIVER = "overlayfs";
-    /** mount(2) copies at most one page of option data; the kernel needs the terminating NUL in it. */
-    static final int MAX_MOUNT_DATA = 4095;
 
     private final boolean indexOff;
 
@@ -55,10 +54,11 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
         if (kind == Kind.ACTIVE && !chain.isEmpty()) {
             // The would-be child: upper and work of a new id, no longer than the next id will be.
             String data = overlayData(chain, "upperdir=" + store.fs(99_999_999L), "workdir=" + store.work(99_999_999L));
-            if (data.length() > MAX_MOUNT_DATA) {
+            if (data.length() > Mounts.MAX_DATA_BYTES) {
                 throw new FailedPreconditionException("a snapshot on '" + chain.get(0).name() + "' would need "
                         + chain.size() + " overlay layers, " + data.length() + " bytes of mount options; the"
-                        + " kernel accepts " + MAX_MOUNT_DATA + ". Use a shorter snapshotter root or fewer layers");
+                        + " kernel accepts " + Mounts.MAX_DATA_BYTES
+                        + ". Use a shorter snapshotter root or fewer layers");
             }
         }
     }

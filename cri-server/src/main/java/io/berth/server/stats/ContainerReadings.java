@@ -1,5 +1,6 @@
 package io.berth.server.stats;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.linux.cgroup.CgroupStats;
 import io.berth.linux.cgroup.ProcessCgroups;
@@ -47,7 +48,7 @@ final class ContainerReadings {
         ProcessCounts processes = withProcesses && !cgroup.equals(CgroupStats.none())
                 ? where.map(source::processes).orElse(ProcessCounts.none())
                 : ProcessCounts.none();
-        long at = Nanos.now(clock);
+        long at = UnixNanos.now(clock);
         OptionalLong nanoCores = cgroup.cpuUsageNanos().isPresent()
                 ? sampler.sample(c.id(), cgroup.cpuUsageNanos().getAsLong())
                 : OptionalLong.empty();

@@ -1,5 +1,6 @@
 package io.berth.server.stats;
 
+import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.linux.cgroup.CgroupStats;
 import io.berth.server.config.CgroupDriver;
@@ -38,7 +39,7 @@ final class SandboxReadings {
         CgroupStats cgroup = podCgroup
                 ? source.read(source.atPath(CgroupsPath.podDir(driver, parent)))
                 : sumOf(sandbox, containers);
-        long at = Nanos.now(clock);
+        long at = UnixNanos.now(clock);
         OptionalLong nanoCores = cgroup.cpuUsageNanos().isPresent()
                 ? sampler.sample(sandbox.id(), cgroup.cpuUsageNanos().getAsLong())
                 : OptionalLong.empty();

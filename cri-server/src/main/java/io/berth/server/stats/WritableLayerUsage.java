@@ -1,6 +1,7 @@
 package io.berth.server.stats;
 
 import io.berth.common.error.NotFoundException;
+import io.berth.common.time.UnixNanos;
 import io.berth.snapshotter.Snapshotter;
 import io.berth.snapshotter.fs.Usage;
 import java.time.Clock;
@@ -52,7 +53,7 @@ final class WritableLayerUsage {
 
     private Optional<Measured> measure(String key) {
         try {
-            Measured m = new Measured(snapshotter.usage(key), Nanos.now(clock));
+            Measured m = new Measured(snapshotter.usage(key), UnixNanos.now(clock));
             bySnapshot.put(key, m);
             return Optional.of(m);
         } catch (NotFoundException gone) {

@@ -2,6 +2,7 @@ package io.berth.server.container.spec;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.LinuxContainerSecurityContext;
 import io.berth.cri.v1.SecurityProfile;
 import io.berth.cri.v1.SecurityProfile.ProfileType;
@@ -46,7 +47,7 @@ public final class AppArmorProfiles {
                 String name = p.getLocalhostRef().startsWith("localhost/")
                         ? p.getLocalhostRef().substring("localhost/".length()) : p.getLocalhostRef();
                 if (!NAME.matcher(name).matches()) {
-                    throw new InvalidArgumentException(field + ": '" + ContainerPaths.shown(name)
+                    throw new InvalidArgumentException(field + ": '" + Require.printable(name)
                             + "' is not an AppArmor profile name");
                 }
                 if (!apparmorEnabled) {

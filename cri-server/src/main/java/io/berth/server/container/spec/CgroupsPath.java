@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.server.config.CgroupDriver;
 
 /**
@@ -29,14 +30,14 @@ public final class CgroupsPath {
         }
         for (String part : parent.split("/")) {
             if (part.equals("..") || part.equals(".")) {
-                throw new InvalidArgumentException(field + ": '" + ContainerPaths.shown(parent)
+                throw new InvalidArgumentException(field + ": '" + Require.printable(parent)
                         + "' must not contain '.' or '..' components");
             }
         }
         if (driver == CgroupDriver.SYSTEMD) {
             String slice = parent.substring(parent.lastIndexOf('/') + 1);
             if (!slice.isEmpty() && (!slice.endsWith(".slice") || slice.contains(":"))) {
-                throw new InvalidArgumentException(field + ": '" + ContainerPaths.shown(parent)
+                throw new InvalidArgumentException(field + ": '" + Require.printable(parent)
                         + "' is not a systemd slice (the systemd cgroup driver is configured)");
             }
             return slice + ":" + SYSTEMD_PREFIX + ":" + containerId;

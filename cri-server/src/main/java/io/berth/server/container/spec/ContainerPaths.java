@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +12,7 @@ final class ContainerPaths {
     /** An absolute path with {@code .}, {@code ..} and repeated slashes removed; {@code ..} stops at the root. */
     static String cleanAbsolute(String path, String field) {
         if (path.isEmpty() || !path.startsWith("/") || path.indexOf('\0') >= 0) {
-            throw new InvalidArgumentException(field + ": '" + shown(path) + "' is not an absolute path");
+            throw new InvalidArgumentException(field + ": '" + Require.printable(path) + "' is not an absolute path");
         }
         List<String> parts = new ArrayList<>();
         for (String part : path.split("/")) {
@@ -32,11 +33,11 @@ final class ContainerPaths {
     /** A relative path that stays below its base: no leading slash, no {@code ..} component, no NUL. */
     static String checkedRelative(String path, String field) {
         if (path.startsWith("/") || path.indexOf('\0') >= 0) {
-            throw new InvalidArgumentException(field + ": '" + shown(path) + "' must be a relative path");
+            throw new InvalidArgumentException(field + ": '" + Require.printable(path) + "' must be a relative path");
         }
         for (String part : path.split("/")) {
             if (part.equals("..")) {
-                throw new InvalidArgumentException(field + ": '" + shown(path) + "' must not contain '..'");
+                throw new InvalidArgumentException(field + ": '" + Require.printable(path) + "' must not contain '..'");
             }
         }
         return path;
@@ -46,8 +47,4 @@ final class ContainerPaths {
         return cleanAbsolute.equals("/") ? 0 : cleanAbsolute.split("/").length - 1;
     }
 
-    static String shown(String s) {
-        String t = s.replace("\0", "\\0");
-        return t.length() > 200 ? t.substring(0, 200) + "..." : t;
-    }
 }

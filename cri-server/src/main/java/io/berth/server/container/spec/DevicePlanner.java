@@ -2,6 +2,7 @@ package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.Device;
 import java.util.ArrayList;
@@ -42,12 +43,12 @@ public final class DevicePlanner {
             String dst = ContainerPaths.cleanAbsolute(req.getContainerPath(), field + ".container_path");
             String src = req.getHostPath();
             if (!src.startsWith("/") || src.indexOf('\0') >= 0) {
-                throw new InvalidArgumentException(field + ".host_path: '" + ContainerPaths.shown(src)
+                throw new InvalidArgumentException(field + ".host_path: '" + Require.printable(src)
                         + "' is not an absolute path");
             }
             String access = permissions(req.getPermissions(), field + ".permissions");
             DeviceNode host = fs.device(src).orElseThrow(() -> new NotFoundException(field + ".host_path: '"
-                    + ContainerPaths.shown(src) + "' is not a device node on the host"));
+                    + Require.printable(src) + "' is not a device node on the host"));
             devices.put(dst, node(dst, host));
             if (!privileged) {
                 rules.add(new OciSpec.DeviceRule(true, host.type(), host.major(), host.minor(), access));
@@ -66,7 +67,7 @@ public final class DevicePlanner {
         }
         if (p.length() > 3 || !p.chars().allMatch(c -> c == 'r' || c == 'w' || c == 'm')
                 || p.chars().distinct().count() != p.length()) {
-            throw new InvalidArgumentException(field + ": '" + ContainerPaths.shown(p)
+            throw new InvalidArgumentException(field + ": '" + Require.printable(p)
                     + "' is not a combination of r, w and m");
         }
         return p;

@@ -3,6 +3,7 @@ package io.berth.server.container.spec;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.IDMapping;
 import io.berth.cri.v1.Mount;
@@ -122,11 +123,11 @@ public final class MountPlanner {
         }
         String src = m.getHostPath();
         if (!src.startsWith("/") || src.indexOf('\0') >= 0) {
-            throw new InvalidArgumentException(field + ".host_path: '" + ContainerPaths.shown(src)
+            throw new InvalidArgumentException(field + ".host_path: '" + Require.printable(src)
                     + "' is not an absolute path");
         }
         if (!fs.exists(src)) {
-            throw new NotFoundException(field + ".host_path: '" + ContainerPaths.shown(src)
+            throw new NotFoundException(field + ".host_path: '" + Require.printable(src)
                     + "' does not exist on the host");
         }
         List<String> options = new ArrayList<>();
@@ -148,7 +149,7 @@ public final class MountPlanner {
             }
             if (!host.recursiveReadOnlyMounts()) {
                 throw new InvalidArgumentException(field + ".recursive_read_only: this host's OCI runtime or kernel"
-                        + " does not support recursive read-only mounts (host_path '" + ContainerPaths.shown(src)
+                        + " does not support recursive read-only mounts (host_path '" + Require.printable(src)
                         + "')");
             }
             options.add("rro");
@@ -167,7 +168,7 @@ public final class MountPlanner {
     private static void addRequestedOptions(List<String> options, Mount m, String field) {
         for (String o : m.getMountOptionsList()) {
             if (!REQUESTABLE_OPTIONS.contains(o)) {
-                throw new InvalidArgumentException(field + ".mount_options: '" + ContainerPaths.shown(o)
+                throw new InvalidArgumentException(field + ".mount_options: '" + Require.printable(o)
                         + "' is not supported; use " + String.join(", ", REQUESTABLE_OPTIONS));
             }
             if (!options.contains(o)) {

@@ -2,6 +2,7 @@ package io.berth.server.container.spec;
 
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.NamespaceOption;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ public record NamespacePlan(List<OciSpec.Namespace> namespaces, boolean hostNetw
             case TARGET -> {
                 if (targetPid <= 0) {
                     throw new FailedPreconditionException(FIELD + "pid: TARGET mode needs the running target"
-                            + " container '" + ContainerPaths.shown(options.getTargetId()) + "'");
+                            + " container '" + Require.printable(options.getTargetId()) + "'");
                 }
                 ns.add(new OciSpec.Namespace("pid", "/proc/" + targetPid + "/ns/pid"));
             }

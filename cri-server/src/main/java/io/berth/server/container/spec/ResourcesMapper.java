@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.HugepageLimit;
 import io.berth.cri.v1.LinuxContainerResources;
 import java.util.ArrayList;
@@ -96,7 +97,7 @@ public final class ResourcesMapper {
         }
         String compact = s.replace(" ", "");
         if (!CPU_LIST.matcher(compact).matches() || compact.length() > 4096) {
-            throw new InvalidArgumentException(FIELD + field + ": '" + ContainerPaths.shown(s)
+            throw new InvalidArgumentException(FIELD + field + ": '" + Require.printable(s)
                     + "' is not a list like 0-3,6");
         }
         return compact;
@@ -120,7 +121,7 @@ public final class ResourcesMapper {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new InvalidArgumentException(FIELD + "unified[pids.max]: '" + ContainerPaths.shown(max)
+        throw new InvalidArgumentException(FIELD + "unified[pids.max]: '" + Require.printable(max)
                 + "' is not a positive number or 'max'");
     }
 
@@ -133,7 +134,7 @@ public final class ResourcesMapper {
         for (HugepageLimit h : r.getHugepageLimitsList()) {
             if (!PAGE_SIZE.matcher(h.getPageSize()).matches()) {
                 throw new InvalidArgumentException(FIELD + "hugepage_limits: page size '"
-                        + ContainerPaths.shown(h.getPageSize()) + "' is not like 2MB or 1GB");
+                        + Require.printable(h.getPageSize()) + "' is not like 2MB or 1GB");
             }
             if (h.getLimit() < 0) {
                 throw new InvalidArgumentException(FIELD + "hugepage_limits[" + h.getPageSize()
@@ -150,7 +151,7 @@ public final class ResourcesMapper {
             String key = e.getKey();
             String value = e.getValue();
             if (!UNIFIED_KEY.matcher(key).matches() || key.length() > 255) {
-                throw new InvalidArgumentException(FIELD + "unified: '" + ContainerPaths.shown(key)
+                throw new InvalidArgumentException(FIELD + "unified: '" + Require.printable(key)
                         + "' is not a cgroup v2 interface file name");
             }
             if (value.indexOf('\0') >= 0 || value.indexOf('\n') >= 0 || value.length() > 4096) {

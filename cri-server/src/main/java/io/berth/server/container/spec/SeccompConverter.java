@@ -2,6 +2,7 @@ package io.berth.server.container.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ final class SeccompConverter {
         String single = optionalText(rule.get("name"), where + ".name");
         if (single != null) {
             if (!SYSCALL.matcher(single).matches()) {
-                throw bad(where + ".name '" + ContainerPaths.shown(single) + "' is not a syscall name");
+                throw bad(where + ".name '" + Require.printable(single) + "' is not a syscall name");
             }
             names.add(single);
         }
@@ -153,7 +154,7 @@ final class SeccompConverter {
         }
         String op = optionalText(a.get("op"), where + ".op");
         if (op == null || !OPS.contains(op)) {
-            throw bad(where + ".op '" + (op == null ? "" : ContainerPaths.shown(op)) + "' is not a seccomp operator");
+            throw bad(where + ".op '" + (op == null ? "" : Require.printable(op)) + "' is not a seccomp operator");
         }
         JsonNode two = a.get("valueTwo");
         return new OciSpec.SyscallArg(index.asInt(), unsigned(a.get("value"), where + ".value"),
@@ -170,7 +171,7 @@ final class SeccompConverter {
     private String action(JsonNode n, String where) {
         String a = optionalText(n, where);
         if (a == null || !ACTIONS.contains(a)) {
-            throw bad(where + " '" + (a == null ? "" : ContainerPaths.shown(a)) + "' is not a seccomp action");
+            throw bad(where + " '" + (a == null ? "" : Require.printable(a)) + "' is not a seccomp action");
         }
         return a;
     }
@@ -205,7 +206,7 @@ final class SeccompConverter {
         List<String> out = new ArrayList<>();
         for (JsonNode e : n) {
             if (!e.isTextual() || !allowed.matcher(e.asText()).matches()) {
-                throw bad(where + ": '" + ContainerPaths.shown(e.toString()) + "' is not allowed here");
+                throw bad(where + ": '" + Require.printable(e.toString()) + "' is not allowed here");
             }
             out.add(e.asText());
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.LinuxContainerSecurityContext;
 import io.berth.cri.v1.SecurityProfile;
 import io.berth.cri.v1.SecurityProfile.ProfileType;
@@ -63,25 +64,25 @@ public final class SeccompProfiles {
     private OciSpec.Seccomp localhost(String ref, String field, Set<String> caps) {
         String path = ref.startsWith("localhost/") ? ref.substring("localhost/".length()) : ref;
         if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
-            throw new InvalidArgumentException(field + ": localhost profile '" + ContainerPaths.shown(path)
+            throw new InvalidArgumentException(field + ": localhost profile '" + Require.printable(path)
                     + "' is not an absolute path");
         }
         byte[] bytes;
         try {
             bytes = fs.readFile(path, MAX_PROFILE_BYTES).orElseThrow(() -> new NotFoundException(
-                    field + ": localhost seccomp profile '" + ContainerPaths.shown(path) + "' does not exist"));
+                    field + ": localhost seccomp profile '" + Require.printable(path) + "' does not exist"));
         } catch (IOException e) {
             throw new InvalidArgumentException(field + ": cannot use localhost seccomp profile '"
-                    + ContainerPaths.shown(path) + "': " + e.getMessage(), e);
+                    + Require.printable(path) + "': " + e.getMessage(), e);
         }
         JsonNode root;
         try {
             root = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new InvalidArgumentException(field + ": localhost seccomp profile '" + ContainerPaths.shown(path)
+            throw new InvalidArgumentException(field + ": localhost seccomp profile '" + Require.printable(path)
                     + "' is not valid JSON: " + e.getOriginalMessage(), e);
         }
-        return new SeccompConverter(field + " '" + ContainerPaths.shown(path) + "'", arch, caps).convert(root);
+        return new SeccompConverter(field + " '" + Require.printable(path) + "'", arch, caps).convert(root);
     }
 
     /**
@@ -100,7 +101,7 @@ public final class SeccompProfiles {
             return b.setProfileType(ProfileType.Localhost).setLocalhostRef(value.substring("localhost/".length()))
                     .build();
         }
-        throw new InvalidArgumentException(field + ": '" + ContainerPaths.shown(value) + "' is not one of "
+        throw new InvalidArgumentException(field + ": '" + Require.printable(value) + "' is not one of "
                 + "runtime/default, " + (dockerDefaultAllowed ? "docker/default, " : "")
                 + "unconfined, localhost/<profile>");
     }

@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerConfig;
 import io.berth.cri.v1.LinuxContainerSecurityContext;
 import io.berth.cri.v1.PodSandboxConfig;
@@ -45,7 +46,7 @@ public final class SpecBuilder {
 
     public OciSpec build(SpecInputs in) {
         if (!CONTAINER_ID.matcher(in.containerId()).matches()) {
-            throw new InvalidArgumentException("container id '" + ContainerPaths.shown(in.containerId())
+            throw new InvalidArgumentException("container id '" + Require.printable(in.containerId())
                     + "' is not a valid id");
         }
         ContainerConfig config = in.config();
@@ -58,7 +59,8 @@ public final class SpecBuilder {
         }
 
         NamespacePlan ns = NamespacePlan.of(sc.getNamespaceOptions(), in.sandbox(), host.cgroupV2(), in.targetPid());
-        String hostname = ns.hostNetwork() ? host.nodeHostname() : checkedHostname(pod.getHostname());
+        // RunPodSandbox admitted the pod's host name (SandboxCreator.hostname); a container only reads it.
+        String hostname = ns.hostNetwork() ? host.nodeHostname() : pod.getHostname();
 
         OciSpec.Capabilities caps = Capabilities.of(sc, host.grantableCapabilities());
         OciSpec.Process process = new OciSpec.Process(
@@ -100,14 +102,6 @@ public final class SpecBuilder {
                 mountPlan.mounts(),
                 annotations(in),
                 linux);
-    }
-
-    private static String checkedHostname(String name) {
-        if (name.length() > 64 || !name.chars().allMatch(c -> c > ' ' && c < 127 && c != '/')) {
-            throw new InvalidArgumentException("sandbox_config.hostname: '" + ContainerPaths.shown(name)
-                    + "' is not a hostname");
-        }
-        return name;
     }
 
     private static List<String> paths(List<String> requested, List<String> defaults, String field) {
