@@ -130,12 +130,13 @@ public final class CriWiring implements AutoCloseable {
             // side because image removal asks them which images are in use: made first, they can be handed over
             // as they are instead of through a holder filled in later.
             SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
-            ContainerStore containers = new ContainerStore(config.root().resolve("containers"));
-            // Lifecycle events leave from the store's one update path; its listener is in place before recovery,
-            // so that the exits recovery records are published like any other.
+            // Lifecycle events leave from the container store's one update path. Its listener is built first and
+            // given to the store, so it is in place before recovery and the exits recovery records are published
+            // like any other; the store hands itself to the listener with each step.
             events = new ContainerEventBus();
             owned.add(events::close);
-            containers.onChange(new ContainerEventPublisher(events, containers, sandboxes, clock));
+            ContainerStore containers = new ContainerStore(config.root().resolve("containers"),
+                    new ContainerEventPublisher(events, sandboxes, clock));
 
             // The image side: a container's root is prepared on an image's snapshot, so it precedes the containers.
             // Opening it also clears what an interrupted pull or import left (scratch mounts, pull snapshots, layers

@@ -8,7 +8,7 @@ package io.berth.server.container;
  */
 @FunctionalInterface
 public interface ContainerChanges {
-    ContainerChanges NONE = (step, container) -> { };
+    ContainerChanges NONE = (step, container, store) -> { };
 
     /** The four CRI container event types, in the order one container goes through them. */
     enum Step {
@@ -18,6 +18,10 @@ public interface ContainerChanges {
         DELETED
     }
 
-    /** {@code container} is the record after the change; for DELETED, the last record before removal. */
-    void changed(Step step, ContainerStore.Container container);
+    /**
+     * {@code container} is the record after the change; for DELETED, the last record before removal. {@code store}
+     * is the store it changed in, to read (never to write): the listener exists before the store does, so it is
+     * handed over here rather than held.
+     */
+    void changed(Step step, ContainerStore.Container container, ContainerStore store);
 }

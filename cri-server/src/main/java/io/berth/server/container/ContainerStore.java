@@ -19,9 +19,16 @@ public final class ContainerStore {
 
     private final RecordStore<StoredContainerMetadata, ContainerRunStatus> records;
     private final NameIndex names = new NameIndex(KIND);
-    private volatile ContainerChanges changes = ContainerChanges.NONE;
+    private final ContainerChanges changes;
 
+    /** A store whose lifecycle steps no one is told of (tests, tools). */
     public ContainerStore(Path dir) throws IOException {
+        this(dir, ContainerChanges.NONE);
+    }
+
+    /** @param changes the one listener of lifecycle steps (the event publisher in berthd) */
+    public ContainerStore(Path dir, ContainerChanges changes) throws IOException {
+        this.changes = changes;
         records = new RecordStore<>(KIND, dir, StoredContainerMetadata.class, ContainerRunStatus.class);
         for (Container c : list()) {
             names.reserve(c.metadata().name(), c.id());
@@ -32,14 +39,9 @@ public final class ContainerStore {
         return names;
     }
 
-    /** Sets the one listener of lifecycle steps (the event publisher in berthd). */
-    public void onChange(ContainerChanges listener) {
-        this.changes = listener;
-    }
-
     public synchronized Container add(StoredContainerMetadata metadata, ContainerRunStatus status) {
         Container added = new Container(records.create(metadata.id(), metadata, status));
-        changes.changed(ContainerChanges.Step.CREATED, added);
+        changes.changed(ContainerChanges.Step.CREATED, added, this);
         return added;
     }
 
@@ -49,9 +51,9 @@ public final class ContainerStore {
         Container updated = new Container(records.update(id, change));
         ContainerRunStatus.Phase after = updated.status().phase();
         if (after != before && after == ContainerRunStatus.Phase.RUNNING) {
-            changes.changed(ContainerChanges.Step.STARTED, updated);
+            changes.changed(ContainerChanges.Step.STARTED, updated, this);
         } else if (after != before && after == ContainerRunStatus.Phase.EXITED) {
-            changes.changed(ContainerChanges.Step.STOPPED, updated);
+            changes.changed(ContainerChanges.Step.STOPPED, updated, this);
         }
         return updated;
     }
@@ -81,7 +83,7 @@ public final class ContainerStore {
         records.delete(c.id());
         names.release(c.metadata().name(), c.id());
         if (last != null) {
-            changes.changed(ContainerChanges.Step.DELETED, last);
+            changes.changed(ContainerChanges.Step.DELETED, last, this);
         }
     }
 

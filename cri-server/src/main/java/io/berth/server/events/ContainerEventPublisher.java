@@ -21,29 +21,26 @@ public final class ContainerEventPublisher implements ContainerChanges {
     private static final Logger LOG = Logger.getLogger(ContainerEventPublisher.class.getName());
 
     private final ContainerEventBus bus;
-    private final ContainerStore containers;
     private final SandboxStore sandboxes;
     private final Clock clock;
 
-    public ContainerEventPublisher(ContainerEventBus bus, ContainerStore containers, SandboxStore sandboxes,
-            Clock clock) {
+    public ContainerEventPublisher(ContainerEventBus bus, SandboxStore sandboxes, Clock clock) {
         this.bus = bus;
-        this.containers = containers;
         this.sandboxes = sandboxes;
         this.clock = clock;
     }
 
     @Override
-    public void changed(Step step, ContainerStore.Container container) {
+    public void changed(Step step, ContainerStore.Container container, ContainerStore containers) {
         try {
-            bus.publish(event(step, container));
+            bus.publish(event(step, container, containers));
         } catch (RuntimeException e) {
             // The record change already happened and is persisted; a broken event must not undo the caller's work.
             LOG.log(Level.WARNING, "could not publish the " + step + " event of container " + container.id(), e);
         }
     }
 
-    ContainerEventResponse event(Step step, ContainerStore.Container container) {
+    ContainerEventResponse event(Step step, ContainerStore.Container container, ContainerStore containers) {
         String sandboxId = container.metadata().sandboxId();
         ContainerEventResponse.Builder event = ContainerEventResponse.newBuilder()
                 .setContainerId(container.id())

@@ -33,7 +33,6 @@ class ContainerEventPublisherTest {
     @BeforeEach
     void stores() throws Exception {
         sandboxes = new SandboxStore(dir.resolve("sandboxes"));
-        containers = new ContainerStore(dir.resolve("containers"));
         ContainerEventBus bus = new ContainerEventBus();
         bus.subscribe(new EventSink() {
             @Override
@@ -50,7 +49,8 @@ class ContainerEventPublisherTest {
             public void close(Exception reason) {
             }
         });
-        containers.onChange(new ContainerEventPublisher(bus, containers, sandboxes, Clock.systemUTC()));
+        containers = new ContainerStore(dir.resolve("containers"),
+                new ContainerEventPublisher(bus, sandboxes, Clock.systemUTC()));
         pod = TestRecords.sandbox(sandboxes, TestRecords.id("a1"), "web", Map.of(), "", dir).id();
     }
 
