@@ -29,12 +29,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * By hand, not in CI (no *Test suffix; run it with {@code -Dtest=KubeletOnContainerdComparison}): issue 14's
- * closing-note figure. Scenario 1's static pod under the same kubelet config, first on the packaged berthd, then on
- * Debian's containerd (1.6, {@code restrict_oom_score_adj = true}, CNI bridge of its own), one after the other,
- * each pulling busybox from the local registry through its mirrors for the first time. Prints the time from
- * manifest written to pod running (init done, both containers running and ready in kubelet's /pods) for each.
- * No figure is asserted: speed is read, not tested.
+ * By hand, not in CI (no *Test suffix): issue 14's closing-note figure. Scenario 1's static pod under the same
+ * kubelet config, first on the packaged berthd, then on Debian's containerd (1.6, {@code restrict_oom_score_adj =
+ * true} as this host lacks CAP_SYS_RESOURCE, runc with cgroupfs as kubelet's driver, CNI bridge of its own), one
+ * after the other, each pulling busybox (containerd its sandbox image too) from the local registry through its
+ * mirrors for the first time. Prints the time from manifest written to pod running (init done, both containers
+ * running and ready in kubelet's /pods) for each, and both on one last line. No figure is asserted: speed is read,
+ * not tested. As root, after {@code mvn -B -DskipTests install} (the class takes about a minute):
+ *
+ * <pre>
+ * mvn -B -pl test/e2e test-compile surefire:test@default-test -Dtest=KubeletOnContainerdComparison \
+ *     -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ *
+ * <p>containerd runs kubelet's pod only because the test images' hard-link entries carry their target's mode (see
+ * LayerBuilder.hardlink): containerd 1.6 applies a link entry's mode to the inode it shares, and with the 0644 of a
+ * bare entry every busybox applet, the pause script's /bin/sh among them, lost its exec bits, so each sandbox's
+ * pause exited 1 ("exec /pause: permission denied") right after RunPodSandbox.
  */
 class KubeletOnContainerdComparison {
     @RegisterExtension
@@ -76,6 +87,8 @@ class KubeletOnContainerdComparison {
             }
             System.out.println("kubelet on containerd: manifest written to pod running in " + onContainerd.toMillis()
                     + " ms");
+            System.out.println("kubelet pod start (manifest written to pod running): berth " + onBerth.toMillis()
+                    + " ms, containerd " + onContainerd.toMillis() + " ms");
             assertThat(onBerth).isPositive();
             assertThat(onContainerd).isPositive();
         }
