@@ -7,6 +7,7 @@ import io.berth.server.config.ConfigLoader;
 import io.berth.server.config.ConfigProblem;
 import io.berth.server.config.ConfigWriter;
 import io.berth.server.config.DefaultConfig;
+import io.berth.server.failpoint.FailPoint;
 import io.berth.server.log.Logging;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,6 +57,16 @@ public final class Berthd {
             return EXIT_FAILURE;
         }
         Logging.configure(config.logLevel());
+        try {
+            Logger log = Logger.getLogger(Berthd.class.getName());
+            FailPoint.armed().ifPresent(p -> log.warning("test-only fail point " + p.id() + " is armed (-D"
+                    + FailPoint.PROPERTY + "): berthd kills itself when it reaches it"));
+            FailPoint.armingFile().ifPresent(f -> log.warning("test-only fail points are armed by the file " + f
+                    + " (-D" + FailPoint.FILE_PROPERTY + "): berthd kills itself at the point it names"));
+        } catch (IllegalArgumentException e) {
+            err.println("berthd: " + e.getMessage());
+            return EXIT_USAGE;
+        }
         // Everything berthd creates is root's alone unless a file's mode is set on purpose (the socket).
         Posix.umask(0077);
         CountDownLatch stopRequested = new CountDownLatch(1);

@@ -10,6 +10,7 @@ import io.berth.server.container.ContainerCleaner;
 import io.berth.server.container.ContainerControl;
 import io.berth.server.container.ContainerCreator;
 import io.berth.server.container.ContainerExits;
+import io.berth.server.container.ContainerOrphans;
 import io.berth.server.container.ContainerRecovery;
 import io.berth.server.container.ContainerStore;
 import io.berth.server.container.ContainerStreams;
@@ -194,7 +195,9 @@ public final class CriWiring implements AutoCloseable {
             admin = images.system().isPresent()
                     ? Optional.of(rpcs.admin(images.system().get(), hosts)) : Optional.empty();
 
-            recover(sandboxes, sandboxInit, new ContainerRecovery(containers, shims, exits, clock), networkStartup);
+            recover(sandboxes, sandboxInit, new ContainerRecovery(containers, shims, exits, clock), networkStartup,
+                    new ContainerOrphans(config, containers, () -> recordedIds(sandboxes), images.snapshotter(),
+                            hosts::release));
             // Background work begins once the records are true again, so its first round sees the recovered state.
             stats.startHousekeeping(StatsService.LAYER_REFRESH);
         } catch (IOException | RuntimeException e) {
@@ -208,7 +211,7 @@ public final class CriWiring implements AutoCloseable {
      * anything is served. The order matters; each step says why it comes where it does.
      */
     private void recover(SandboxStore sandboxes, CatatonitInit sandboxInit, ContainerRecovery containerRecovery,
-            NetworkStartup networkStartup) throws IOException {
+            NetworkStartup networkStartup, ContainerOrphans containerOrphans) throws IOException {
         // 1. Sandboxes: one whose namespaces, state dir or init are gone is NOTREADY. It needs nothing the later
         //    steps do (the init is asked through its own socket, not through a host subscription) and nothing
         //    they do changes its answer, so it simply comes first.
@@ -228,6 +231,10 @@ public final class CriWiring implements AutoCloseable {
         // 5. Sandbox dirs no record owns (RunPodSandbox cut short): taken down. After step 4, which has torn down
         //    their networks; CNI DEL wants the namespace still there.
         SandboxRecovery.removeOrphans(config.state(), sandboxes, sandboxInit);
+        // 6. Container debris no record owns (CreateContainer cut short): the shim's container, the runtime's,
+        //    the mounts, run dir and snapshots. After step 2, so the shim that carries one can delete it, and after
+        //    step 5, whose pod inits share the runtime's root and are not containers of any record either.
+        containerOrphans.remove();
     }
 
     /** The CRI's two services as berthd serves them: every RPC timed into the metrics, then logged at debug. */
@@ -297,6 +304,13 @@ public final class CriWiring implements AutoCloseable {
     private static Set<String> imagesInUse(ContainerStore containers) {
         Set<String> ids = new HashSet<>();
         containers.list().forEach(c -> ids.add(c.metadata().imageId()));
+        return ids;
+    }
+
+    /** Ids of the recorded sandboxes: their pod inits are the runtime's containers that no container record owns. */
+    private static Set<String> recordedIds(SandboxStore sandboxes) {
+        Set<String> ids = new HashSet<>();
+        sandboxes.list().forEach(s -> ids.add(s.id()));
         return ids;
     }
 

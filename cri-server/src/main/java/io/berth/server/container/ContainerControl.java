@@ -5,6 +5,7 @@ import io.berth.common.error.InternalException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.time.UnixNanos;
 import io.berth.cri.v1.LinuxContainerResources;
+import io.berth.server.failpoint.FailPoint;
 import io.berth.server.sandbox.SandboxMembers;
 import io.berth.shim.api.State;
 import io.berth.shim.client.ShimClient;
@@ -43,6 +44,7 @@ public final class ContainerControl implements SandboxMembers {
         ShimClient shim = shim(c);
         long startedAt = UnixNanos.now(clock);
         State state = shim.start();
+        FailPoint.START_CONTAINER_AFTER_RUNTIME_START.reach();
         containers.update(c.id(), s -> s.started(state.getPid(), startedAt));
         shims.watch(c.id());
         LOG.info("container " + c.id() + " started, pid " + state.getPid());
@@ -75,6 +77,7 @@ public final class ContainerControl implements SandboxMembers {
         ShimClient shim = shim(c);
         if (timeoutSeconds > 0) {
             shim.kill(StopSignals.number(c.metadata().stopSignal()), false);
+            FailPoint.STOP_CONTAINER_AFTER_SIGNAL.reach();
             if (shims.awaitExit(c.id(), Duration.ofSeconds(timeoutSeconds))) {
                 return;
             }
@@ -100,6 +103,7 @@ public final class ContainerControl implements SandboxMembers {
             stop(c.id(), 0);
         }
         cleaner.clean(c, shims.get(c.id()).orElse(null));
+        FailPoint.REMOVE_CONTAINER_AFTER_CLEANUP.reach();
         shims.forget(c.id());
         containers.remove(c);
         LOG.info("container " + c.id() + " removed");

@@ -22,6 +22,7 @@ import io.berth.server.container.spec.SandboxFacts;
 import io.berth.server.container.spec.SpecBuilder;
 import io.berth.server.container.spec.SpecInputs;
 import io.berth.server.container.spec.UserResolver;
+import io.berth.server.failpoint.FailPoint;
 import io.berth.server.sandbox.SandboxStore;
 import io.berth.server.sandbox.UserNamespaces;
 import io.berth.server.store.Rollback;
@@ -118,6 +119,7 @@ public final class ContainerCreator {
                 LogDirs.createParents(Path.of(logDirectory.isEmpty() ? "/" : logDirectory).normalize(),
                         Path.of(logPath));
             }
+            FailPoint.CREATE_CONTAINER_AFTER_BUNDLE.reach();
             ShimConfig shimConfig = ShimConfig.newBuilder()
                     .setId(id)
                     .setBundle(bundle.toString())
@@ -137,6 +139,7 @@ public final class ContainerCreator {
             undo.add(() -> shim.delete(true));
             shims.put(id, shim);
             undo.add(() -> shims.forget(id));
+            FailPoint.CREATE_CONTAINER_AFTER_RUNTIME_CREATE.reach();
 
             String stopSignal = StopSignals.effective(c, image.config());
             StoredContainerMetadata meta = new StoredContainerMetadata(id, sandbox.id(), name, withImageVolumeRefs(c),

@@ -13,6 +13,7 @@ import io.berth.linux.Namespaces;
 import io.berth.linux.Tmpfs;
 import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
+import io.berth.server.failpoint.FailPoint;
 import io.berth.server.store.Rollback;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,15 +100,18 @@ public final class SandboxCreator {
                 undo.add(() -> Tmpfs.unmount(paths.shm()));
             }
             SandboxFiles.write(paths, hostname, pod.getDnsConfig(), hostNetwork);
+            FailPoint.RUN_POD_SANDBOX_AFTER_NAMESPACES.reach();
             SandboxStatus status = SandboxStatus.created();
             if (!hostNetwork) {
                 undo.add(() -> network.tearDown(meta));
                 status = status.withNetwork(network.setUp(meta));
+                FailPoint.RUN_POD_SANDBOX_AFTER_NETWORK.reach();
             }
             if (ns.getPid() == NamespaceMode.POD) {
                 undo.add(() -> infra.stop(meta));
                 status = status.withInfra(infra.start(meta));
             }
+            FailPoint.RUN_POD_SANDBOX_BEFORE_RECORD.reach();
             store.add(meta, status);
             undo.commit();
         }

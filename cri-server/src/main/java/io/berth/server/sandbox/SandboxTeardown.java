@@ -4,6 +4,7 @@ import io.berth.common.error.NotFoundException;
 import io.berth.linux.Namespaces;
 import io.berth.linux.Tmpfs;
 import io.berth.linux.TreeDeleter;
+import io.berth.server.failpoint.FailPoint;
 import java.nio.file.Files;
 import java.util.logging.Logger;
 
@@ -60,11 +61,13 @@ public final class SandboxTeardown {
             return;
         }
         stop(sandbox.id());
+        FailPoint.REMOVE_POD_SANDBOX_AFTER_STOP.reach();
         members.removeAll(sandbox.id());
         TreeDeleter.delete(sandbox.metadata().paths().dir());
         if (Files.exists(sandbox.metadata().paths().dir())) {
             throw new IllegalStateException("sandbox dir " + sandbox.metadata().paths().dir() + " could not be removed");
         }
+        FailPoint.REMOVE_POD_SANDBOX_BEFORE_RECORD.reach();
         store.remove(sandbox);
         LOG.info("sandbox " + sandbox.id() + " removed");
     }

@@ -6,6 +6,7 @@ import io.berth.common.error.NotFoundException;
 import io.berth.common.error.ResourceExhaustedException;
 import io.berth.common.error.UnavailableException;
 import io.berth.common.io.AtomicFiles;
+import io.berth.server.failpoint.FailPoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -243,6 +244,7 @@ public final class ContentStore {
                 sink.verify();
                 file.force(true);
             }
+            FailPoint.PULL_IMAGE_AFTER_BLOB_WRITE.reach();
             return commit(partial, digest, shared);
         } catch (IOException e) {
             throw new UnavailableException("download of blob " + digest + " failed: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package io.berth.server.image.pull;
 import com.google.protobuf.ByteString;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.server.failpoint.FailPoint;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
 import io.berth.server.image.reclaim.ImageReclaimer;
@@ -146,6 +147,7 @@ public final class ImagePuller {
                 + layers.stream().mapToLong(Descriptor::size).sum();
         ImageMetadata metadata = new ImageMetadata(configBlob.digest().toString(),
                 layers.stream().map(l -> l.digest().toString()).toList(), size, config, clock.instant().toString());
+        FailPoint.PULL_IMAGE_BEFORE_RECORD.reach();
         return images.recordPull(metadata, ref, resolved.digest(), manifests);
     }
 

@@ -3,6 +3,7 @@ package io.berth.e2e.harness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,7 +75,11 @@ public final class BerthdProcess implements ManagedDaemon {
     }
 
     private void launch() {
-        process = LoggedProcess.start(command, launcherEnvironment(), dir.resolve("berthd.log"));
+        Map<String, String> environment = new HashMap<>(launcherEnvironment());
+        if (!options.jvmFlags().isEmpty()) {
+            environment.put("BERTH_JAVA_OPTS", String.join(" ", options.jvmFlags()));
+        }
+        process = LoggedProcess.start(command, environment, dir.resolve("berthd.log"));
         client = CriReadiness.awaitServing("berthd pid " + process.pid(), process, socket(), STARTUP_TIMEOUT);
     }
 
@@ -156,6 +161,18 @@ public final class BerthdProcess implements ManagedDaemon {
         }
         command = commandLine(launcher, dir, options);
         launch();
+    }
+
+    /**
+     * Waits for berthd to exit on its own (a fail point killed it) and returns its exit code; empty if it still
+     * runs after {@code timeout}.
+     */
+    public OptionalInt awaitExit(Duration timeout) {
+        OptionalInt exit = process.awaitExit(timeout);
+        if (exit.isPresent()) {
+            closeClient();
+        }
+        return exit;
     }
 
     /** Stops berthd if it still runs, then starts it again on the same roots, socket and config. */
