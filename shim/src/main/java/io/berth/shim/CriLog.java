@@ -74,6 +74,23 @@ final class CriLog implements Closeable {
                 ShimLog.error("cannot write the container log " + path + ", dropping output: " + e);
                 writeFailureReported = true;
             }
+            dropTornEntry(entry.position());
+        }
+    }
+
+    /**
+     * A full disk takes the part of an entry that fits in the file's last page and refuses the rest. Left there,
+     * that fragment would run into the next entry once space is freed, and kubelet would read one garbled line;
+     * so it is cut off, and the file ends with a whole entry again.
+     */
+    private void dropTornEntry(int written) {
+        if (written == 0) {
+            return;
+        }
+        try {
+            file.truncate(file.size() - written);
+        } catch (IOException e) {
+            ShimLog.error("cannot cut a torn entry off the container log " + path + ": " + e);
         }
     }
 

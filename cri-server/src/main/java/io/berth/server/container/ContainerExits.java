@@ -111,7 +111,7 @@ public final class ContainerExits {
             return;
         }
         long now = UnixNanos.now(clock);
-        containers.update(id, s -> {
+        containers.updateObserved(id, s -> {
             if (s.phase() == ContainerRunStatus.Phase.EXITED) {
                 return s;
             }

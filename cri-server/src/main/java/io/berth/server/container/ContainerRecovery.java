@@ -72,7 +72,7 @@ public final class ContainerRecovery {
         } else if (state.getStatus() == Status.STATUS_RUNNING) {
             if (c.status().phase() != ContainerRunStatus.Phase.RUNNING) {
                 // berthd died between the shim starting the container and the record saying so.
-                containers.update(c.id(), s -> s.started(state.getPid(), UnixNanos.now(clock)));
+                containers.updateObserved(c.id(), s -> s.started(state.getPid(), UnixNanos.now(clock)));
             }
             shims.watch(c.id());
         }

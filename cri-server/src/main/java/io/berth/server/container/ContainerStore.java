@@ -48,7 +48,19 @@ public final class ContainerStore {
     /** Replaces the status; entering RUNNING is a STARTED step, entering EXITED a STOPPED one. */
     public synchronized Container update(String id, UnaryOperator<ContainerRunStatus> change) {
         ContainerRunStatus.Phase before = records.get(id).status().phase();
-        Container updated = new Container(records.update(id, change));
+        return published(before, new Container(records.update(id, change)));
+    }
+
+    /**
+     * Replaces the status with what the shim observed (an exit, a start found at recovery), published even if
+     * the disk refuses the record for now: see {@link RecordStore#updateObserved}.
+     */
+    public synchronized Container updateObserved(String id, UnaryOperator<ContainerRunStatus> change) {
+        ContainerRunStatus.Phase before = records.get(id).status().phase();
+        return published(before, new Container(records.updateObserved(id, change)));
+    }
+
+    private Container published(ContainerRunStatus.Phase before, Container updated) {
         ContainerRunStatus.Phase after = updated.status().phase();
         if (after != before && after == ContainerRunStatus.Phase.RUNNING) {
             changes.changed(ContainerChanges.Step.STARTED, updated, this);

@@ -1,10 +1,12 @@
 package io.berth.server.grpc;
 
 import io.berth.common.error.AlreadyExistsException;
+import io.berth.common.error.BerthException;
 import io.berth.common.error.DeadlineExceededException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NoSpaceLeftException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.error.PermissionDeniedException;
 import io.berth.common.error.ResourceExhaustedException;
@@ -47,6 +49,15 @@ public final class ErrorTranslator {
         if (failure instanceof StatusException) {
             return ((StatusException) failure).getStatus();
         }
+        if (isUntypedOrInternal(failure) && NoSpaceLeftException.isCause(failure)) {
+            // A full disk is the operator's to fix, and a record or snapshot that could not be written says only
+            // which file; the caller must learn that space ran out.
+            String detail = failure.getMessage() == null ? "" : ": " + failure.getMessage();
+            if (!detail.contains(NoSpaceLeftException.ENOSPC_MESSAGE)) {
+                detail += " (" + NoSpaceLeftException.ENOSPC_MESSAGE + ")";
+            }
+            return Status.RESOURCE_EXHAUSTED.withDescription(rpc + " failed, a disk of berth's is full" + detail);
+        }
         for (Map.Entry<Class<? extends Throwable>, Status.Code> e : CODES.entrySet()) {
             if (e.getKey().isInstance(failure)) {
                 return Status.fromCode(e.getValue()).withDescription(failure.getMessage());
@@ -55,6 +66,10 @@ public final class ErrorTranslator {
         String detail = failure.getMessage() == null ? "" : ": " + failure.getMessage();
         return Status.INTERNAL.withDescription(rpc + " failed inside berthd (" + failure.getClass().getSimpleName()
                 + detail + "); see the berthd log for details");
+    }
+
+    private static boolean isUntypedOrInternal(Throwable failure) {
+        return !(failure instanceof BerthException) || failure instanceof InternalException;
     }
 
     /** Whether a status means the daemon misbehaved, as opposed to the caller asking for something wrong. */

@@ -112,6 +112,26 @@ public final class RecordStore<M, S> {
         return next;
     }
 
+    /**
+     * Replaces the status with a fact that is already true outside berthd, such as a container's exit. Unlike
+     * {@link #update} it is published even when it cannot be persisted (a full disk): withholding it would report
+     * a dead container as running. The file then keeps its last whole state, never a torn one; the next write of
+     * the record carries the change, and after a restart recovery learns the fact again from its source (the
+     * shim's exit file).
+     */
+    public synchronized Record<M, S> updateObserved(String id, UnaryOperator<S> change) {
+        Record<M, S> old = get(id);
+        Record<M, S> next = new Record<>(id, old.metadata(), change.apply(old.status()));
+        try {
+            persist(next);
+        } catch (UncheckedIOException e) {
+            LOG.warning(e.getMessage() + "; the change is kept in memory and recovered from its source after a"
+                    + " restart");
+        }
+        records.put(id, next);
+        return next;
+    }
+
     /** Removes the object; removing one that is not there is not an error (callers retry deletes). */
     public synchronized void delete(String id) {
         try {
@@ -171,7 +191,8 @@ public final class RecordStore<M, S> {
         try {
             VersionedJson.write(file(r.id()), FORMAT_VERSION, data);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + kind + " record " + file(r.id()), e);
+            throw new UncheckedIOException("cannot write " + kind + " record " + file(r.id()) + ": " + e.getMessage(),
+                    e);
         }
     }
 

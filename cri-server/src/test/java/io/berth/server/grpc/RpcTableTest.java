@@ -22,6 +22,8 @@ import io.berth.cri.v1.VersionRequest;
 import io.berth.cri.v1.VersionResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -86,6 +88,22 @@ class RpcTableTest {
                         assertThat(e.getStatus().getDescription())
                                 .isEqualTo("Version failed inside berthd (IllegalStateException: store is closed);"
                                         + " see the berthd log for details");
+                    });
+        }
+    }
+
+    @Test
+    void aFullDiskIsResourceExhaustedAndSaysSoWhateverTheWrapping() throws Exception {
+        table.unary(RuntimeServiceGrpc.getVersionMethod(), request -> {
+            throw new UncheckedIOException("cannot write pod sandbox record /r/abc.json",
+                    new IOException("No space left on device"));
+        });
+        try (InProcessCri cri = new InProcessCri(table)) {
+            assertThatThrownBy(() -> cri.runtime().version(VersionRequest.getDefaultInstance()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("Version failed, a disk of berth's is"
+                                + " full: cannot write pod sandbox record /r/abc.json (No space left on device)");
                     });
         }
     }

@@ -8,6 +8,7 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.json.VersionedJson;
 import io.berth.cri.v1.LinuxContainerResources;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -39,6 +40,21 @@ class RecordStoreTest {
         RecordStore.Record<Meta, State> back = open().get("abc1");
         assertThat(back.metadata()).isEqualTo(new Meta("web", Map.of("app", "x")));
         assertThat(back.status()).isEqualTo(new State("exited", 3));
+    }
+
+    @Test
+    void anObservedChangeIsPublishedEvenWhenItsFileCannotBeWritten() throws Exception {
+        RecordStore<Meta, State> store = open();
+        store.create("abc1", new Meta("web", Map.of()), new State("running", 0));
+        // A non-empty directory where the file goes refuses the rename, as a full disk refuses the write.
+        Files.delete(dir.resolve("abc1.json"));
+        Files.createDirectories(dir.resolve("abc1.json").resolve("blocker"));
+
+        assertThatThrownBy(() -> store.update("abc1", s -> new State("stopping", 0)))
+                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("abc1.json");
+        assertThat(store.get("abc1").status()).as("after a refused update").isEqualTo(new State("running", 0));
+        store.updateObserved("abc1", s -> new State("exited", 137));
+        assertThat(store.get("abc1").status()).as("after an observed exit").isEqualTo(new State("exited", 137));
     }
 
     @Test

@@ -86,7 +86,7 @@ public final class ImagePuller {
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            LOG.warning("pull of " + ref + " failed: " + e.getMessage());
+            // The RPC edge logs the failure, once; a line here too would say it twice.
             throw e;
         } finally {
             lease.close();

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.error.InternalException;
+import io.berth.common.error.NoSpaceLeftException;
 import io.berth.common.error.ResourceExhaustedException;
 import io.berth.common.error.UnavailableException;
 import io.berth.server.image.content.BlobInfo;
+import io.berth.server.image.content.BlobSink;
 import io.berth.server.image.content.BlobVerificationException;
 import io.berth.server.image.content.ContentStore;
 import io.berth.server.image.content.Digest;
@@ -76,7 +79,7 @@ public final class RegistryClient {
                 }
                 byte[] buffer = new byte[COPY_BUFFER_BYTES];
                 for (int n; (n = response.body().read(buffer)) >= 0; ) {
-                    sink.write(buffer, 0, n);
+                    store(sink, buffer, n, what);
                     progress.onBytes(blob, sink.written());
                 }
             } catch (IOException e) {
@@ -184,7 +187,27 @@ public final class RegistryClient {
         T attempt(RegistryHost host);
     }
 
-    /** Runs {@code attempt} on each capable host in order until one succeeds; the last failure is thrown. */
+    /**
+     * Writes downloaded bytes into the store. A full disk is no fault of the registry: it is reported as such,
+     * and no other host is tried, since it would fill the same disk.
+     */
+    private static void store(BlobSink sink, byte[] buffer, int length, String what) {
+        try {
+            sink.write(buffer, 0, length);
+        } catch (IOException e) {
+            if (NoSpaceLeftException.isCause(e)) {
+                throw new NoSpaceLeftException("cannot store " + what + " after " + sink.written() + " bytes: "
+                        + e.getMessage() + "; free space on berth's root", e);
+            }
+            throw new InternalException("cannot store " + what + " after " + sink.written() + " bytes: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code attempt} on each capable host in order until one succeeds; the last failure is thrown. A full
+     * disk ends it at once.
+     */
     private <T> T onEachHost(ImageReference reference, Capability needed, HostAttempt<T> attempt) {
         List<RegistryHost> hosts = hostsConfig.hostsFor(reference.domain()).stream().filter(h -> h.can(needed)).toList();
         if (hosts.isEmpty()) {
@@ -195,6 +218,8 @@ public final class RegistryClient {
         for (RegistryHost host : hosts) {
             try {
                 return attempt.attempt(host);
+            } catch (NoSpaceLeftException e) {
+                throw e;
             } catch (BerthException e) {
                 if (last != null) {
                     e.addSuppressed(last);
