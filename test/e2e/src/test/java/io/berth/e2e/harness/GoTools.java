@@ -32,7 +32,17 @@ public final class GoTools {
 
     /** kubelet from k8s.io/kubernetes ({@code test/tools/kubelet/build.sh}). */
     public static Path kubelet() {
-        return build("test/tools/kubelet/build.sh");
+        return build("test/tools/kubelet/build.sh").resolve("kubelet");
+    }
+
+    /** kube-apiserver of the same k8s.io/kubernetes pin as {@link #kubelet()}, built with it. */
+    public static Path kubeApiserver() {
+        return build("test/tools/kubelet/build.sh").resolve("kube-apiserver");
+    }
+
+    /** etcd (go.etcd.io/etcd/server/v3) at the version that k8s.io/kubernetes pin requires, built with kubelet. */
+    public static Path etcd() {
+        return build("test/tools/kubelet/build.sh").resolve("etcd");
     }
 
     /** Our SPDY client for kubelet's streaming endpoints, on client-go ({@code test/tools/kubeletstream}). */

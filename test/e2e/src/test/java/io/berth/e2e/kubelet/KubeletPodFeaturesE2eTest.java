@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,7 +31,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <li>{@code securityContext.supplementalGroupsPolicy: Strict}: uid 1000 of the predefined-group image is in group
  * 50000 by the image's /etc/group; under Strict {@code id -G} must not show it, under Merge (the default) it must.
  * <li>a hostPath volume mounted {@code readOnly} with {@code recursiveReadOnly: Enabled}: a tmpfs mounted below
- * the host dir is read-only in the container too.
+ * the host dir is read-only in the container too. This one runs under a kubelet connected to an API server
+ * ({@link ControlPlane}): kubelet asks its RuntimeClass manager which handler a pod gets, and a standalone kubelet
+ * has none, so it refuses Enabled for every pod before calling the runtime, whatever the runtime reports
+ * ({@code runtimeClassSupportsRecursiveReadOnlyMounts} in kubelet_pods.go).
  * </ul>
  */
 class KubeletPodFeaturesE2eTest {
@@ -108,18 +110,15 @@ class KubeletPodFeaturesE2eTest {
             assertThat(KubeletStaticPodE2eTest.mountsUnder(volume.path())).as("the tmpfs submount")
                     .contains(sub.toString());
             Files.writeString(sub.resolve("sub-marker"), "sub-content\n");
-            try (KubeletProcess kubelet = KubeletProcess.start(berthd.socket())) {
+            try (ControlPlane controlPlane = ControlPlane.start(KubeletStaticPodE2eTest.NAMESPACE);
+                    KubeletProcess kubelet = KubeletProcess.startConnected(berthd.socket(), controlPlane)) {
                 try {
                     Files.writeString(kubelet.manifests().resolve("kl-rro.yaml"), rroPod("kl-rro", volume.path()));
                     String pod = podName("kl-rro");
                     JsonNode running = awaitPod(kubelet, pod, "running or refused by kubelet",
                             KubeletStaticPodE2eTest.POD_START_TIMEOUT, p -> allRunning(p, 1) || refusedAsRro(p));
-                    // A standalone kubelet (no API server, so no RuntimeClass manager) answers false for every
-                    // handler in runtimeClassSupportsRecursiveReadOnlyMounts (kubelet_pods.go) whatever the runtime
-                    // reports, and refuses Enabled before calling the runtime.
-                    Assumptions.assumeFalse(refusedAsRro(running), () -> "kubelet v1.37.2 standalone refuses"
-                            + " recursiveReadOnly: Enabled before it reaches berth: " + containerStatus(running, "rro")
-                            .orElseThrow().path("state"));
+                    assertThat(refusedAsRro(running)).as("kubelet refused recursiveReadOnly: Enabled: %s",
+                            containerStatus(running, "rro").orElseThrow().path("state")).isFalse();
                     String log = await("the rro container's write attempts in its log")
                             .atMost(Duration.ofSeconds(60)).ignoreExceptions()
                             .until(() -> KubeletPods.get(kubelet, "/containerLogs/"
@@ -137,7 +136,8 @@ class KubeletPodFeaturesE2eTest {
                     assertThat(volume.resolve("new")).doesNotExist();
                 } catch (Throwable t) {
                     System.err.println("======== kubelet log tail (" + kubelet.logFile() + ") ========\n"
-                            + kubelet.logTail(200));
+                            + kubelet.logTail(200) + "\n======== kube-apiserver log tail ========\n"
+                            + controlPlane.logTail(60));
                     throw t;
                 }
             }

@@ -7,29 +7,24 @@ import io.berth.e2e.harness.LoggedProcess;
 import io.berth.e2e.harness.ScratchDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import java.util.Optional;
 
 /**
- * A real kubelet ({@link GoTools#kubelet()}) running standalone, with no API server: it runs the static pods of
- * {@link #manifests()} on one CRI runtime of its own. Its root dir, cert dir, pod log dir and static pod dir live in
- * one temp dir ({@link KubeletConfig}); its pod cgroups under a cgroup root of its own ({@link KubeletHost}). Its
- * server listens on 127.0.0.1 only, over TLS with a self-signed certificate, with anonymous access allowed: for
- * tests only.
+ * A real kubelet ({@link GoTools#kubelet()}) on one CRI runtime of its own, running the static pods of
+ * {@link #manifests()}: standalone, with no API server ({@link #start(Path)}), or registered as a node with a
+ * {@link ControlPlane} ({@link #startConnected(Path, ControlPlane)}) for what kubelet does only with an API server.
+ * Its root dir, cert dir, pod log dir and static pod dir live in one temp dir ({@link KubeletConfig}); its pod
+ * cgroups under a cgroup root of its own ({@link KubeletHost}). Its server listens on 127.0.0.1 only, over TLS with
+ * a self-signed certificate, with anonymous access allowed: for tests only.
  *
  * <p>{@link #close()} stops kubelet by pid, then stops and removes every pod sandbox of the runtime it drove (the
  * runtime must be the test's own), unmounts what kubelet left under its root dir and removes its cgroups.
@@ -55,7 +50,7 @@ public final class KubeletProcess implements AutoCloseable {
         this.dir = dir;
         this.config = config;
         this.host = host;
-        this.http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = Loopback.trustingClient();
     }
 
     /** Writes the config and starts kubelet on {@code criSocket}; returns once its /healthz answers ok. */
@@ -68,12 +63,26 @@ public final class KubeletProcess implements AutoCloseable {
      * scenario needs (featureGates, containerLogMaxSize, ...), each line ending in a newline.
      */
     public static KubeletProcess start(Path criSocket, String extraYaml) {
+        return start(criSocket, extraYaml, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(Path)}, with a kubeconfig for {@code controlPlane}'s API server: kubelet registers its node
+     * there and has what it builds on a client (its RuntimeClass manager among them); pods still come from
+     * {@link #manifests()}, and kubelet mirrors each into the API server. Close kubelet before the control plane.
+     */
+    public static KubeletProcess startConnected(Path criSocket, ControlPlane controlPlane) {
+        return start(criSocket, "", Optional.of(controlPlane));
+    }
+
+    private static KubeletProcess start(Path criSocket, String extraYaml, Optional<ControlPlane> apiServer) {
         ScratchDir dir = ScratchDir.create("kubelet-");
         KubeletHost host = null;
         KubeletProcess kubelet = null;
         try {
             host = KubeletHost.claim();
-            KubeletConfig config = KubeletConfig.write(dir, criSocket, freePort(), host.cgroupRoot(), extraYaml);
+            KubeletConfig config = KubeletConfig.write(dir, criSocket, Loopback.freePort(), host.cgroupRoot(),
+                    extraYaml, apiServer);
             kubelet = new KubeletProcess(GoTools.kubelet(), criSocket, dir, config, host);
             kubelet.launch();
             return kubelet;
@@ -87,12 +96,13 @@ public final class KubeletProcess implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> command = List.of(kubelet.toString(),
+        List<String> command = new ArrayList<>(List.of(kubelet.toString(),
                 "--config", config.file().toString(),
                 "--root-dir", config.rootDir().toString(),
                 "--cert-dir", config.certDir().toString(),
                 "--hostname-override", NODE_NAME,
-                "--v=2");
+                "--v=2"));
+        config.kubeconfig().ifPresent(k -> command.addAll(List.of("--kubeconfig", k.toString())));
         process = LoggedProcess.start(command, Map.of(), config.logFile());
         try {
             await("kubelet pid " + process.pid() + " serving /healthz on 127.0.0.1:" + port())
@@ -211,52 +221,5 @@ public final class KubeletProcess implements AutoCloseable {
         }
         first.addSuppressed(next);
         return first;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** kubelet serves a self-signed certificate it made itself; a test on 127.0.0.1 trusts it. */
-    private static SSLContext trustAll() {
-        TrustManager trustAll = new X509ExtendedTrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustAll}, new SecureRandom());
-            return context;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
