@@ -197,7 +197,7 @@ public final class CriWiring implements AutoCloseable {
 
             recover(sandboxes, sandboxInit, new ContainerRecovery(containers, shims, exits, clock), networkStartup,
                     new ContainerOrphans(config, containers, () -> recordedIds(sandboxes), images.snapshotter(),
-                            hosts::release));
+                            hosts::release), control);
             // Background work begins once the records are true again, so its first round sees the recovered state.
             stats.startHousekeeping(StatsService.LAYER_REFRESH);
         } catch (IOException | RuntimeException e) {
@@ -211,7 +211,8 @@ public final class CriWiring implements AutoCloseable {
      * anything is served. The order matters; each step says why it comes where it does.
      */
     private void recover(SandboxStore sandboxes, CatatonitInit sandboxInit, ContainerRecovery containerRecovery,
-            NetworkStartup networkStartup, ContainerOrphans containerOrphans) throws IOException {
+            NetworkStartup networkStartup, ContainerOrphans containerOrphans, ContainerControl control)
+            throws IOException {
         // 1. Sandboxes: one whose namespaces, state dir or init are gone is NOTREADY. It needs nothing the later
         //    steps do (the init is asked through its own socket, not through a host subscription) and nothing
         //    they do changes its answer, so it simply comes first.
@@ -223,6 +224,9 @@ public final class CriWiring implements AutoCloseable {
         // 3. Containers: live shims reattached and watched again, exits that happened while berthd was down
         //    recorded with their real codes, a container whose shim is gone made EXITED (never left RUNNING).
         containerRecovery.reconcile();
+        // 3b. Containers whose pod record was found unreadable and dropped at load: removed. After step 3, so
+        //     that their shims are reachable; before step 5, which takes the pod's namespaces away from under them.
+        containerOrphans.removeThoseOfUnrecordedPods(control);
         // 4. The network plugin: rebuilds its host state and releases networks that no sandbox record still owes
         //    a tear-down (a set-up cut short by a crash). Before step 5, which takes away the namespaces that CNI
         //    DEL needs; before serving, so that a working plugin is ready for the first RunPodSandbox. A failure
@@ -231,7 +235,8 @@ public final class CriWiring implements AutoCloseable {
         // 5. Sandbox dirs no record owns (RunPodSandbox cut short): taken down. After step 4, which has torn down
         //    their networks; CNI DEL wants the namespace still there.
         SandboxRecovery.removeOrphans(config.state(), sandboxes, sandboxInit);
-        // 6. Container debris no record owns (CreateContainer cut short): the shim's container, the runtime's,
+        // 6. Container debris no record owns (CreateContainer cut short, or a container record dropped at load):
+        //    the shim's container, the runtime's,
         //    the mounts, run dir and snapshots. After step 2, so the shim that carries one can delete it, and after
         //    step 5, whose pod inits share the runtime's root and are not containers of any record either.
         containerOrphans.remove();

@@ -49,6 +49,15 @@ public final class ChildProcesses {
      */
     public static int spawn(String program, List<String> argv, Map<String, String> env, int stdin, int stdout,
             int stderr) throws ErrnoException {
+        return spawn(program, argv, env, stdin, stdout, stderr, false);
+    }
+
+    /**
+     * {@link #spawn}, and with {@code ownGroup} the child leads a new process group (its pgid is its pid), so that
+     * {@link Posix#killProcessGroup} reaches whatever it forked too: a helper that hangs is then ended whole.
+     */
+    public static int spawn(String program, List<String> argv, Map<String, String> env, int stdin, int stdout,
+            int stderr, boolean ownGroup) throws ErrnoException {
         String call = "posix_spawn(" + program + ")";
         try (Memory actions = new Memory(ProcessCalls.FILE_ACTIONS_BYTES);
                 Memory attr = new Memory(ProcessCalls.SPAWN_ATTR_BYTES);
@@ -68,7 +77,8 @@ public final class ChildProcesses {
                     ProcessCalls.sigfillset(sigs);
                     check(call, ProcessCalls.posix_spawnattr_setsigdefault(attr, sigs));
                     check(call, ProcessCalls.posix_spawnattr_setflags(attr,
-                            (short) (ProcessCalls.POSIX_SPAWN_SETSIGMASK | ProcessCalls.POSIX_SPAWN_SETSIGDEF)));
+                            (short) (ProcessCalls.POSIX_SPAWN_SETSIGMASK | ProcessCalls.POSIX_SPAWN_SETSIGDEF
+                                    | (ownGroup ? ProcessCalls.POSIX_SPAWN_SETPGROUP : 0))));
                     StringArray args = new StringArray(argv.toArray(String[]::new));
                     StringArray envp = new StringArray(env.entrySet().stream()
                             .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new));

@@ -22,6 +22,8 @@ final class ProcessCalls {
     static final int SPAWN_ATTR_BYTES = 512;
     static final int SIGSET_BYTES = 128;
 
+    /** With the attribute's pgroup left at 0: the child's pid becomes its process group id. */
+    static final short POSIX_SPAWN_SETPGROUP = 0x02;
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 

@@ -69,6 +69,24 @@ class ChildProcessesTest {
     }
 
     @Test
+    void killingTheGroupOfAChildSpawnedInItsOwnGroupEndsWhatItForkedToo() throws Exception {
+        FileDescriptors.Pipe out = FileDescriptors.pipe();
+        int devNull = FileDescriptors.openReadOnly("/dev/null");
+        int pid;
+        try {
+            // The grandchild holds the pipe too: only its death as well lets the reader see end of file.
+            pid = ChildProcesses.spawn("sh", List.of("sh", "-c", "sleep 600 & sleep 600"), ENV, devNull,
+                    out.writeEnd(), out.writeEnd(), true);
+        } finally {
+            FileDescriptors.close(out.writeEnd());
+            FileDescriptors.close(devNull);
+        }
+        Posix.killProcessGroup(pid, Posix.SIGKILL);
+        assertThat(ChildProcesses.waitFor(pid).signal()).isEqualTo(Posix.SIGKILL);
+        assertThat(readAll(out.readEnd())).isEmpty();
+    }
+
+    @Test
     void aMissingProgramIsEnoent() throws Exception {
         assertThatThrownBy(() -> ChildProcesses.spawn("/nonexistent/prog", List.of("prog"), ENV, 0, 1, 2))
                 .isInstanceOf(ErrnoException.class)

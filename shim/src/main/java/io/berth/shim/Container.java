@@ -45,6 +45,7 @@ final class Container {
     private final AttachHub attachers;
     private final AtomicInteger execCount = new AtomicInteger();
     private final Rootfs rootfs;
+    private final boolean childrenOutliveInit;
 
     private Status status = Status.STATUS_UNKNOWN;
     private int pid;
@@ -60,25 +61,48 @@ final class Container {
         this.log = log;
         this.attachers = new AttachHub(new Stdio(), config.getStdinOnce());
         this.rootfs = new Rootfs(Path.of(config.getBundle()), config.getRootfsList());
+        // Read once here, not at the exit, which must be reported without delay.
+        this.childrenOutliveInit = PidNamespaceSharing.childrenOutliveInit(bundle());
     }
 
     /** Mounts the rootfs and has the runtime create the container; on failure nothing is left behind. */
     void create() throws IOException {
         synchronized (operations) {
             rootfs.mount();
+            int initPid;
             try {
-                if (config.getTty()) {
-                    createWithTerminal();
-                } else {
-                    createWithPipes();
+                try {
+                    initPid = config.getTty() ? createWithTerminal() : createWithPipes();
+                } catch (IOException e) {
+                    throw withWhatTheRuntimeSaid(e);
                 }
             } catch (IOException | RuntimeException e) {
+                // A runtime killed or lying half-way may have left its state (and a waiting init) behind.
+                deleteQuietly();
                 stdio.close(host.loop());
                 rootfs.unmount();
                 throw e;
             }
-            int initPid = Integer.parseInt(Files.readString(runDir.containerPid()).trim());
             track(initPid, Status.STATUS_CREATED, false);
+        }
+    }
+
+    /**
+     * The runtime's own error text goes to the container's stderr (its stdio is the container's), where only the
+     * CRI log would keep it; the error that travels back to the CRI client quotes it, as the runtime's --log may
+     * say nothing (a runtime other than runc, or one that failed before it opened its log).
+     */
+    private IOException withWhatTheRuntimeSaid(IOException failure) {
+        stdio.awaitDrained(STDIO_DRAIN_SECONDS);
+        String said = log.stderrTail();
+        return said.isEmpty() ? failure : new IOException(failure.getMessage() + "; on stderr: " + said, failure);
+    }
+
+    private void deleteQuietly() {
+        try {
+            runtime.delete(config.getId(), true);
+        } catch (IOException e) {
+            ShimLog.info("after the failed create, " + e.getMessage());
         }
     }
 
@@ -152,15 +176,16 @@ final class Container {
         }
     }
 
-    private void createWithPipes() throws IOException {
+    private int createWithPipes() throws IOException {
         FileDescriptors.Pipe in = config.getStdin() ? FileDescriptors.pipe() : null;
         FileDescriptors.Pipe out = FileDescriptors.pipe();
         FileDescriptors.Pipe err = FileDescriptors.pipe();
         int devNull = FileDescriptors.openReadWrite("/dev/null");
+        int initPid;
         try {
             // Pump before the runtime runs: its own error text goes to these pipes and must not block it.
             stdio.pumpPipes(host.loop(), out.readEnd(), err.readEnd(), log, attachers);
-            runtime.create(config.getId(), bundle(), runDir.containerPid(), null,
+            initPid = runtime.create(config.getId(), bundle(), runDir.containerPid(), null,
                     in != null ? in.readEnd() : devNull, out.writeEnd(), err.writeEnd());
         } catch (IOException | RuntimeException e) {
             if (in != null) {
@@ -179,16 +204,18 @@ final class Container {
         if (in != null) {
             stdio.stdinPipe(in.writeEnd());
         }
+        return initPid;
     }
 
-    private void createWithTerminal() throws IOException {
+    private int createWithTerminal() throws IOException {
         Files.deleteIfExists(runDir.consoleSocket());
         int master;
+        int initPid;
         try (Terminals.ConsoleSocket socket = Terminals.ConsoleSocket.listen(runDir.consoleSocket())) {
             int devNull = FileDescriptors.openReadWrite("/dev/null");
             try {
-                runtime.create(config.getId(), bundle(), runDir.containerPid(), socket.path(), devNull, devNull,
-                        devNull);
+                initPid = runtime.create(config.getId(), bundle(), runDir.containerPid(), socket.path(), devNull,
+                        devNull, devNull);
             } finally {
                 FileDescriptors.closeQuietly(devNull);
             }
@@ -201,6 +228,7 @@ final class Container {
             }
         }
         stdio.pumpTerminal(host.loop(), master, config.getStdin(), log, attachers);
+        return initPid;
     }
 
     void start() throws IOException, ShimOperationException {
@@ -345,6 +373,10 @@ final class Container {
             ExitFile.write(runDir.exitFile(), exitNow);
         } catch (IOException e) {
             ShimLog.error("cannot record the exit of " + config.getId() + ": " + e);
+        }
+        // Before the exit is reported, so that EXITED means nothing of the container runs any more.
+        if (childrenOutliveInit) {
+            PidNamespaceSharing.killWhatTheInitLeft(runtime, config.getId());
         }
         // Report the exit only once its last output is in the log. Bounded: a process outside the
         // container's pid namespace may hold the pipes open forever.

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,6 +33,8 @@ final class CriLog implements Closeable {
         }
     }
 
+    private static final int TAIL_READ = 4096;
+    private static final int TAIL_LINES = 5;
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
     private final Path path;
@@ -104,6 +108,30 @@ final class CriLog implements Closeable {
         file = fresh;
         writeFailureReported = false;
         old.close();
+    }
+
+    /**
+     * The last few stderr lines of the log, joined by "; ": after a failed create they are what the runtime said.
+     * Read from the file's end, so that nothing is kept in memory for a container that runs.
+     */
+    synchronized String stderrTail() {
+        byte[] tail;
+        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = in.size();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size, TAIL_READ));
+            in.read(buf, size - buf.capacity());
+            tail = buf.array();
+        } catch (IOException e) {
+            return "";
+        }
+        List<String> said = new ArrayList<>();
+        for (String line : new String(tail, StandardCharsets.UTF_8).split("\n")) {
+            String[] fields = line.split(" ", 4);
+            if (fields.length == 4 && fields[1].equals("stderr") && !fields[3].isBlank()) {
+                said.add(fields[3].strip());
+            }
+        }
+        return String.join("; ", said.subList(Math.max(0, said.size() - TAIL_LINES), said.size()));
     }
 
     @Override

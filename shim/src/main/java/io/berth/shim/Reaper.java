@@ -38,11 +38,14 @@ final class Reaper {
         loop.onTick(this::reapAll);
     }
 
-    /** Spawns a child (see {@link ChildProcesses#spawn}) whose exit this reaper will collect. */
+    /**
+     * Spawns a child (see {@link ChildProcesses#spawn}) whose exit this reaper will collect. It leads a process
+     * group of its own, so that one that hangs can be killed with all it forked.
+     */
     int spawn(String program, List<String> argv, Map<String, String> env, int stdin, int stdout, int stderr)
             throws ErrnoException {
         synchronized (lock) {
-            return ChildProcesses.spawn(program, argv, env, stdin, stdout, stderr);
+            return ChildProcesses.spawn(program, argv, env, stdin, stdout, stderr, true);
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -122,7 +123,7 @@ final class ShimHost {
         RunDir runDir = new RunDir(runPath);
         CriLog log = CriLog.open(Path.of(config.getLogPath()));
         RuntimeInvoker runtime = new RuntimeInvoker(config.getRuntime(), config.getRuntimeRoot(),
-                runDir.runtimeLog(), services.reaper());
+                runDir.runtimeLog(), services.reaper(), Duration.ofSeconds(config.getRuntimeTimeoutSeconds()));
         arriving++;
         return new Container(config, runDir, runtime, services, log);
     }

@@ -47,8 +47,37 @@ abstract class DirectorySnapshotter implements Snapshotter {
             for (StoredSnapshot s : store.loadAll()) {
                 byName.put(s.name(), s);
             }
+            dropOrphanedLayers();
         } catch (IOException e) {
             throw new InternalException("cannot open " + driver + " snapshots in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Committed snapshots whose parent is gone (its dir was removed or found damaged) cannot be mounted: they are
+     * removed, with whatever was committed on them, one log line each, so that an image using them is seen to be
+     * incomplete and pulled again. Active ones (a container's root) are kept and reported: they may be the upper
+     * dir of a container that runs, and RemoveContainer takes them away.
+     */
+    private void dropOrphanedLayers() throws IOException {
+        boolean removedAny = true;
+        while (removedAny) {
+            removedAny = false;
+            for (StoredSnapshot s : List.copyOf(byName.values())) {
+                if (s.parent() == null || s.parent().isEmpty() || byName.containsKey(s.parent())) {
+                    continue;
+                }
+                if (s.kind() != Kind.COMMITTED) {
+                    LOG.warning("snapshot " + s.name() + " (id " + s.id() + ") has lost its parent " + s.parent()
+                            + "; kept until its container is removed");
+                    continue;
+                }
+                byName.remove(s.name());
+                store.deleteRemoved(store.unpublish(s.id()));
+                LOG.warning("snapshot " + s.name() + " (id " + s.id() + ") has lost its parent " + s.parent()
+                        + "; removed");
+                removedAny = true;
+            }
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.logging.Logger;
  *   &lt;root&gt;/&lt;id&gt;/fs/         its contents (for overlay: its upper dir)
  *   &lt;root&gt;/.staging-&lt;id&gt;/    a snapshot being created
  *   &lt;root&gt;/.removing-&lt;id&gt;/   a snapshot being deleted
+ *   &lt;root&gt;/.damaged-&lt;id&gt;/    a snapshot found damaged at open, kept for a person to look at
  * </pre>
  *
  * Ids are short decimal numbers so that overlay's {@code lowerdir=} option, which lists one path per
@@ -40,6 +41,7 @@ final class SnapshotStore {
     static final String STAGING = ".staging-";
     static final String REMOVING = ".removing-";
     static final String PROBE = ".probe-";
+    static final String DAMAGED = ".damaged-";
 
     private final Path root;
     private long nextId;
@@ -63,6 +65,7 @@ final class SnapshotStore {
             AtomicFiles.write(driverFile, (driver + "\n").getBytes(StandardCharsets.UTF_8));
         }
         removeLeftovers(root);
+        quarantineDamaged(root);
         Path counter = root.resolve("next-id");
         long next = Files.exists(counter) ? Long.parseLong(Files.readString(counter).trim()) : 1;
         SnapshotStore store = new SnapshotStore(root, next);
@@ -148,6 +151,40 @@ final class SnapshotStore {
             }
         }
         return all;
+    }
+
+    /**
+     * Moves aside, in one log line each, the snapshot dirs whose record cannot be read or whose files are gone:
+     * nothing can be built on them. Aside, not deleted: an active snapshot may be the upper dir of a container
+     * that still runs, and its files are that container's. Snapshots built on a damaged one are dealt with by the
+     * snapshotter, which sees their parent missing.
+     */
+    private static void quarantineDamaged(Path root) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> isId(p.getFileName().toString()))) {
+            for (Path dir : entries) {
+                String damage = damage(dir);
+                if (damage != null) {
+                    Path aside = root.resolve(DAMAGED + dir.getFileName());
+                    Files.move(dir, aside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    LOG.warning("snapshot " + dir.getFileName() + " in " + root + " is damaged (" + damage
+                            + "); moved aside to " + aside.getFileName() + " and dropped");
+                }
+            }
+        }
+    }
+
+    /** What is wrong with a snapshot dir, or null when its record reads and its files are there. */
+    private static String damage(Path dir) {
+        Path record = dir.resolve("record.json");
+        try {
+            StoredSnapshot s = VersionedJson.read(record, StoredSnapshot.class, StoredSnapshot.VERSION);
+            if (s.id() != Long.parseLong(dir.getFileName().toString())) {
+                return record + " names snapshot id " + s.id();
+            }
+        } catch (IOException e) {
+            return "its record cannot be read: " + e.getMessage();
+        }
+        return Files.isDirectory(dir.resolve("fs")) ? null : "its fs dir is gone";
     }
 
     private static boolean isId(String name) {

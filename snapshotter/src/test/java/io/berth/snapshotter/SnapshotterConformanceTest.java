@@ -3,11 +3,13 @@ package io.berth.snapshotter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.AlreadyExistsException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.linux.Posix;
+import io.berth.linux.TreeDeleter;
 import io.berth.snapshotter.fs.Usage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,6 +271,49 @@ abstract class SnapshotterConformanceTest {
         snapshotter.prepare("after-crash", "base");
         assertThat(idDirs()).hasSize(2).doesNotHaveDuplicates();
         withMounted(snapshotter.mounts("after-crash"), dir -> assertThat(dir.resolve("f")).hasContent("x"));
+    }
+
+    @Test
+    void aDamagedSnapshotIsMovedAsideOnOpenWithTheLayersCommittedOnItButAContainersRootIsKept() throws Exception {
+        commitLayer("base", null, "f", "x");
+        commitLayer("middle", "base", "g", "y");
+        commitLayer("top", "middle", "h", "z");
+        snapshotter.prepare("container", "top");
+        snapshotter.close();
+        Path middle = dirOf("middle");
+        Files.writeString(middle.resolve("record.json"), "{\"version\": 1, \"da");
+
+        snapshotter = open(root);
+
+        assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactlyInAnyOrder("base", "container");
+        assertThat(root.resolve(".damaged-" + middle.getFileName())).isDirectory();
+        snapshotter.remove("container");
+        commitLayer("middle", "base", "g", "y");
+        withMounted(snapshotter.view("again", "middle"), dir -> assertThat(dir.resolve("g")).hasContent("y"));
+    }
+
+    @Test
+    void aSnapshotWhoseFilesAreGoneIsDroppedOnOpen() throws Exception {
+        commitLayer("base", null, "f", "x");
+        commitLayer("kept", null, "k", "k");
+        snapshotter.close();
+        Path base = dirOf("base");
+        TreeDeleter.delete(base.resolve("fs"));
+
+        snapshotter = open(root);
+
+        assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactly("kept");
+    }
+
+    /** The dir of the snapshot named {@code name}, found by its record. */
+    private Path dirOf(String name) throws Exception {
+        for (String id : idDirs()) {
+            Path record = root.resolve(id).resolve("record.json");
+            if (new ObjectMapper().readTree(record.toFile()).path("data").path("name").asText().equals(name)) {
+                return root.resolve(id);
+            }
+        }
+        throw new IllegalStateException("no snapshot named " + name);
     }
 
     protected List<String> idDirs() throws Exception {

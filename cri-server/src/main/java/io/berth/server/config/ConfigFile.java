@@ -30,6 +30,7 @@ final class ConfigFile {
     static final class ShimSection {
         public String group;
         public Long memoryLimitBytes;
+        public Integer runtimeTimeoutSeconds;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -198,7 +198,9 @@ final class ConfigResolver {
         return new ShimSettings(
                 problems.value("shim.group", raw.group, d.group(), ShimSettings::checkGroup),
                 problems.value("shim.memory_limit_bytes", raw.memoryLimitBytes, d.memoryLimitBytes(),
-                        ShimSettings::checkMemoryLimit));
+                        ShimSettings::checkMemoryLimit),
+                problems.value("shim.runtime_timeout_seconds", raw.runtimeTimeoutSeconds, d.runtimeTimeoutSeconds(),
+                        ShimSettings::checkRuntimeTimeout));
     }
 
     private int between(String key, Integer raw, int fallback, int min, int max) {

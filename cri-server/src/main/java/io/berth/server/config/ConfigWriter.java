@@ -53,6 +53,7 @@ public final class ConfigWriter {
         file.shim = new ConfigFile.ShimSection();
         file.shim.group = config.shim().group();
         file.shim.memoryLimitBytes = config.shim().memoryLimitBytes();
+        file.shim.runtimeTimeoutSeconds = config.shim().runtimeTimeoutSeconds();
         return file;
     }
 

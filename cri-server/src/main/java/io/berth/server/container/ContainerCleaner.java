@@ -1,6 +1,7 @@
 package io.berth.server.container;
 
 import io.berth.common.error.NotFoundException;
+import io.berth.common.error.UnavailableException;
 import io.berth.linux.TreeDeleter;
 import io.berth.server.config.BerthConfig;
 import io.berth.shim.client.ShimClient;
@@ -35,11 +36,14 @@ public final class ContainerCleaner {
             try {
                 shim.delete(true);
                 shimDeleted = true;
-            } catch (RuntimeException e) {
-                // The host carries other containers: it stays; the runtime's delete below kills this one.
+            } catch (UnavailableException e) {
+                // The host is gone, closing or not answering (ShimGoneException is one of these): the runtime's
+                // delete below kills the container without it.
                 LOG.info("shim of container " + c.id() + " could not delete it (" + e.getMessage()
                         + "); cleaning up without it");
             }
+            // Any other failure is the runtime's (its delete failed or timed out) and goes back to the caller:
+            // the shim still carries the container, and the RemoveContainer that kubelet retries deletes it then.
         }
         if (!shimDeleted) {
             runtimeFor(m).forceDelete(c.id());

@@ -132,6 +132,7 @@ public final class ContainerCreator {
                     .setStdin(c.getStdin())
                     .setStdinOnce(c.getStdinOnce())
                     .setSandboxId(sandbox.id())
+                    .setRuntimeTimeoutSeconds(config.shim().runtimeTimeoutSeconds())
                     .build();
             // A shim that dies after runc create leaves the runtime's container (and its waiting init) behind.
             undo.add(() -> new RuntimeCli(shimConfig.getRuntime(), shimConfig.getRuntimeRoot()).forceDelete(id));

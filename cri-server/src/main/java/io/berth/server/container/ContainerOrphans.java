@@ -17,11 +17,17 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Takes away, at daemon start, what a CreateContainer cut short by a crash left on the host. CreateContainer writes
- * the record last, so such a create leaves a run dir with a bundle, a writable snapshot (and image-volume views),
- * and from the shim launch on a container in a shim host that outlived berthd with the runtime's created init
- * waiting in its cgroup. No record names them, so no CRI call could ever remove them; kubelet's retry makes a new
- * container beside them. Each leftover is removed on its own; one that resists is logged, never fatal.
+ * Takes away, at daemon start, containers and container debris that no record owns, so that nothing of them runs
+ * on unseen and no CRI call is needed (or able) to remove them:
+ * <ul>
+ * <li>containers whose pod has no record (the pod's record was found unreadable and dropped): removed as
+ * RemoveContainer would;
+ * <li>what a CreateContainer cut short by a crash left. CreateContainer writes the record last, so such a create
+ * leaves a run dir with a bundle, a writable snapshot (and image-volume views), and from the shim launch on a
+ * container in a shim host that outlived berthd with the runtime's created init waiting in its cgroup. kubelet's
+ * retry makes a new container beside them. The same path takes down a run dir whose container record was dropped.
+ * </ul>
+ * Each leftover is removed on its own; one that resists is logged, never fatal.
  */
 public final class ContainerOrphans {
     private static final Logger LOG = Logger.getLogger(ContainerOrphans.class.getName());
@@ -48,7 +54,29 @@ public final class ContainerOrphans {
     }
 
     /**
-     * Run after the shim hosts reattached (so a shim carrying an orphan can be told to delete it) and after the
+     * Removes the recorded containers whose pod has no record. Run after the containers were reconciled (so that
+     * their shims are reachable) and before the pods' namespaces of unrecorded sandboxes are taken down.
+     */
+    public void removeThoseOfUnrecordedPods(ContainerControl control) {
+        Set<String> pods = sandboxIds.get();
+        for (ContainerStore.Container c : containers.list()) {
+            String pod = c.metadata().sandboxId();
+            if (pods.contains(pod)) {
+                continue;
+            }
+            try {
+                control.remove(c.id());
+                LOG.warning("container " + c.id() + " belonged to pod sandbox " + pod
+                        + ", which has no record; the container is removed");
+            } catch (Exception e) {
+                LOG.warning("container " + c.id() + " belongs to pod sandbox " + pod
+                        + ", which has no record, and could not be removed: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Removes run dirs, runtime containers and snapshots that no record owns. Run after the shim hosts reattached (so a shim carrying an orphan can be told to delete it) and after the
      * sandbox dirs no record owns were removed (their pod inits are in the same runtime root).
      */
     public void remove() {

@@ -3,6 +3,7 @@ package io.berth.server.container;
 import io.berth.common.error.InternalException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RuntimeCli {
     private static final long TIMEOUT_SECONDS = 30;
+    private static final int OUTPUT_KEPT = 64 * 1024;
 
     private final String binary;
     private final String root;
@@ -65,23 +67,36 @@ public final class RuntimeCli {
             cmd.add(root);
         }
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // Output to a file, not a pipe: reading a pipe to its end would wait as long as a hung runtime (or a child
+        // it left) holds it, and the timeout below would never be reached.
+        Path output = Files.createTempFile("berth-runtime-", ".out");
+        Process p = null;
         try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (stdin != null) {
                 p.getOutputStream().write(stdin);
             }
             p.getOutputStream().close();
-            // Bounded: a runtime's error output is a few lines.
-            byte[] out = p.getInputStream().readNBytes(64 * 1024);
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new InternalException(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + "s");
+                throw new InternalException(String.join(" ", cmd) + " timed out: no answer within " + timeoutSeconds
+                        + "s, so it was killed");
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            return new Result(p.exitValue(), tail(output));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
             throw new IOException("interrupted running " + String.join(" ", cmd), e);
+        } finally {
+            Files.deleteIfExists(output);
         }
+    }
+
+    /** A runtime's error output is a few lines; the last 64 KiB of anything longer is kept. */
+    private static String tail(Path output) throws IOException {
+        byte[] all = Files.readAllBytes(output);
+        int from = Math.max(0, all.length - OUTPUT_KEPT);
+        return new String(all, from, all.length - from, StandardCharsets.UTF_8);
     }
 }

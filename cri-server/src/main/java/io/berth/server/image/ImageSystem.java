@@ -46,6 +46,11 @@ import java.util.logging.Logger;
  */
 public final class ImageSystem implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ImageSystem.class.getName());
+    /**
+     * Blobs up to this size (manifests, indexes, configs) are re-hashed at every start: a few per image, cheap.
+     * Layers are not; a damaged one is found by its size when a pull needs it.
+     */
+    private static final long SMALL_BLOB_BYTES = 1024 * 1024;
 
     private final ContentStore content;
     private final Snapshotter snapshotter;
@@ -89,6 +94,10 @@ public final class ImageSystem implements AutoCloseable {
         LOG.info("images: " + snapshotter.driver() + " snapshots in " + snapshotRoot + ", registry hosts from "
                 + settings.registryConfigDir().resolve("certs.d"));
         ImageStore store = new ImageStore(config.root().resolve("images"), clock);
+        // Damage found behind berth's back: what cannot be used is dropped before the sweep below, which then
+        // clears what the dropped parts alone needed. A pull fetches and unpacks it all again.
+        content.removeDamaged(SMALL_BLOB_BYTES);
+        IncompleteImages.drop(store, snapshotter);
         ImageReclaimer reclaimer = new ImageReclaimer(store, content, snapshotter);
         reclaimer.reclaimAll();
         RegistrySettings registrySettings = RegistrySettings.defaults().withStallTimeout(settings.stallTimeout())

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,6 +41,8 @@ public final class RecordStore<M, S> {
     private static final Logger LOG = Logger.getLogger(RecordStore.class.getName());
     /** Bumped when the on-disk shape changes incompatibly; older files are then migrated or refused. */
     static final int FORMAT_VERSION = 2;
+    /** What an unreadable record is renamed to; only {@code *.json} files are loaded. */
+    static final String QUARANTINE_SUFFIX = ".unreadable";
     /** Maps metadata and status to and from the envelope's data; the envelope itself is VersionedJson's. */
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new ProtobufModule())
@@ -70,10 +73,30 @@ public final class RecordStore<M, S> {
                     M meta = JSON.treeToValue(data.get("metadata"), metadataType);
                     S status = JSON.treeToValue(data.get("status"), statusType);
                     records.put(id, new Record<>(id, meta, status));
+                } catch (NewerRecordException e) {
+                    // Left in place: the berth that wrote it may run here again and read it.
+                    LOG.warning(kind + " record " + f + " is skipped and left as it is: " + e.getMessage());
                 } catch (IOException | IllegalArgumentException e) {
-                    LOG.warning(kind + " record " + f + " cannot be read and is skipped: " + e.getMessage());
+                    // The reasons start with the file's path, which the line already names.
+                    String why = String.valueOf(e.getMessage()).replace(f + ": ", "");
+                    LOG.warning(kind + " record " + f + " cannot be read (" + why + "); "
+                            + quarantine(f) + ", and the " + kind + " " + id + " is dropped");
                 }
             }
+        }
+    }
+
+    /**
+     * Moves an unreadable record aside, out of the next load's way but kept for whoever wants to see what it held;
+     * says where it went. A record that cannot even be moved stays, and is reported again at the next start.
+     */
+    private static String quarantine(Path file) {
+        Path aside = file.resolveSibling(file.getFileName() + QUARANTINE_SUFFIX);
+        try {
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            return "moved to " + aside.getFileName();
+        } catch (IOException e) {
+            return "it could not be moved aside (" + e.getMessage() + ")";
         }
     }
 
@@ -84,6 +107,10 @@ public final class RecordStore<M, S> {
             envelope = VersionedJson.read(file);
         } catch (IOException notVersioned) {
             return LegacyRecordFile.data(file).orElseThrow(() -> notVersioned);
+        }
+        if (envelope.version() > FORMAT_VERSION) {
+            throw new NewerRecordException(file + ": record version " + envelope.version() + " is newer than this"
+                    + " berth reads (" + FORMAT_VERSION + ")");
         }
         JsonNode data = envelope.require(FORMAT_VERSION).data();
         if (!data.path("metadata").isObject() || !data.path("status").isObject()) {
@@ -201,6 +228,13 @@ public final class RecordStore<M, S> {
             throw new InvalidArgumentException(kind + " id '" + id + "' cannot name a record file");
         }
         return dir.resolve(id + ".json");
+    }
+
+    /** A record a newer berth wrote: not damaged, only not understood here. */
+    private static final class NewerRecordException extends IOException {
+        NewerRecordException(String message) {
+            super(message);
+        }
     }
 
     /** An immutable snapshot of one object: id, metadata, status at the time it was read. */

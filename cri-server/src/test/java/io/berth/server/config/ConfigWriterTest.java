@@ -50,6 +50,7 @@ class ConfigWriterTest {
             "[shim]",
             "group = \"pod\"",
             "memory_limit_bytes = 0",
+            "runtime_timeout_seconds = 5",
             "");
 
     @Test

@@ -137,6 +137,12 @@ class RecordStoreTest {
         Files.writeString(dir.resolve("newer.json"), "{\"version\":3,\"data\":{\"metadata\":{},\"status\":{}}}");
         Files.writeString(dir.resolve("hollow.json"), "{\"version\":2,\"data\":{}}");
         assertThat(open().list()).extracting(RecordStore.Record::id).containsExactly("good");
+        // Damaged records are moved aside, so the next start neither reads nor reports them again; a newer
+        // berth's record stays where that berth will look for it.
+        assertThat(dir.resolve("torn.json")).doesNotExist();
+        assertThat(dir.resolve("torn.json" + RecordStore.QUARANTINE_SUFFIX)).exists();
+        assertThat(dir.resolve("hollow.json" + RecordStore.QUARANTINE_SUFFIX)).exists();
+        assertThat(dir.resolve("newer.json")).exists();
 
         Files.writeString(dir.resolve("garbled.json"), "{\"version\":2,\"data\":{\"metadata\":{\"name\":\"x\","
                 + "\"resources\":\"//8=\"},\"status\":{}}}");

@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +77,42 @@ public final class ContentStore {
             }
         }
         return store;
+    }
+
+    /**
+     * Removes every blob of at most {@code maxBytes} whose bytes no longer hash to its name, saying so in one
+     * line each: a manifest or config damaged on disk after its verified write. Larger blobs (layers) are left
+     * to the size check of the next pull that needs them: hashing every layer at each start would cost as much
+     * as reading all images. Returns the blobs removed.
+     */
+    public List<Digest> removeDamaged(long maxBytes) {
+        List<Digest> removed = new ArrayList<>();
+        for (BlobInfo blob : list()) {
+            if (blob.size() > maxBytes) {
+                continue;
+            }
+            if (!hashesToItsName(blob)) {
+                LOG.log(System.Logger.Level.WARNING, "blob " + blob.digest() + " in the content store no longer"
+                        + " matches its digest (" + blob.size() + " bytes): it was damaged; removed, a pull fetches"
+                        + " it again");
+                delete(blob.digest());
+                removed.add(blob.digest());
+            }
+        }
+        return removed;
+    }
+
+    private boolean hashesToItsName(BlobInfo blob) {
+        MessageDigest hasher = blob.digest().newHasher();
+        try (InputStream in = Files.newInputStream(pathOf(blob.digest()))) {
+            byte[] chunk = new byte[64 * 1024];
+            for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+                hasher.update(chunk, 0, n);
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return blob.digest().matches(hasher);
     }
 
     /** The committed blob, or empty when the store does not have it. */
@@ -169,8 +206,20 @@ public final class ContentStore {
         long deadline = maxWait == null ? Long.MAX_VALUE : System.nanoTime() + maxWait.toNanos();
         while (true) {
             Optional<BlobInfo> existing = info(digest);
-            if (existing.isPresent()) {
+            if (existing.isPresent() && existing.get().size() == size) {
+                return existing.get();
+            }
+            if (existing.isPresent() && hashesToItsName(existing.get())) {
+                // Intact: it is the descriptor that is wrong about the size.
                 return checkedSize(existing.get(), size);
+            }
+            if (existing.isPresent()) {
+                // Commits are verified, so a stored blob that no longer hashes right was damaged since.
+                LOG.log(System.Logger.Level.WARNING, "blob " + digest + " in the content store has "
+                        + existing.get().size() + " bytes, not the " + size + " its descriptor says: it was damaged;"
+                        + " removed, and fetched again");
+                delete(digest);
+                continue;
             }
             Write mine = new Write();
             Write running = inFlight.putIfAbsent(digest, mine);

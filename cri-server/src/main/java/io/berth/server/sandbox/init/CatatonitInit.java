@@ -94,6 +94,7 @@ public final class CatatonitInit implements SandboxInit {
                 .setLogPath(runDir.resolve("init.log").toString())
                 .setRunDir(runDir.toString())
                 .setSandboxId(sandbox.id())
+                .setRuntimeTimeoutSeconds(config.shim().runtimeTimeoutSeconds())
                 .build());
         try {
             return shim.start().getPid();

@@ -132,6 +132,40 @@ class ContentStoreTest {
     }
 
     @Test
+    void aStoredBlobDamagedOnDiskIsFetchedAgainByTheNextIngestThatNeedsIt() throws IOException {
+        ContentStore store = ContentStore.open(root);
+        store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+        Path file = root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex());
+        Files.write(file, "hello".getBytes(UTF_8));
+
+        BlobInfo again = store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+
+        assertThat(again.size()).isEqualTo(HELLO.length);
+        assertThat(file).hasBinaryContent(HELLO);
+    }
+
+    @Test
+    void removeDamagedDropsSmallBlobsThatNoLongerHashToTheirNamesAndLeavesLargeOnesToTheirNextPull()
+            throws IOException {
+        ContentStore store = ContentStore.open(root);
+        byte[] large = new byte[4096];
+        Digest largeDigest = Digest.sha256Of(large);
+        byte[] intact = "an intact config".getBytes(UTF_8);
+        Digest intactDigest = Digest.sha256Of(intact);
+        store.ingest(HELLO_DIGEST, HELLO.length, out -> out.write(HELLO));
+        store.ingest(largeDigest, large.length, out -> out.write(large));
+        store.ingest(intactDigest, intact.length, out -> out.write(intact));
+        // Same sizes, other bytes: only hashing tells.
+        Files.write(root.resolve("content/blobs/sha256/" + HELLO_DIGEST.hex()), "HELLO, LAYER".getBytes(UTF_8));
+        large[0] = 1;
+        Files.write(root.resolve("content/blobs/sha256/" + largeDigest.hex()), large);
+
+        assertThat(store.removeDamaged(1024)).containsExactly(HELLO_DIGEST);
+
+        assertThat(store.list()).extracting(BlobInfo::digest).containsExactlyInAnyOrder(largeDigest, intactDigest);
+    }
+
+    @Test
     void concurrentWritersOfOneDigestShareOneWrite() throws Exception {
         ContentStore store = ContentStore.open(root);
         AtomicInteger sourceCalls = new AtomicInteger();
