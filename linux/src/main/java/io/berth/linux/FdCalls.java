@@ -2,6 +2,7 @@ package io.berth.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
@@ -24,6 +25,12 @@ final class FdCalls {
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    static final int O_CREAT = 0100;
+    static final int O_APPEND = 02000;
+    static final int O_PATH = 010000000;
+    // Two flags whose numbers differ between x86-64 and arm64 (asm-generic vs arm64's fcntl.h).
+    static final int O_DIRECTORY = Platform.isARM() ? 040000 : 0200000;
+    static final int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
@@ -53,6 +60,8 @@ final class FdCalls {
     static native int pipe2(int[] fds, int flags) throws LastErrorException;
 
     static native int open(String path, int flags, int mode) throws LastErrorException;
+
+    static native int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
 

@@ -32,6 +32,30 @@ public final class FileDescriptors {
         return open(path, FdCalls.O_RDWR);
     }
 
+    /**
+     * A handle on a directory itself (O_PATH): opens below it with {@link #openAppendNoFollow} reach this
+     * directory whatever later happens to its path, so a directory swapped for a symlink cannot redirect them.
+     */
+    public static int openDirectoryHandle(String path) throws ErrnoException {
+        return open(path, FdCalls.O_PATH | FdCalls.O_DIRECTORY);
+    }
+
+    /**
+     * Opens {@code name} in the directory of {@code dirFd} for appending, creating it with {@code mode} (less the
+     * umask); a symbolic link at {@code name} is refused (ELOOP), never followed.
+     */
+    public static int openAppendNoFollow(int dirFd, String name, int mode) throws ErrnoException {
+        if (name.contains("/")) {
+            throw new IllegalArgumentException("not a name in a directory: " + name);
+        }
+        try {
+            return FdCalls.openat(dirFd, name, FdCalls.O_WRONLY | FdCalls.O_CREAT | FdCalls.O_APPEND
+                    | FdCalls.O_NOFOLLOW | FdCalls.O_CLOEXEC, mode);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("openat(" + name + ", O_NOFOLLOW)", e.getErrorCode());
+        }
+    }
+
     private static int open(String path, int flags) throws ErrnoException {
         try {
             return FdCalls.open(path, flags | FdCalls.O_CLOEXEC, 0);

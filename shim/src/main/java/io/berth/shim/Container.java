@@ -4,6 +4,7 @@ import io.berth.linux.ChildProcesses.WaitStatus;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.Terminals;
+import io.berth.shim.api.Error;
 import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.HeldContainer;
@@ -269,8 +270,17 @@ final class Container {
         }
     }
 
-    void reopenLog() throws IOException {
-        log.reopen();
+    /**
+     * A log that cannot be opened again (its directory gone, a symlink in its place) is the state of the node, not
+     * a fault of the shim: the old file stays in use and the caller is told why.
+     */
+    void reopenLog() throws ShimOperationException {
+        try {
+            log.reopen();
+        } catch (IOException e) {
+            throw new ShimOperationException(Error.Code.FAILED_PRECONDITION, e.getMessage()
+                    + "; the log is still written to the file opened before");
+        }
     }
 
     void closeStdin() {

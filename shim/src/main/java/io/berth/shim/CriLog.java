@@ -1,5 +1,7 @@
 package io.berth.shim;
 
+import io.berth.linux.ErrnoException;
+import io.berth.linux.FileDescriptors;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,19 +10,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The container's log in the CRI format kubelet reads: {@code <RFC3339Nano time> <stream> <P|F> <content>\n}
  * per entry. Each entry is one {@code write} on an O_APPEND file, so two streams never interleave inside
- * an entry. The file is opened with O_NOFOLLOW: a symlink planted at the path is refused, never followed.
+ * an entry. The file is opened with O_NOFOLLOW: a symlink planted at the path is refused, never followed. And it is
+ * opened (and reopened, after a rotation) below a handle on its directory taken at the first open: a container that
+ * sees its log directory cannot swap the directory for a symlink to make a reopen create the log elsewhere.
  */
 final class CriLog implements Closeable {
     enum Stream {
@@ -37,29 +39,56 @@ final class CriLog implements Closeable {
     private static final int TAIL_LINES = 5;
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
+    private static final int MODE = 0640;
+
     private final Path path;
+    private final int directory;
     private FileChannel file;
-    private ByteBuffer entry = ByteBuffer.allocate(LinePump.MAX_LINE + 128);
+    // Direct, so that each entry goes to write(2) without a copy.
+    private final ByteBuffer entry = ByteBuffer.allocateDirect(LinePump.MAX_LINE + 128);
     private boolean writeFailureReported;
 
-    private CriLog(Path path, FileChannel file) {
+    private CriLog(Path path, int directory, FileChannel file) {
         this.path = path;
+        this.directory = directory;
         this.file = file;
     }
 
     static CriLog open(Path path) throws IOException {
-        return new CriLog(path, openFile(path));
+        int directory;
+        try {
+            directory = FileDescriptors.openDirectoryHandle(path.getParent().toString());
+        } catch (IOException e) {
+            throw new IOException("cannot open the directory of the container log " + path + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            return new CriLog(path, directory, openFile(directory, path));
+        } catch (IOException | RuntimeException e) {
+            FileDescriptors.closeQuietly(directory);
+            throw e;
+        }
     }
 
-    private static FileChannel openFile(Path path) throws IOException {
+    private static FileChannel openFile(int directory, Path path) throws IOException {
+        int fd;
         try {
-            // NOFOLLOW_LINKS on open is O_NOFOLLOW; APPEND is O_APPEND.
-            return FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
-        } catch (IOException e) {
-            throw new IOException("cannot open the container log " + path + ": " + e.getMessage(), e);
+            fd = FileDescriptors.openAppendNoFollow(directory, path.getFileName().toString(), MODE);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot open the container log " + path + ": " + e.getMessage()
+                    + (e.errno() == ErrnoException.ELOOP ? " (it is a symbolic link; berth does not follow one to a log)" : ""), e);
         }
+        try {
+            // The file was opened below the directory handle, refusing a link: /proc/self/fd names that very
+            // file and resolves no path again, and gives the JDK's channel (size and truncate for a torn entry).
+            return FileChannel.open(descriptorPath(fd), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } finally {
+            FileDescriptors.closeQuietly(fd);
+        }
+    }
+
+    private static Path descriptorPath(int fd) {
+        return Path.of("/proc/self/fd", Integer.toString(fd));
     }
 
     /** Writes one entry; {@code partial} marks a chunk of a longer line (P) rather than a whole line (F). */
@@ -103,7 +132,7 @@ final class CriLog implements Closeable {
      * use, so no output is lost.
      */
     synchronized void reopen() throws IOException {
-        FileChannel fresh = openFile(path);
+        FileChannel fresh = openFile(directory, path);
         FileChannel old = file;
         file = fresh;
         writeFailureReported = false;
@@ -116,7 +145,9 @@ final class CriLog implements Closeable {
      */
     synchronized String stderrTail() {
         byte[] tail;
-        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        // Below the directory handle, as the log was opened: a container cannot point this read elsewhere.
+        Path inDirectory = descriptorPath(directory).resolve(path.getFileName().toString());
+        try (FileChannel in = FileChannel.open(inDirectory, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = in.size();
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size, TAIL_READ));
             in.read(buf, size - buf.capacity());
@@ -137,6 +168,7 @@ final class CriLog implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         file.close();
+        FileDescriptors.closeQuietly(directory);
     }
 
     /** Go's RFC3339Nano in UTC: fraction without trailing zeros, and none at all for a whole second. */

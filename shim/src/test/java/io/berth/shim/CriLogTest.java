@@ -1,6 +1,7 @@
 package io.berth.shim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.shim.api.ExitStatus;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,42 @@ class CriLogTest {
         assertThat(text).matches("\\S+Z stderr P a\\x00\\xff\\rz\\n");
         assertThat(Files.getPosixFilePermissions(file)).extracting(Object::toString)
                 .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE", "GROUP_READ");
+    }
+
+    @Test
+    void aReopenRefusesASymlinkPlantedAtTheLogAndKeepsWritingTheOldFile() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("pod/c"));
+        Path file = logs.resolve("0.log");
+        Path precious = Files.writeString(dir.resolve("precious"), "untouched\n");
+        try (CriLog log = CriLog.open(file)) {
+            Files.move(file, logs.resolve("0.log.rotated"));
+            Files.createSymbolicLink(file, precious);
+
+            assertThatThrownBy(log::reopen).hasMessageContaining("symbolic link");
+            log.write(CriLog.Stream.STDOUT, false, "after".getBytes(StandardCharsets.UTF_8), 5);
+        }
+        assertThat(Files.readString(precious)).isEqualTo("untouched\n");
+        assertThat(Files.readString(logs.resolve("0.log.rotated"))).endsWith(" stdout F after\n");
+    }
+
+    @Test
+    void aReopenAfterTheDirectoryWasSwappedForASymlinkStaysInTheOriginalDirectory() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("pod/c"));
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path file = logs.resolve("0.log");
+        try (CriLog log = CriLog.open(file)) {
+            Path moved = Files.move(logs, dir.resolve("pod/c.moved"));
+            Files.createSymbolicLink(logs, elsewhere);
+            Files.delete(moved.resolve("0.log"));
+
+            log.reopen();
+            log.write(CriLog.Stream.STDOUT, false, "after".getBytes(StandardCharsets.UTF_8), 5);
+
+            assertThat(Files.readString(moved.resolve("0.log"))).endsWith(" stdout F after\n");
+        }
+        try (var entries = Files.list(elsewhere)) {
+            assertThat(entries.toList()).isEmpty();
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.InternalException;
 import io.berth.shim.TestContainer.LogEntry;
 import io.berth.shim.client.ShimClient;
@@ -121,7 +122,8 @@ class ShimLogTest {
         Path victim = Files.writeString(dir.resolve("victim"), "precious\n");
         Files.createSymbolicLink(fixture.log, victim);
 
-        assertThatThrownBy(shim::reopenLog).isInstanceOf(InternalException.class).hasMessageContaining("reopen_log");
+        assertThatThrownBy(shim::reopenLog).isInstanceOf(FailedPreconditionException.class)
+                .hasMessageContaining("symbolic link");
         Files.createFile(fixture.rootfsSource.resolve("go"));
         shim.awaitExit();
 

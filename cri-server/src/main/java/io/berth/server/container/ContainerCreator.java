@@ -45,6 +45,8 @@ import java.util.logging.Logger;
  * leaves no snapshot, mount, run dir, shim or reserved name.
  */
 public final class ContainerCreator {
+    private static final int PATH_MAX = 4096;
+    private static final int NAME_MAX = 255;
     private static final Logger LOG = Logger.getLogger(ContainerCreator.class.getName());
     private static final int RUN_DIR_ID_CHARS = 16;
 
@@ -227,13 +229,27 @@ public final class ContainerCreator {
                 throw new InvalidArgumentException("config.log_path '" + Require.printable(logPath)
                         + "' is relative but the pod sandbox has no log_directory");
             }
-            return rel.normalize().toString();
+            return openable(rel.normalize().toString());
         }
         if (rel.isAbsolute() || rel.normalize().startsWith("..") || rel.normalize().toString().isEmpty()) {
             throw new InvalidArgumentException("config.log_path '" + Require.printable(logPath)
                     + "' must be a relative path inside the pod's log_directory");
         }
-        return Path.of(logDirectory).resolve(rel).normalize().toString();
+        return openable(Path.of(logDirectory).resolve(rel).normalize().toString());
+    }
+
+    /** A log path the shim could never open is refused here, with the rule, not later with ENAMETOOLONG. */
+    private static String openable(String path) {
+        boolean nameTooLong = false;
+        for (Path name : Path.of(path)) {
+            nameTooLong |= name.toString().length() > NAME_MAX;
+        }
+        if (path.length() > PATH_MAX || nameTooLong) {
+            throw new InvalidArgumentException("config.log_path '" + Require.printable(path) + "' (" + path.length()
+                    + " characters) is longer than a path (" + PATH_MAX + ") or one of its names (" + NAME_MAX
+                    + ") may be");
+        }
+        return path;
     }
 
     private static io.berth.shim.api.Mount toShimMount(Mount m) {

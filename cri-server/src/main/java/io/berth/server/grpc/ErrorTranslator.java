@@ -35,6 +35,12 @@ public final class ErrorTranslator {
         CODES.put(InternalException.class, Status.Code.INTERNAL);
     }
 
+    /**
+     * A status travels in an HTTP/2 trailer, which gRPC clients take up to 8 KiB of (kubelet's too); a message
+     * that echoes a megabyte of a request would reach the caller as a bare "http2 exception" instead.
+     */
+    static final int MAX_DESCRIPTION_CHARS = 4096;
+
     private ErrorTranslator() {}
 
     /**
@@ -43,6 +49,16 @@ public final class ErrorTranslator {
      * rather than a bare UNKNOWN.
      */
     public static Status toStatus(String rpc, Throwable failure) {
+        Status status = untrimmed(rpc, failure);
+        String description = status.getDescription();
+        if (description != null && description.length() > MAX_DESCRIPTION_CHARS) {
+            return status.withDescription(description.substring(0, MAX_DESCRIPTION_CHARS) + "... ("
+                    + description.length() + " characters; the rest is cut off)");
+        }
+        return status;
+    }
+
+    private static Status untrimmed(String rpc, Throwable failure) {
         if (failure instanceof StatusRuntimeException) {
             return ((StatusRuntimeException) failure).getStatus();
         }

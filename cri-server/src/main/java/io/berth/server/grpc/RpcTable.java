@@ -17,7 +17,7 @@ import java.util.logging.Logger;
 
 /**
  * Binds RPC objects to the methods of the CRI services. Every method of a service gets a handler: the
- * bound one wrapped by the edge (timing, logging, error translation), or one that answers UNIMPLEMENTED
+ * bound one wrapped by the edge (timing, logging, the {@link RequestScreen}, error translation), or one that answers UNIMPLEMENTED
  * naming the method. No service class lists all RPCs by hand, so an RPC cannot be silently faked.
  */
 public final class RpcTable {
@@ -36,6 +36,7 @@ public final class RpcTable {
             long start = System.nanoTime();
             R response;
             try {
+                RequestScreen.check(request);
                 response = rpc.call(request);
             } catch (Throwable t) {
                 fail(name, start, t, out);
@@ -53,6 +54,7 @@ public final class RpcTable {
         bind(method, ServerCalls.asyncServerStreamingCall((Q request, StreamObserver<R> out) -> {
             long start = System.nanoTime();
             try {
+                RequestScreen.check(request);
                 rpc.call(request, out);
             } catch (Throwable t) {
                 fail(name, start, t, out);

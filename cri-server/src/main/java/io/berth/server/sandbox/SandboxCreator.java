@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * registers its undo, so a failure at any point leaves no mount, namespace, dir or record behind.
  */
 public final class SandboxCreator {
+    private static final int PATH_MAX = 4096;
+    private static final int NAME_MAX = 255;
     private static final Logger LOG = Logger.getLogger(SandboxCreator.class.getName());
     private static final long SHM_BYTES = 64L * 1024 * 1024;
     private static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?",
@@ -56,6 +58,7 @@ public final class SandboxCreator {
         Require.nonEmpty(pod.getMetadata().getName(), "config.metadata.name");
         Require.nonEmpty(pod.getMetadata().getUid(), "config.metadata.uid");
         Require.nonEmpty(pod.getMetadata().getNamespace(), "config.metadata.namespace");
+        logDirectory(pod.getLogDirectory());
         String handler = handler(request.getRuntimeHandler());
         String name = SandboxMetadata.reservedName(pod.getMetadata());
 
@@ -126,6 +129,25 @@ public final class SandboxCreator {
                     + " configured handlers: " + String.join(", ", config.runtimes().keySet()));
         }
         return handler;
+    }
+
+    /**
+     * Container logs are made below the log directory by berthd, as root: a relative one would be taken from
+     * berthd's working directory, and one past PATH_MAX could never be opened.
+     */
+    static void logDirectory(String dir) {
+        if (dir.isEmpty()) {
+            return;
+        }
+        boolean nameTooLong = false;
+        for (String name : dir.split("/")) {
+            nameTooLong |= name.length() > NAME_MAX;
+        }
+        if (!dir.startsWith("/") || dir.length() > PATH_MAX || nameTooLong) {
+            throw new InvalidArgumentException("config.log_directory '" + Require.printable(dir) + "' ("
+                    + dir.length() + " characters) is not an absolute path of at most " + PATH_MAX
+                    + " characters and names of at most " + NAME_MAX);
+        }
     }
 
     /**

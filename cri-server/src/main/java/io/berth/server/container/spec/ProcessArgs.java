@@ -1,12 +1,29 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The argv and working directory of a container's first process, with kubelet's command/args semantics. */
 public final class ProcessArgs {
+    /**
+     * The kernel's MAX_ARG_STRLEN (32 pages, the NUL included): execve fails with E2BIG for a longer argument or
+     * environment entry whatever the limits, and the container would only exit with runc's error in its log.
+     */
+    static final int MAX_ARG_STRLEN = 32 * 4096;
+
     private ProcessArgs() {}
+
+    /** Refused at create with the rule, rather than a container that fails its exec at start. */
+    static void refuseUnexecutable(String s, String what) {
+        int bytes = s.getBytes(StandardCharsets.UTF_8).length + 1;
+        if (bytes > MAX_ARG_STRLEN) {
+            throw new InvalidArgumentException(what + " of " + bytes + " bytes is longer than execve takes ("
+                    + MAX_ARG_STRLEN + " bytes, the kernel's MAX_ARG_STRLEN): '" + Require.printable(s) + "'");
+        }
+    }
 
     /**
      * Kubernetes {@code command} replaces the image ENTRYPOINT and, when given, also discards the image CMD
@@ -29,6 +46,7 @@ public final class ProcessArgs {
             if (a.indexOf('\0') >= 0) {
                 throw new InvalidArgumentException("config.command/args: an argument contains a NUL character");
             }
+            refuseUnexecutable(a, "config.command/args (or the image's Entrypoint/Cmd): an argument");
         }
         return List.copyOf(argv);
     }

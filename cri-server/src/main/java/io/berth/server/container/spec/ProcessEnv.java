@@ -1,6 +1,7 @@
 package io.berth.server.container.spec;
 
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.validate.Require;
 import io.berth.cri.v1.KeyValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,7 +48,11 @@ public final class ProcessEnv {
             env.put(key, value);
         }
         List<String> out = new ArrayList<>(env.size());
-        env.forEach((k, v) -> out.add(k + "=" + v));
+        env.forEach((k, v) -> {
+            String entry = k + "=" + v;
+            ProcessArgs.refuseUnexecutable(entry, "config.envs (or the image's Env): " + Require.printable(k));
+            out.add(entry);
+        });
         return out;
     }
 

@@ -18,6 +18,10 @@ public final class ResourcesMapper {
     private static final Pattern UNIFIED_KEY = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+");
     private static final Pattern CPU_LIST = Pattern.compile("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
 
+    private static final long MIN_CFS_MICROS = 1_000;
+    private static final long MAX_CFS_PERIOD_MICROS = 1_000_000;
+    private static final long MAX_CFS_QUOTA_MICROS = (1L << 44) - 1;
+
     private final HostFacts host;
 
     public ResourcesMapper(HostFacts host) {
@@ -76,11 +80,14 @@ public final class ResourcesMapper {
         if (shares < 0 || shares > 262144) {
             throw new InvalidArgumentException(FIELD + "cpu_shares: " + shares + " is outside 0..262144");
         }
-        if (quota < -1) {
-            throw new InvalidArgumentException(FIELD + "cpu_quota: " + quota + " is invalid (-1 means unlimited)");
+        // The kernel's own CFS bounds (kernel/sched/core.c); beyond them runc fails half-way into the cgroup.
+        if (quota < -1 || (quota > 0 && (quota < MIN_CFS_MICROS || quota > MAX_CFS_QUOTA_MICROS))) {
+            throw new InvalidArgumentException(FIELD + "cpu_quota: " + quota + " is outside " + MIN_CFS_MICROS + ".."
+                    + MAX_CFS_QUOTA_MICROS + " microseconds (-1 means unlimited, 0 unset)");
         }
-        if (period < 0) {
-            throw new InvalidArgumentException(FIELD + "cpu_period: " + period + " is negative");
+        if (period < 0 || (period > 0 && (period < MIN_CFS_MICROS || period > MAX_CFS_PERIOD_MICROS))) {
+            throw new InvalidArgumentException(FIELD + "cpu_period: " + period + " is outside " + MIN_CFS_MICROS
+                    + ".." + MAX_CFS_PERIOD_MICROS + " microseconds (0 unset)");
         }
         String cpus = cpuList(r.getCpusetCpus(), "cpuset_cpus");
         String mems = cpuList(r.getCpusetMems(), "cpuset_mems");

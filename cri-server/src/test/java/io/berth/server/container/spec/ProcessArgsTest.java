@@ -40,6 +40,20 @@ class ProcessArgsTest {
     }
 
     @Test
+    void anArgumentOrEnvironmentEntryExecveWouldRefuseIsRefusedAtCreate() {
+        String longest = "x".repeat(ProcessArgs.MAX_ARG_STRLEN - 1);
+        assertThat(ProcessArgs.argv(List.of("/bin/true", longest), List.of(), ImageProcessDefaults.empty()))
+                .hasSize(2);
+        assertThatThrownBy(() -> ProcessArgs.argv(List.of("/bin/true", longest + "x"), List.of(),
+                ImageProcessDefaults.empty())).isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("MAX_ARG_STRLEN");
+        ImageProcessDefaults image = new ImageProcessDefaults("", List.of("BIG=" + longest), List.of("/bin/true"),
+                List.of(), "", "");
+        assertThatThrownBy(() -> ProcessEnv.merge("", image, List.of()))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("image's Env").hasMessageContaining("BIG");
+    }
+
+    @Test
     void nothingToRunIsAnError() {
         assertThatThrownBy(() -> ProcessArgs.argv(List.of(), List.of(), ImageProcessDefaults.empty()))
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("no command specified");

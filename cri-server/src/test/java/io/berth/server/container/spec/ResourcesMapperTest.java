@@ -40,6 +40,23 @@ class ResourcesMapperTest {
     }
 
     @Test
+    void cpuPeriodAndQuotaOutsideTheKernelsBoundsAreRefusedBeforeRuncTriesThem() {
+        for (LinuxContainerResources.Builder bad : List.of(
+                LinuxContainerResources.newBuilder().setCpuPeriod(999),
+                LinuxContainerResources.newBuilder().setCpuPeriod(1_000_001),
+                LinuxContainerResources.newBuilder().setCpuPeriod(Long.MAX_VALUE),
+                LinuxContainerResources.newBuilder().setCpuQuota(999),
+                LinuxContainerResources.newBuilder().setCpuQuota(Long.MAX_VALUE),
+                LinuxContainerResources.newBuilder().setCpuQuota(-2))) {
+            assertThatThrownBy(() -> V1.map(bad.build(), List.of())).as("%s", bad)
+                    .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("microseconds");
+        }
+        OciSpec.Cpu edges = V1.map(LinuxContainerResources.newBuilder().setCpuPeriod(1_000_000).setCpuQuota(-1)
+                .build(), List.of()).cpu();
+        assertThat(edges).isEqualTo(new OciSpec.Cpu(null, -1L, 1_000_000L, null, null));
+    }
+
+    @Test
     void swapLimitIsHonouredOnlyWithASwapController() {
         LinuxContainerResources req = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(1000)
                 .setMemorySwapLimitInBytes(3000).build();

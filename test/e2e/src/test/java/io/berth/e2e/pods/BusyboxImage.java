@@ -8,31 +8,31 @@ import io.berth.e2e.fixtures.TestImage;
  * and {@code /etc/group} with a user that has a supplementary group, and a config whose ENTRYPOINT, CMD, Env and
  * WorkingDir are all set, so that every test shows which of them a container really got.
  */
-final class BusyboxImage {
-    static final String REPOSITORY = "pods/busybox";
-    static final String TAG = "e2e";
+public final class BusyboxImage {
+    public static final String REPOSITORY = "pods/busybox";
+    public static final String TAG = "e2e";
 
     /** The image's ENTRYPOINT and CMD: a container that names no command prints {@code entry cmd}. */
-    static final String[] ENTRYPOINT = {"/bin/echo", "entry"};
-    static final String[] CMD = {"cmd"};
-    static final String WORKING_DIR = "/srv";
-    static final String IMAGE_ENV = "FROM_IMAGE=yes";
+    public static final String[] ENTRYPOINT = {"/bin/echo", "entry"};
+    public static final String[] CMD = {"cmd"};
+    public static final String WORKING_DIR = "/srv";
+    public static final String IMAGE_ENV = "FROM_IMAGE=yes";
 
     /** A user of the image, whose primary group is its own and who is also a member of {@code extra}. */
-    static final String USER = "app";
-    static final int USER_UID = 1234;
-    static final int USER_GID = 1234;
-    static final int EXTRA_GID = 2000;
+    public static final String USER = "app";
+    public static final int USER_UID = 1234;
+    public static final int USER_GID = 1234;
+    public static final int EXTRA_GID = 2000;
 
     private static final String[] APPLETS = {
         "sh", "echo", "cat", "id", "pwd", "env", "sleep", "ps", "hostname", "ls", "grep", "touch", "head", "tr",
-        "readlink", "true", "false", "kill", "wc", "test", "printf", "seq", "rm", "mkdir", "stat", "dd", "yes",
+        "readlink", "ln", "true", "false", "kill", "wc", "test", "printf", "seq", "rm", "mkdir", "stat", "dd", "yes",
     };
 
     private BusyboxImage() {
     }
 
-    static TestImage build() {
+    public static TestImage build() {
         LayerBuilder layer = new LayerBuilder()
                 .busybox(APPLETS)
                 .dir("etc", 0755)

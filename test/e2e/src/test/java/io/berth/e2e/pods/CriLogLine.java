@@ -16,11 +16,11 @@ import java.util.regex.Pattern;
  * Go's RFC3339Nano is UTC with a 'Z', and a fraction of 1-9 digits without trailing zeros (none at all on a whole
  * second). A line that does not match exactly is an error, never skipped.
  */
-record CriLogLine(String timestamp, String stream, String tag, String content) {
-    static final Pattern FORMAT = Pattern.compile(
+public record CriLogLine(String timestamp, String stream, String tag, String content) {
+    public static final Pattern FORMAT = Pattern.compile(
             "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{0,8}[1-9])?Z) (stdout|stderr) ([FP]) (.*)");
 
-    static CriLogLine parse(String line) {
+    public static CriLogLine parse(String line) {
         Matcher m = FORMAT.matcher(line);
         if (!m.matches()) {
             throw new IllegalArgumentException("not a CRI log line: '" + line + "'");
@@ -29,7 +29,7 @@ record CriLogLine(String timestamp, String stream, String tag, String content) {
     }
 
     /** Every whole entry of the file; an absent file (the container wrote nothing yet) has none. */
-    static List<CriLogLine> read(Path file) {
+    public static List<CriLogLine> read(Path file) {
         try {
             List<CriLogLine> out = new ArrayList<>();
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -49,7 +49,7 @@ record CriLogLine(String timestamp, String stream, String tag, String content) {
         }
     }
 
-    boolean full() {
+    public boolean full() {
         return tag.equals("F");
     }
 }

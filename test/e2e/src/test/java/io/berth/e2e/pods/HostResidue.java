@@ -24,12 +24,12 @@ import java.util.stream.Stream;
  * Two readings are equal when nothing was added or removed between them: how the bad-input tests prove that a
  * refused request left nothing.
  */
-record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDirs, List<String> snapshots,
+public record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDirs, List<String> snapshots,
         List<String> vethsOnBridge, List<String> containerShims) {
 
     private static final String SHIM_MAIN = "io.berth.shim.ShimMain";
 
-    static HostResidue of(PodTestbed testbed) {
+    public static HostResidue of(PodTestbed testbed) {
         Path root = testbed.berthd().root();
         Path state = testbed.berthd().state();
         return new HostResidue(
@@ -42,18 +42,18 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** Waits until no shim host carries a container and every pod or container host has exited. */
-    static void awaitNoContainerShims(Path berthdDir, Path state) {
+    public static void awaitNoContainerShims(Path berthdDir, Path state) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(containerShims(berthdDir, state)).as("containers in shim hosts, and their hosts").isEmpty());
     }
 
     /** Reads again until the host is back to {@code before}: a refused request must add nothing to the host. */
-    static void awaitSameAs(HostResidue before, PodTestbed testbed, String after) {
+    public static void awaitSameAs(HostResidue before, PodTestbed testbed, String after) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(of(testbed)).as("host state after %s", after).isEqualTo(before));
     }
 
-    static List<String> mountpointsUnder(Path... dirs) {
+    public static List<String> mountpointsUnder(Path... dirs) {
         try {
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .map(line -> line.split(" ")[4])
@@ -66,7 +66,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** Mount points of every cgroup hierarchy (v1 controllers and the unified v2 one of a hybrid host). */
-    static List<Path> cgroupMounts() {
+    public static List<Path> cgroupMounts() {
         try {
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .filter(line -> line.contains(" - cgroup ") || line.contains(" - cgroup2 "))
@@ -78,7 +78,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
         }
     }
 
-    static List<String> cgroupsBelow(String parent) {
+    public static List<String> cgroupsBelow(String parent) {
         List<String> found = new ArrayList<>();
         for (Path mount : cgroupMounts()) {
             Path top = mount.resolve(parent.substring(1));
@@ -97,7 +97,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** rmdir of the parent and everything below it, deepest first; a cgroup with live processes stays. */
-    static void removeCgroupTree(String parent) {
+    public static void removeCgroupTree(String parent) {
         for (Path mount : cgroupMounts()) {
             Path top = mount.resolve(parent.substring(1));
             if (!Files.isDirectory(top)) {
@@ -114,7 +114,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
         }
     }
 
-    static List<String> runDirs(Path state) {
+    public static List<String> runDirs(Path state) {
         List<String> out = new ArrayList<>();
         for (String kind : List.of("containers", "sandboxes")) {
             Path dir = state.resolve(kind);
@@ -131,7 +131,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** Snapshot dirs (numbered) and half-made ones ({@code .staging-N}) of berthd's snapshotter. */
-    static List<String> snapshots(Path root) {
+    public static List<String> snapshots(Path root) {
         Path dir = root.resolve("snapshots");
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -143,7 +143,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
         }
     }
 
-    static List<String> veths(String bridge) {
+    public static List<String> veths(String bridge) {
         return HostCommands.run("ip", "-o", "link", "show", "master", bridge).lines()
                 .filter(line -> line.contains("bv"))
                 .map(line -> line.split(":")[1].trim())
@@ -155,7 +155,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
      * The containers a shim host of this berthd carries (a host writes {@code host} into a run dir at create and
      * removes it at delete), and the hosts that should have exited: every host but the node's.
      */
-    static List<String> containerShims(Path berthdDir, Path state) {
+    public static List<String> containerShims(Path berthdDir, Path state) {
         List<String> carried = new java.util.ArrayList<>();
         for (String kind : List.of("containers", "sandboxes")) {
             Path dir = state.resolve(kind);
@@ -177,7 +177,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** Every shim host process of this berthd, by pid. */
-    static List<Long> shimProcesses(Path berthdDir) {
+    public static List<Long> shimProcesses(Path berthdDir) {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.map(p -> p.getFileName().toString())
                     .filter(name -> name.chars().allMatch(Character::isDigit))
@@ -193,7 +193,7 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
         }
     }
 
-    static String cmdlineOf(long pid) {
+    public static String cmdlineOf(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8);
@@ -203,14 +203,14 @@ record HostResidue(List<String> mounts, List<String> cgroups, List<String> runDi
     }
 
     /** After berthd stopped: SIGKILL, by pid, to any shim host of it still running. */
-    static void killContainerShims(Path berthdDir) {
+    public static void killContainerShims(Path berthdDir) {
         for (long pid : shimProcesses(berthdDir)) {
             HostCommands.kill9(pid);
         }
     }
 
     /** {@code <runtime> --root <dir> delete --force} for every container the runtime still has in berthd's roots. */
-    static void deleteRuntimeContainers(Path runtimeRoots) {
+    public static void deleteRuntimeContainers(Path runtimeRoots) {
         for (String runtime : List.of("runc", "crun")) {
             Path root = runtimeRoots.resolve(runtime);
             if (!Files.isDirectory(root)) {

@@ -39,10 +39,10 @@ import java.util.concurrent.TimeUnit;
  * cgroup parent, containers that inherit their pod's PID mode and log below the pod's log directory. Always goes
  * through the berthd's current client, so it keeps working across {@code kill9()} and {@code restart()}.
  */
-final class PodCalls {
+public final class PodCalls {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A container starts a JVM-free runc process, but the machine is shared and busy. */
-    static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
 
     private final PodTestbed testbed;
     /** kubelet sends the pod's config with each CreateContainer, and gives containers the pod's PID mode. */
@@ -52,12 +52,12 @@ final class PodCalls {
         this.testbed = testbed;
     }
 
-    RuntimeServiceBlockingStub runtime() {
+    public RuntimeServiceBlockingStub runtime() {
         return testbed.berthd().client().runtime();
     }
 
     /** A pod config as kubelet sends it: namespace, uid, hostname, log directory and cgroup parent. */
-    PodSandboxConfig.Builder podConfig(String name, NamespaceMode pidMode) {
+    public PodSandboxConfig.Builder podConfig(String name, NamespaceMode pidMode) {
         String uid = UUID.randomUUID().toString();
         Path logs;
         try {
@@ -75,28 +75,28 @@ final class PodCalls {
                                 .setNamespaceOptions(NamespaceOption.newBuilder().setPid(pidMode))));
     }
 
-    String runPod(PodSandboxConfig.Builder config) {
+    public String runPod(PodSandboxConfig.Builder config) {
         return runPod(config, "");
     }
 
-    String runPod(PodSandboxConfig.Builder config, String runtimeHandler) {
+    public String runPod(PodSandboxConfig.Builder config, String runtimeHandler) {
         String id = runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
                 .setRuntimeHandler(runtimeHandler).build()).getPodSandboxId();
         podConfigs.put(id, config.build());
         return id;
     }
 
-    String runPod(String name) {
+    public String runPod(String name) {
         return runPod(podConfig(name, NamespaceMode.CONTAINER));
     }
 
-    PodSandboxStatus podStatus(String podId) {
+    public PodSandboxStatus podStatus(String podId) {
         return runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
                 .getStatus();
     }
 
     /** A busybox container that runs {@code command} (none: the image's ENTRYPOINT and CMD). */
-    ContainerConfig.Builder container(String name, String... command) {
+    public ContainerConfig.Builder container(String name, String... command) {
         return ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName(name))
                 .setImage(ImageSpec.newBuilder().setImage(testbed.image()))
@@ -105,11 +105,11 @@ final class PodCalls {
     }
 
     /** {@code sh -c script}: most tests print what the container sees and read it back from the CRI log. */
-    ContainerConfig.Builder shell(String name, String script) {
+    public ContainerConfig.Builder shell(String name, String script) {
         return container(name, "/bin/sh", "-c", script);
     }
 
-    CreateContainerRequest createRequest(String podId, ContainerConfig.Builder config) {
+    public CreateContainerRequest createRequest(String podId, ContainerConfig.Builder config) {
         PodSandboxConfig pod = podConfigs.getOrDefault(podId, PodSandboxConfig.getDefaultInstance());
         LinuxContainerConfig.Builder linux = config.getLinux().toBuilder();
         linux.getSecurityContextBuilder().getNamespaceOptionsBuilder()
@@ -118,52 +118,52 @@ final class PodCalls {
                 .setSandboxConfig(pod).build();
     }
 
-    String create(String podId, ContainerConfig.Builder config) {
+    public String create(String podId, ContainerConfig.Builder config) {
         return runtime().createContainer(createRequest(podId, config)).getContainerId();
     }
 
-    void start(String containerId) {
+    public void start(String containerId) {
         runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
     }
 
-    String run(String podId, ContainerConfig.Builder config) {
+    public String run(String podId, ContainerConfig.Builder config) {
         String id = create(podId, config);
         start(id);
         return id;
     }
 
-    void stop(String containerId, long timeoutSeconds) {
+    public void stop(String containerId, long timeoutSeconds) {
         runtime().withDeadlineAfter(timeoutSeconds + 60, TimeUnit.SECONDS).stopContainer(StopContainerRequest
                 .newBuilder().setContainerId(containerId).setTimeout(timeoutSeconds).build());
     }
 
-    ContainerStatus status(String containerId) {
+    public ContainerStatus status(String containerId) {
         return runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
                 .getStatus();
     }
 
-    ContainerStatus awaitExit(String containerId) {
+    public ContainerStatus awaitExit(String containerId) {
         await().atMost(EXIT_TIMEOUT).until(() -> status(containerId).getState() == ContainerState.CONTAINER_EXITED);
         return status(containerId);
     }
 
     /** Waits for a line of the container's output, which is how tests know its shell has reached a point. */
-    void awaitOutput(String containerId, String line) {
+    public void awaitOutput(String containerId, String line) {
         await().atMost(EXIT_TIMEOUT).until(() -> CriLogLine.read(logPath(containerId)).stream()
                 .anyMatch(l -> l.content().equals(line)));
     }
 
-    Path logPath(String containerId) {
+    public Path logPath(String containerId) {
         return Path.of(status(containerId).getLogPath());
     }
 
     /** The container's whole output, stdout and stderr, one string per CRI log entry. */
-    List<String> output(String containerId) {
+    public List<String> output(String containerId) {
         return CriLogLine.read(logPath(containerId)).stream().map(CriLogLine::content).toList();
     }
 
     /** Verbose ContainerStatus info: berth's record of the container (pid, run dir, snapshot, handler). */
-    Map<String, Object> info(String containerId) {
+    public Map<String, Object> info(String containerId) {
         String info = runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId)
                 .setVerbose(true).build()).getInfoOrThrow("info");
         try {
@@ -176,17 +176,17 @@ final class PodCalls {
     }
 
     /** The host pid of the container's first process. */
-    long pid(String containerId) {
+    public long pid(String containerId) {
         return ((Number) info(containerId).get("pid")).longValue();
     }
 
     /** The container's run dir: the shim's socket, pid file, exit file and the runtime bundle. */
-    Path runDir(String containerId) {
+    public Path runDir(String containerId) {
         return Path.of((String) info(containerId).get("runDir"));
     }
 
     /** The pid of the shim host carrying the container, checked to be a berth shim host. */
-    long shimPid(String containerId) throws IOException {
+    public long shimPid(String containerId) throws IOException {
         long pid = hostPidOf(runDir(containerId));
         String cmdline = HostResidue.cmdlineOf(pid);
         if (!cmdline.contains("io.berth.shim.ShimMain")) {
@@ -196,14 +196,14 @@ final class PodCalls {
     }
 
     /** The pid of the shim host that carries the container of {@code runDir} (its {@code host} file names the host's dir). */
-    static long hostPidOf(Path runDir) throws IOException {
+    public static long hostPidOf(Path runDir) throws IOException {
         Path hostDir = Path.of(Files.readString(runDir.resolve("host")).trim());
         return Long.parseLong(Files.readString(hostDir.resolve("host.pid")).trim());
     }
 
 
     /** The cgroup (v1) of a process in one controller's hierarchy. */
-    static Path cgroupOf(long pid, String controller) throws IOException {
+    public static Path cgroupOf(long pid, String controller) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] fields = line.split(":", 3);
             if (List.of(fields[1].split(",")).contains(controller)) {

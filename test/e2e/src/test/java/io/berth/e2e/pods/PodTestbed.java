@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * the class made on the host: pods (through the CRI), the daemon, any container the runtime still knows, the
  * bridge, berth's nft table and the cgroup parent.
  */
-final class PodTestbed implements AutoCloseable {
+public final class PodTestbed implements AutoCloseable {
     private final ScratchDir scratch;
     private final RegistryProcess registry;
     private final String bridge;
@@ -56,7 +56,7 @@ final class PodTestbed implements AutoCloseable {
      * Starts the class's registry and berthd. {@code tag} (2-3 letters) names the class in the bridge and cgroup
      * names; {@code secondOctet} (220-229) picks its pod range 10.{secondOctet}.x.0/24, x chosen free at random.
      */
-    static PodTestbed start(E2eDaemons daemons, String tag, int secondOctet, String... extraConfigLines)
+    public static PodTestbed start(E2eDaemons daemons, String tag, int secondOctet, String... extraConfigLines)
             throws Exception {
         E2eSettings.assumeOwnBerthd();
         ScratchDir scratch = daemons.scratchDir("pods-" + tag + "-");
@@ -84,48 +84,53 @@ final class PodTestbed implements AutoCloseable {
         }
     }
 
-    BerthdProcess berthd() {
+    /** The loopback registry the class's images are pushed to. */
+    public RegistryProcess registry() {
+        return registry;
+    }
+
+    public BerthdProcess berthd() {
         return berthd;
     }
 
-    PodCalls cri() {
+    public PodCalls cri() {
         return calls;
     }
 
     /** The busybox image as the tests name it: {@code 127.0.0.1:<port>/pods/busybox:e2e}. */
-    String image() {
+    public String image() {
         return image.tag();
     }
 
     /** The image's id (its config digest) and its digest reference, what ContainerStatus reports. */
-    PulledImage pulledImage() {
+    public PulledImage pulledImage() {
         return image;
     }
 
     /** The pulled image by its three names: the tag pulled, the id, and {@code repository@manifest-digest}. */
-    record PulledImage(String tag, String id, String digestRef) {
+    public record PulledImage(String tag, String id, String digestRef) {
     }
 
-    String bridge() {
+    public String bridge() {
         return bridge;
     }
 
-    String subnet() {
+    public String subnet() {
         return subnet;
     }
 
     /** Every pod of this class runs below this cgroupfs parent, so that what berth leaves there can be found. */
-    String cgroupParent() {
+    public String cgroupParent() {
         return cgroupParent;
     }
 
     /** A dir of this class for pod logs and host paths; removed with the class. */
-    Path dir(String name) throws IOException {
+    public Path dir(String name) throws IOException {
         return Files.createDirectories(scratch.resolve(name));
     }
 
     /** Removes every pod (and so every container) through the CRI, as kubelet would when the node drains. */
-    void removeAllPods() {
+    public void removeAllPods() {
         for (PodSandbox pod : berthd.client().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
                 .getItemsList()) {
             berthd.client().runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder()
@@ -134,7 +139,7 @@ final class PodTestbed implements AutoCloseable {
     }
 
     /** Once every pod is removed, nothing of them may be left on the host. */
-    void assertNothingLeftOfAnyPod() {
+    public void assertNothingLeftOfAnyPod() {
         HostResidue residue = HostResidue.of(this);
         assertThat(residue.mounts()).as("mounts under berthd's root and state").isEmpty();
         assertThat(residue.cgroups()).as("cgroups below %s", cgroupParent).isEmpty();
