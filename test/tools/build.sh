@@ -13,7 +13,7 @@ base=${BERTH_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth/tools}
 out=$base/$pin
 mkdir -p "$base"
 # Two test classes (or two checkouts) may ask at once: one builds, the other waits for it.
-exec 9>"$base/.lock"
+exec 9>"$base/.lock-cri-tools"
 flock 9
 if [ ! -x "$out/crictl" ] || [ ! -x "$out/critest" ]; then
     command -v go >/dev/null || { echo "build.sh: no 'go' on PATH; the Go toolchain builds crictl and critest" >&2; exit 1; }

@@ -17,7 +17,7 @@ base=${BERTH_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth/tools}
 out=$base/kubelet-$pin
 mkdir -p "$base"
 # Two test classes (or two checkouts) may ask at once: one builds, the other waits for it.
-exec 9>"$base/.lock"
+exec 9>"$base/.lock-kubelet"
 flock 9
 if [ ! -x "$out/kubelet" ] || [ ! -x "$out/kube-apiserver" ] || [ ! -x "$out/etcd" ]; then
     command -v go >/dev/null || { echo "build.sh: no 'go' on PATH; the Go toolchain builds kubelet" >&2; exit 1; }

@@ -14,7 +14,7 @@ base=${BERTH_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth/tools}
 out=$base/kubeletstream-$pin
 mkdir -p "$base"
 # Two test classes (or two checkouts) may ask at once: one builds, the other waits for it.
-exec 9>"$base/.lock"
+exec 9>"$base/.lock-kubeletstream"
 flock 9
 if [ ! -x "$out/kubeletstream" ]; then
     command -v go >/dev/null || { echo "build.sh: no 'go' on PATH; the Go toolchain builds kubeletstream" >&2; exit 1; }
