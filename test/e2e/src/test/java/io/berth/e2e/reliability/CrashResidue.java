@@ -2,13 +2,12 @@ package io.berth.e2e.reliability;
 
 import io.berth.e2e.harness.BerthdProcess;
 import io.berth.e2e.harness.HostCommands;
+import io.berth.e2e.pods.HostResidue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -27,84 +26,15 @@ record CrashResidue(List<String> mounts, List<String> cgroups, List<String> runD
         Path root = berthd.root();
         Path state = berthd.state();
         return new CrashResidue(
-                mountpointsUnder(root, state),
-                cgroupsBelow(cgroupParent),
+                HostResidue.mountpointsUnder(root, state),
+                HostResidue.cgroupsBelow(cgroupParent),
                 names(state.resolve("containers"), state.resolve("sandboxes")),
-                veths(bridge),
+                HostResidue.veths(bridge),
                 runtimeContainers(state),
                 carriedByShims(state),
                 names(root.resolve("snapshots")),
                 names(root.resolve("content/blobs/sha256")),
                 names(root.resolve("content/ingest")));
-    }
-
-    private static List<String> mountpointsUnder(Path... dirs) {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .map(line -> line.split(" ")[4])
-                    .filter(mountpoint -> Stream.of(dirs).anyMatch(d -> Path.of(mountpoint).startsWith(d)))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Mount points of every cgroup hierarchy (v1 controllers and the unified v2 one). */
-    private static List<Path> cgroupMounts() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .filter(line -> line.contains(" - cgroup ") || line.contains(" - cgroup2 "))
-                    .map(line -> Path.of(line.split(" ")[4]))
-                    .distinct()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static List<String> cgroupsBelow(String parent) {
-        List<String> found = new ArrayList<>();
-        for (Path mount : cgroupMounts()) {
-            Path top = mount.resolve(parent.substring(1));
-            if (!Files.isDirectory(top)) {
-                continue;
-            }
-            try (Stream<Path> walk = Files.walk(top)) {
-                walk.filter(p -> !p.equals(top) && Files.isDirectory(p)).map(Path::toString).forEach(found::add);
-            } catch (NoSuchFileException raced) {
-                // Removed while we walked: that is what we hope for.
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return found.stream().sorted().toList();
-    }
-
-    /** rmdir of the parent and everything below it, deepest first; a cgroup with live processes stays. */
-    static void removeCgroupTree(String parent) {
-        for (Path mount : cgroupMounts()) {
-            Path top = mount.resolve(parent.substring(1));
-            if (!Files.isDirectory(top)) {
-                continue;
-            }
-            try (Stream<Path> walk = Files.walk(top)) {
-                for (Path dir : walk.filter(Files::isDirectory)
-                        .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
-                    Files.deleteIfExists(dir);
-                }
-            } catch (IOException e) {
-                System.err.println("could not remove cgroup " + top + ": " + e);
-            }
-        }
-    }
-
-    private static List<String> veths(String bridge) {
-        return HostCommands.run("ip", "-o", "link", "show", "master", bridge).lines()
-                .filter(line -> line.contains("bv"))
-                .map(line -> line.split(":")[1].trim())
-                .sorted()
-                .toList();
     }
 
     /** {@code <handler>/<id>} for every container in the runtimes' roots of this berthd. */

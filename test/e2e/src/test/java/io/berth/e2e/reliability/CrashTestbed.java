@@ -35,6 +35,7 @@ import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.ShimHostProcesses;
 import io.berth.e2e.harness.TestBridge;
 import io.berth.e2e.images.RegistryHosts;
+import io.berth.e2e.pods.HostResidue;
 import io.berth.server.failpoint.FailPoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -240,7 +241,7 @@ final class CrashTestbed implements AutoCloseable {
                 CrashResidue.deleteRuntimeContainers(berthd.state());
             } finally {
                 bridge.close();
-                CrashResidue.removeCgroupTree(cgroupParent());
+                HostResidue.removeCgroupTree(cgroupParent());
                 registry.close();
             }
         }

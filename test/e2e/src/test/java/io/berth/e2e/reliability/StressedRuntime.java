@@ -25,11 +25,11 @@ import io.berth.e2e.harness.ScratchDir;
 import io.berth.e2e.harness.ShimHostProcesses;
 import io.berth.e2e.harness.TestBridge;
 import io.berth.e2e.images.RegistryHosts;
+import io.berth.e2e.pods.HostResidue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -200,29 +200,9 @@ final class StressedRuntime implements AutoCloseable {
                 ShimHostProcesses.killAll(state);
             } finally {
                 bridge.close();
-                removeCgroupParent();
+                HostResidue.removeCgroupTree(cgroupParent);
                 registry.close();
             }
-        }
-    }
-
-    /** The class's cgroup parent in every hierarchy, deepest first (empty once every pod is gone). */
-    private void removeCgroupParent() {
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path top = hierarchy.resolve(cgroupParent.substring(1));
-                if (!Files.isDirectory(top)) {
-                    continue;
-                }
-                try (Stream<Path> walk = Files.walk(top)) {
-                    for (Path dir : walk.filter(Files::isDirectory)
-                            .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
-                        Files.deleteIfExists(dir);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            System.err.println("could not remove cgroup " + cgroupParent + ": " + e);
         }
     }
 }
