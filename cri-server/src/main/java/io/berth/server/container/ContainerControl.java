@@ -45,7 +45,9 @@ public final class ContainerControl implements SandboxMembers {
         long startedAt = UnixNanos.now(clock);
         State state = shim.start();
         FailPoint.START_CONTAINER_AFTER_RUNTIME_START.reach();
-        containers.update(c.id(), s -> s.started(state.getPid(), startedAt));
+        // The process runs from here on, whatever the disk says: a record that cannot be written now (a full disk,
+        // which the container may have filled in its first milliseconds) must not leave it reported CREATED.
+        containers.updateObserved(c.id(), s -> s.started(state.getPid(), startedAt));
         shims.watch(c.id());
         LOG.info("container " + c.id() + " started, pid " + state.getPid());
     }

@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * that does not fit, a container filling its rootfs and a container filling its log each fail in a way a person
  * can act on (the error names the lack of space, the container sees ENOSPC) while berthd keeps serving and keeps
  * every record whole; once space is freed everything works again, and a restarted berthd reads every record.
- * The last test restarts berthd over whatever the others left.
+ * The fourth test restarts berthd over whatever the others left; the fifth, the long form, repeats them all.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DiskFullE2eTest {
@@ -213,6 +214,26 @@ class DiskFullE2eTest {
         assertThat(runtime.berthd().logText().substring(logBefore).lines()
                 .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList())
                 .as("warnings and errors of the restarted berthd").isEmpty();
+    }
+
+    /**
+     * The long form ({@code -Dberth.e2e.long=true}, or {@code -Dberth.e2e.diskfull.rounds=N}): every case above
+     * again, round after round, with the pods removed between rounds, so that repeated fill-and-free cycles show any
+     * record, snapshot or log that a full disk damages only now and then. Off in CI.
+     */
+    @Test
+    @Order(5)
+    void theLongFormRepeatsEveryCaseRoundAfterRound() throws IOException {
+        int rounds = Integer.getInteger("berth.e2e.diskfull.rounds", Boolean.getBoolean("berth.e2e.long") ? 20 : 0);
+        Assumptions.assumeTrue(rounds > 0, "the long form runs with -Dberth.e2e.long=true");
+        for (int round = 1; round <= rounds; round++) {
+            runtime.removeAllPods();
+            aPullThatDoesNotFitFailsNamingTheLackOfSpaceAndSucceedsOnceSpaceIsFreed();
+            aContainerFillingItsRootfsSeesEnospcWhileBerthdKeepsServing();
+            aContainerFillingTheLogDirKeepsRunningAndLogsAgainOnceSpaceIsFreed();
+            berthdRestartsOverWhatTheFullDisksLeftAndReadsEveryRecord();
+            System.out.println("disk full, long form: round " + round + " of " + rounds + " passed");
+        }
     }
 
     private static ContainerStatus status(String id) {
