@@ -88,6 +88,12 @@ class DiskFullE2eTest {
     @AfterAll
     static void removeEverythingAndUnmount() throws IOException {
         try {
+            // A test that failed half-way may leave a disk full; RemovePodSandbox must be able to write its records.
+            if (disks != null) {
+                for (String disk : List.of(DiskFullMounts.ROOT, DiskFullMounts.STATE, DiskFullMounts.LOGS)) {
+                    disks.freeUp(disk);
+                }
+            }
             if (runtime != null) {
                 runtime.close();
             }
