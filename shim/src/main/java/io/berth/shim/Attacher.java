@@ -1,157 +1,119 @@
 package io.berth.shim;
 
 import io.berth.shim.stdio.Frame;
-import io.berth.shim.stdio.FrameReader;
-import io.berth.shim.stdio.FrameWriter;
 import io.berth.shim.stdio.ProtocolException;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 
 /**
- * One client attached to the container's stdio. The container's output reaches it through a bounded
- * queue drained by a sender thread of its own, so a client never holds up the CRI log or the other
- * attachers: when it falls more than {@link #QUEUE_BYTES} behind it is dropped, told so in its stream,
- * and disconnected. That applies to a client that reads, just slower than a burst of output, too: the
- * log is the record and never waits; such a client can attach again. Its input (stdin, resize) is
- * read on the thread that runs {@link #serve()}.
+ * One client attached to the container's stdio, served on the event loop like everything else of the
+ * container. The container's output is queued on its connection, so a client never holds up the CRI log
+ * or the other attachers: when it falls more than {@link #QUEUE_BYTES} behind it is dropped, told so in
+ * its stream, and disconnected. That applies to a client that reads, just slower than a burst of output,
+ * too: the log is the record and never waits; such a client can attach again. Its stdin frames go to the
+ * container's stdin one at a time: while the container does not read, the client's are left in its socket.
  */
-final class Attacher {
+final class Attacher implements StreamConnection.Session {
     /** Output kept for one attacher beyond what the socket holds; more than this and it is dropped. */
     static final int QUEUE_BYTES = 1024 * 1024;
+    /** How long a dropped (slow) attacher has to read its notice before its connection is cut. */
+    private static final long DROP_GRACE_MILLIS = 10_000;
 
-    private final ByteChannel connection;
+    private final EventLoop loop;
+    private final StreamConnection connection;
     private final boolean stdin;
     private final AttachHub hub;
-    private final FrameWriter out;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
-    private int queuedBytes;
-    /** Set when the last frame (exit, or the drop notice) is queued; the sender then closes. */
+    private boolean stdinEnded;
+    /** The last frame (exit, or the drop notice) is queued. */
     private boolean closing;
 
-    Attacher(ByteChannel connection, boolean stdin, AttachHub hub) {
-        this.connection = connection;
+    Attacher(EventLoop loop, int connection, boolean stdin, AttachHub hub) {
+        this.loop = loop;
+        this.connection = new StreamConnection(loop, connection, this);
         this.stdin = stdin;
         this.hub = hub;
-        this.out = new FrameWriter(connection);
     }
 
-    boolean wantsStdin() {
-        return stdin;
+    /** Sends what was queued since the attach and reads the client's frames; after its stream_ready answer. */
+    void start() {
+        connection.start();
+        connection.readInput(!closing);
     }
 
-    /** Queues a copy of some output; called on the container's pump threads, so it never blocks. */
-    synchronized void offer(Frame.Type type, ByteBuffer chunk) {
-        if (closing) {
+    /** Queues a copy of some output; on the loop thread, from the container's pumps. */
+    void offer(Frame.Type type, ByteBuffer chunk) {
+        if (closing || connection.isGone()) {
             return;
         }
-        int n = chunk.remaining();
-        if (queuedBytes + n > QUEUE_BYTES) {
-            queue.clear();
-            queuedBytes = 0;
-            byte[] notice = ("\nberth: attach dropped: this client read the container's output too slowly"
-                    + " (more than " + QUEUE_BYTES + " bytes behind); the output is in the container log\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            queue.add(new Frame(Frame.Type.STDERR, notice));
-            closing = true;
-            hub.disconnectLater(this);
-            notifyAll();
+        if (connection.queued() + chunk.remaining() > QUEUE_BYTES) {
+            drop();
             return;
         }
-        byte[] copy = new byte[n];
-        chunk.duplicate().get(copy);
-        queue.add(new Frame(type, copy));
-        queuedBytes += n;
-        notifyAll();
+        connection.send(type, chunk.duplicate());
+    }
+
+    private void drop() {
+        closing = true;
+        hub.remove(this);
+        connection.discardQueued();
+        byte[] notice = ("\nberth: attach dropped: this client read the container's output too slowly"
+                + " (more than " + QUEUE_BYTES + " bytes behind); the output is in the container log\n")
+                .getBytes(StandardCharsets.UTF_8);
+        connection.send(Frame.Type.STDERR, ByteBuffer.wrap(notice));
+        // No exit after the notice: the client must not take the container for exited.
+        connection.finish(null);
+        loop.schedule(DROP_GRACE_MILLIS, this::disconnect);
     }
 
     /** Queues the container's exit as the last frame. */
-    synchronized void finish(int exitCode) {
+    void finish(int exitCode) {
         if (!closing) {
-            queue.add(Frame.exit(exitCode));
             closing = true;
-            notifyAll();
+            connection.finish(Frame.exit(exitCode));
         }
     }
 
-    /** Starts the sender, then reads the client's frames until it detaches. */
-    void serve() {
-        Thread sender = new Thread(null, this::send, "attach-out", 128 * 1024);
-        sender.setDaemon(true);
-        sender.start();
-        FrameReader in = new FrameReader(connection);
-        try {
-            Frame frame;
-            while ((frame = in.read()) != null) {
-                switch (frame.type()) {
-                    case STDIN -> {
-                        if (stdin) {
-                            hub.writeStdin(frame.payload());
-                        }
-                    }
-                    case CLOSE_STDIN -> endStdin();
-                    case RESIZE -> hub.resize(frame.intAt(0), frame.intAt(1));
-                    case KILL -> {
-                        // Detaching never kills the container; stop it through the control socket.
-                    }
-                    default -> throw new ProtocolException("a client does not send " + frame.type());
+    @Override
+    public void frame(Frame frame) throws ProtocolException {
+        switch (frame.type()) {
+            case STDIN -> {
+                if (stdin && !hub.writeStdin(frame.payload(), () -> connection.readInput(!closing))) {
+                    connection.readInput(false);
                 }
             }
-        } catch (IOException e) {
-            // Gone or garbled: either way this client has detached.
+            case CLOSE_STDIN -> endStdin();
+            case RESIZE -> hub.resize(frame.intAt(0), frame.intAt(1));
+            case KILL -> {
+                // Detaching never kills the container; stop it through the control socket.
+            }
+            default -> throw new ProtocolException("a client does not send " + frame.type());
         }
+    }
+
+    /** Gone or garbled: either way this client has detached. */
+    @Override
+    public void clientGone() {
         endStdin();
         disconnect();
     }
 
-    private boolean stdinEnded;
+    @Override
+    public void drained() {
+        // Nothing waits for room: output beyond the bound drops the client instead.
+    }
 
     private void endStdin() {
-        synchronized (this) {
-            if (stdinEnded || !stdin) {
-                return;
-            }
-            stdinEnded = true;
+        if (stdinEnded || !stdin) {
+            return;
         }
+        stdinEnded = true;
         hub.stdinEnded();
     }
 
-    private void send() {
-        try {
-            while (true) {
-                Frame frame;
-                synchronized (this) {
-                    while (queue.isEmpty() && !closing) {
-                        wait();
-                    }
-                    frame = queue.poll();
-                    if (frame == null) {
-                        break; // closing and all sent
-                    }
-                    queuedBytes = Math.max(0, queuedBytes - frame.payload().length);
-                }
-                out.write(frame);
-            }
-        } catch (IOException | InterruptedException e) {
-            // The client went away (or was disconnected for being slow).
-        }
-        disconnect();
-    }
-
-    /** Closes the connection; a sender blocked writing to it fails at once. */
+    /** Closes the connection, whatever it still has to send. */
     void disconnect() {
-        synchronized (this) {
-            closing = true;
-            queue.clear();
-            notifyAll();
-        }
+        closing = true;
         hub.remove(this);
-        try {
-            connection.close();
-        } catch (IOException ignored) {
-            // Closed either way.
-        }
+        connection.close();
     }
 }

@@ -13,7 +13,6 @@ import io.berth.shim.api.State;
 import io.berth.shim.api.Status;
 import io.berth.shim.api.StdioFds;
 import java.io.IOException;
-import java.nio.channels.ByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -32,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after the host re-executed itself.
  */
 final class Container {
-    private static final long STDIO_DRAIN_SECONDS = 2;
+    private static final long STDIO_DRAIN_MILLIS = 2000;
     private static final long EXIT_AFTER_DELETE_SECONDS = 10;
 
     private final ShimConfig config;
@@ -60,7 +59,7 @@ final class Container {
         this.runtime = runtime;
         this.host = host;
         this.log = log;
-        this.attachers = new AttachHub(new Stdio(), config.getStdinOnce());
+        this.attachers = new AttachHub(host.loop(), new Stdio(), config.getStdinOnce());
         this.rootfs = new Rootfs(Path.of(config.getBundle()), config.getRootfsList());
         // Read once here, not at the exit, which must be reported without delay.
         this.childrenOutliveInit = PidNamespaceSharing.childrenOutliveInit(bundle());
@@ -94,7 +93,7 @@ final class Container {
      * say nothing (a runtime other than runc, or one that failed before it opened its log).
      */
     private IOException withWhatTheRuntimeSaid(IOException failure) {
-        stdio.awaitDrained(STDIO_DRAIN_SECONDS);
+        stdio.drained(host.loop(), STDIO_DRAIN_MILLIS).join(); // on the worker running the create
         String said = log.stderrTail();
         return said.isEmpty() ? failure : new IOException(failure.getMessage() + "; on stderr: " + said, failure);
     }
@@ -141,7 +140,7 @@ final class Container {
             }
             stdio.pumpPipes(host.loop(), held.getStdoutFd(), held.getStderrFd(), log, attachers);
             if (held.getStdinFd() >= 0) {
-                stdio.stdinPipe(held.getStdinFd());
+                stdio.stdinPipe(host.loop(), held.getStdinFd());
             }
             for (int fd : new int[] {held.getStdoutFd(), held.getStderrFd(), held.getStdinFd(), held.getTerminalFd()}) {
                 if (fd >= 0) {
@@ -203,7 +202,7 @@ final class Container {
             }
         }
         if (in != null) {
-            stdio.stdinPipe(in.writeEnd());
+            stdio.stdinPipe(host.loop(), in.writeEnd());
         }
         return initPid;
     }
@@ -261,12 +260,8 @@ final class Container {
     }
 
     void resize(int columns, int rows) throws IOException, ShimOperationException {
-        synchronized (operations) {
-            int terminalFd = stdio.terminalFd();
-            if (terminalFd < 0) {
-                throw ShimOperationException.failedPrecondition("container " + config.getId() + " has no terminal");
-            }
-            Terminals.setWindowSize(terminalFd, new Terminals.WindowSize(rows, columns));
+        if (!stdio.resizeTerminal(columns, rows)) {
+            throw ShimOperationException.failedPrecondition("container " + config.getId() + " has no terminal");
         }
     }
 
@@ -293,13 +288,13 @@ final class Container {
     }
 
     /**
-     * A new exec in this running container, its process spec written; {@link ExecProcess#run()} starts it.
+     * A new exec in this running container, its process spec written; {@link ExecProcess#start()} starts it.
      * Exec ids are short ({@code e<n>}) because they name sockets in the run dir, under the 108-byte limit.
      */
-    ExecProcess exec(ExecRequest request, ByteChannel connection) throws IOException, ShimOperationException {
+    ExecProcess exec(ExecRequest request, int connection) throws IOException, ShimOperationException {
         requireStatus(Status.STATUS_RUNNING, "exec in");
         ExecProcess session = new ExecProcess("e" + execCount.incrementAndGet(), request, config.getId(), bundle(),
-                runDir, runtime, host.reaper(), connection);
+                runDir, runtime, host.reaper(), host.loop(), connection);
         session.prepare();
         return session;
     }
@@ -374,7 +369,10 @@ final class Container {
         return held.build();
     }
 
-    /** {@code waitStatus} is null when the container was not this process's child: its exit code is lost. */
+    /**
+     * Records the exit, on a worker: the exit file, and what the init left in a shared pid namespace. {@code
+     * waitStatus} is null when the container was not this process's child: its exit code is lost.
+     */
     private void recordExit(WaitStatus waitStatus) {
         boolean oomKilled = oom.map(OomWatcher::oomKilled).orElse(false);
         ExitStatus exitNow = waitStatus == null ? ExitStatuses.unknown(Instant.now())
@@ -388,9 +386,12 @@ final class Container {
         if (childrenOutliveInit) {
             PidNamespaceSharing.killWhatTheInitLeft(runtime, config.getId());
         }
-        // Report the exit only once its last output is in the log. Bounded: a process outside the
-        // container's pid namespace may hold the pipes open forever.
-        stdio.awaitDrained(STDIO_DRAIN_SECONDS);
+        // Report the exit only once its last output is in the log; no thread waits for that meanwhile.
+        stdio.drained(host.loop(), STDIO_DRAIN_MILLIS).thenRunAsync(() -> reportExit(exitNow), host.workers());
+    }
+
+    /** Reports the exit, on a worker: those waiting for it (a Wait request's answer) may block. */
+    private void reportExit(ExitStatus exitNow) {
         synchronized (this) {
             status = Status.STATUS_STOPPED;
             exitStatus = exitNow;
@@ -405,11 +406,9 @@ final class Container {
     /** The container's stdio as attachers use it: failures are the attacher's loss, not an error to report. */
     private final class Stdio implements AttachHub.ContainerStdio {
         @Override
-        public void writeStdin(byte[] data) {
+        public boolean writeStdin(byte[] data, Runnable written) {
             StdinWriter writer = stdio.stdinWriter();
-            if (writer != null) {
-                writer.write(data);
-            }
+            return writer == null || writer.write(data, written);
         }
 
         @Override
@@ -420,8 +419,8 @@ final class Container {
         @Override
         public void resize(int width, int height) {
             try {
-                Container.this.resize(width, height);
-            } catch (IOException | ShimOperationException e) {
+                stdio.resizeTerminal(width, height);
+            } catch (ErrnoException e) {
                 ShimLog.error("attach resize of " + config.getId() + " failed: " + e.getMessage());
             }
         }

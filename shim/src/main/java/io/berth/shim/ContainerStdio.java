@@ -2,12 +2,12 @@ package io.berth.shim;
 
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
+import io.berth.linux.Terminals;
 import io.berth.shim.api.HeldContainer;
 import io.berth.shim.api.StdioFds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ObjIntConsumer;
 
 /**
@@ -49,18 +49,20 @@ final class ContainerStdio {
         terminal = new SharedFd(master);
         if (asStdin) {
             stdin = terminal;
-            stdinWriter = new StdinWriter(terminal);
+            stdinWriter = new StdinWriter(loop, terminal);
         }
         pumps.add(LinePump.start(loop, master, CriLog.Stream.STDOUT, log, listener));
     }
 
-    synchronized void stdinPipe(int writeEnd) {
+    /** The write end of the container's stdin pipe, made non-blocking: attachers write to it on the loop. */
+    synchronized void stdinPipe(EventLoop loop, int writeEnd) throws ErrnoException {
+        FileDescriptors.setNonBlocking(writeEnd, true);
         stdinFd = writeEnd;
         stdin = new SharedFd(writeEnd);
-        stdinWriter = new StdinWriter(stdin);
+        stdinWriter = new StdinWriter(loop, stdin);
     }
 
-    /** Where attachers write; null when the container was created without stdin. */
+    /** Where attachers write, on the loop; null when the container was created without stdin. */
     synchronized StdinWriter stdinWriter() {
         return stdinWriter;
     }
@@ -72,7 +74,28 @@ final class ContainerStdio {
     /** Ends the container's stdin (EOF). With a terminal there is no separate stdin to close. */
     synchronized void closeStdin() {
         if (stdin != null && stdin != terminal) {
-            stdin.close();
+            stdinWriter.close();
+        }
+    }
+
+    /**
+     * Sets the terminal's size; false without a terminal. Takes no lock a runtime command holds, so the
+     * loop may call it for an attacher.
+     */
+    boolean resizeTerminal(int columns, int rows) throws ErrnoException {
+        SharedFd tty;
+        synchronized (this) {
+            tty = terminal;
+        }
+        int fd = tty == null ? -1 : tty.acquire();
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            Terminals.setWindowSize(fd, new Terminals.WindowSize(rows, columns));
+            return true;
+        } finally {
+            tty.release();
         }
     }
 
@@ -101,21 +124,19 @@ final class ContainerStdio {
         }
     }
 
-    /** Waits (bounded) until the pumps have logged everything the container wrote before it exited. */
-    void awaitDrained(long seconds) {
-        List<LinePump> all;
+    /**
+     * Completes once the pumps have logged everything the container wrote before it exited, or after {@code
+     * millis} whatever is left: a process outside the container's pid namespace may hold the pipes open for ever.
+     * Nothing waits meanwhile; it completes on the loop thread.
+     */
+    CompletableFuture<Void> drained(EventLoop loop, long millis) {
+        CompletableFuture<?>[] ends;
         synchronized (this) {
-            all = List.copyOf(pumps);
+            ends = pumps.stream().map(LinePump::ended).toArray(CompletableFuture[]::new);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        for (LinePump pump : all) {
-            try {
-                pump.awaitEnd(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        CompletableFuture<Void> drained = CompletableFuture.allOf(ends);
+        loop.execute(() -> loop.schedule(millis, () -> drained.complete(null)));
+        return drained;
     }
 
     /**
@@ -143,8 +164,8 @@ final class ContainerStdio {
         loop.execute(() -> {
             synchronized (this) {
                 pumps.forEach(LinePump::stop);
-                if (stdin != null) {
-                    stdin.close();
+                if (stdinWriter != null) {
+                    stdinWriter.close();
                 }
                 if (terminal != null) {
                     terminal.close();

@@ -19,8 +19,11 @@ import java.util.List;
 
 /**
  * The container's log in the CRI format kubelet reads: {@code <RFC3339Nano time> <stream> <P|F> <content>\n}
- * per entry. Each entry is one {@code write} on an O_APPEND file, so two streams never interleave inside
- * an entry. The file is opened with O_NOFOLLOW: a symlink planted at the path is refused, never followed. And it is
+ * per entry. The entries of one read of a container's output share its time and go out together, in as few
+ * {@code write}s on the O_APPEND file as fit {@link #BATCH_BYTES}: a container printing short lines as fast as it
+ * can costs the host a few system calls per read, not one per line, so it keeps no neighbour waiting on the
+ * event loop (see {@link LinePump}). Entries are only ever written whole, so two streams never interleave
+ * inside one. The file is opened with O_NOFOLLOW: a symlink planted at the path is refused, never followed. And it is
  * opened (and reopened, after a rotation) below a handle on its directory taken at the first open: a container that
  * sees its log directory cannot swap the directory for a symlink to make a reopen create the log elsewhere.
  */
@@ -38,14 +41,24 @@ final class CriLog implements Closeable {
     private static final int TAIL_READ = 4096;
     private static final int TAIL_LINES = 5;
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
+    /**
+     * What waits in memory before a write: room for the longest entry, or for hundreds of short ones. Every
+     * container has one, so it is no bigger: at 16 KiB a flood of one-byte lines costs one write per ~400 lines.
+     */
+    static final int BATCH_BYTES = LinePump.MAX_LINE + 128;
 
     private static final int MODE = 0640;
 
     private final Path path;
     private final int directory;
     private FileChannel file;
-    // Direct, so that each entry goes to write(2) without a copy.
-    private final ByteBuffer entry = ByteBuffer.allocateDirect(LinePump.MAX_LINE + 128);
+    // Direct, so that the batch goes to write(2) without a copy.
+    private final ByteBuffer batch = ByteBuffer.allocateDirect(BATCH_BYTES);
+    /** The entry prefixes of the last time and stream added: the entries of one read share them. */
+    private byte[] prefixTime;
+    private Stream prefixStream;
+    private byte[] fullPrefix;
+    private byte[] partialPrefix;
     private boolean writeFailureReported;
 
     private CriLog(Path path, int directory, FileChannel file) {
@@ -91,15 +104,45 @@ final class CriLog implements Closeable {
         return Path.of("/proc/self/fd", Integer.toString(fd));
     }
 
-    /** Writes one entry; {@code partial} marks a chunk of a longer line (P) rather than a whole line (F). */
+    /** Writes one entry now; {@code partial} marks a chunk of a longer line (P) rather than a whole line (F). */
     synchronized void write(Stream stream, boolean partial, byte[] content, int length) {
-        byte[] time = timestamp(Instant.now()).getBytes(StandardCharsets.US_ASCII);
-        entry.clear();
-        entry.put(time).put((byte) ' ').put(stream.word).put((byte) ' ').put((byte) (partial ? 'P' : 'F'))
-                .put((byte) ' ').put(content, 0, length).put((byte) '\n').flip();
+        add(stream, partial, stamp(Instant.now()), ByteBuffer.wrap(content), 0, length);
+        flush();
+    }
+
+    /**
+     * Adds an entry stamped {@code time} (see {@link #stamp}) whose content is {@code length} bytes of {@code
+     * content} from {@code offset} (at most {@link LinePump#MAX_LINE}), to be written by the next {@link #flush()}
+     * at the latest.
+     */
+    synchronized void add(Stream stream, boolean partial, byte[] time, ByteBuffer content, int offset, int length) {
+        if (time != prefixTime || stream != prefixStream) {
+            prefixTime = time;
+            prefixStream = stream;
+            fullPrefix = prefix(time, stream, 'F');
+            partialPrefix = prefix(time, stream, 'P');
+        }
+        byte[] prefix = partial ? partialPrefix : fullPrefix;
+        if (batch.remaining() < prefix.length + length + 1) {
+            flush();
+        }
+        batch.put(prefix).put(batch.position(), content, offset, length).position(batch.position() + length)
+                .put((byte) '\n');
+    }
+
+    /** What every entry of one time and stream starts with: {@code <time> <stream> <P|F> }. */
+    private static byte[] prefix(byte[] time, Stream stream, char tag) {
+        ByteBuffer prefix = ByteBuffer.allocate(time.length + stream.word.length + 4);
+        prefix.put(time).put((byte) ' ').put(stream.word).put((byte) ' ').put((byte) tag).put((byte) ' ');
+        return prefix.array();
+    }
+
+    /** Writes the entries added so far. */
+    synchronized void flush() {
+        batch.flip();
         try {
-            while (entry.hasRemaining()) {
-                file.write(entry);
+            while (batch.hasRemaining()) {
+                file.write(batch);
             }
         } catch (IOException e) {
             // Keep draining the container's output (so it never blocks on a full pipe); say so once.
@@ -107,21 +150,27 @@ final class CriLog implements Closeable {
                 ShimLog.error("cannot write the container log " + path + ", dropping output: " + e);
                 writeFailureReported = true;
             }
-            dropTornEntry(entry.position());
+            dropTornEntry(batch.position());
+        } finally {
+            batch.clear();
         }
     }
 
     /**
-     * A full disk takes the part of an entry that fits in the file's last page and refuses the rest. Left there,
-     * that fragment would run into the next entry once space is freed, and kubelet would read one garbled line;
-     * so it is cut off, and the file ends with a whole entry again.
+     * A full disk takes the part of a batch that fits in the file's last page and refuses the rest. Left there,
+     * the fragment of the entry it cut would run into the next entry once space is freed, and kubelet would read
+     * one garbled line; so the fragment is cut off, and the file ends with a whole entry again.
      */
     private void dropTornEntry(int written) {
-        if (written == 0) {
+        int whole = written;
+        while (whole > 0 && batch.get(whole - 1) != '\n') {
+            whole--;
+        }
+        if (whole == written) {
             return;
         }
         try {
-            file.truncate(file.size() - written);
+            file.truncate(file.size() - (written - whole));
         } catch (IOException e) {
             ShimLog.error("cannot cut a torn entry off the container log " + path + ": " + e);
         }
@@ -132,6 +181,7 @@ final class CriLog implements Closeable {
      * use, so no output is lost.
      */
     synchronized void reopen() throws IOException {
+        flush();
         FileChannel fresh = openFile(directory, path);
         FileChannel old = file;
         file = fresh;
@@ -167,8 +217,14 @@ final class CriLog implements Closeable {
 
     @Override
     public synchronized void close() throws IOException {
+        flush();
         file.close();
         FileDescriptors.closeQuietly(directory);
+    }
+
+    /** {@link #timestamp} as the bytes an entry starts with. */
+    static byte[] stamp(Instant t) {
+        return timestamp(t).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Go's RFC3339Nano in UTC: fraction without trailing zeros, and none at all for a whole second. */

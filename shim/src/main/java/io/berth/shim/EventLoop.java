@@ -7,14 +7,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The host's one event loop: every long-lived descriptor of every container (output pipes, terminal
- * masters, pidfds, OOM eventfds) and the control socket are watched by one epoll on one thread. Handlers
- * run on that thread and must not block: they read what is there, hand slow work to a worker, and return.
- * Level-triggered, and each handler reads at most one chunk per wakeup, so a container that writes as
- * fast as it can gets one turn per round like everyone else.
+ * masters, pidfds, OOM eventfds), the listening socket, and every exec and attach session (its connection,
+ * the exec's output and stdin) are watched by one epoll on one thread. Handlers run on that thread and must
+ * not block: they read what is there, hand slow work to a worker, and return. Level-triggered, and each
+ * handler reads at most one chunk per wakeup, so a container that writes as fast as it can gets one turn
+ * per round like everyone else.
  */
 final class EventLoop {
     /** How often the loop wakes with nothing ready, to run its tickers (the reaper's sweep). */
@@ -29,10 +31,23 @@ final class EventLoop {
     private final int wakeFd;
     private final Map<Long, Handler> handlers = new HashMap<>();
     private final Map<Long, Integer> fds = new HashMap<>();
+    /** The events each descriptor is watched for now; 0 means out of epoll until asked for again. */
+    private final Map<Long, Integer> interests = new HashMap<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final List<Runnable> tickers = new ArrayList<>();
     private final Thread thread;
     private long nextToken = 1;
+    private long nextTimer;
+
+    /** A task due at {@code dueNanos}; ties keep the order they were scheduled in. */
+    private record Timer(long dueNanos, long sequence, Runnable task) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer other) {
+            int byTime = Long.compare(dueNanos - other.dueNanos, 0);
+            return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+        }
+    }
 
     private EventLoop() throws ErrnoException {
         epoll = Epoll.open();
@@ -66,7 +81,10 @@ final class EventLoop {
         }
     }
 
-    /** Watches {@code fd} for {@code events} (see {@link Epoll}); the returned token unregisters it. */
+    /**
+     * Watches {@code fd} for {@code events} (see {@link Epoll}; 0: not yet, see {@link #interest}); the
+     * returned token unregisters it.
+     */
     long register(int fd, int events, Handler handler) {
         long token;
         synchronized (this) {
@@ -74,9 +92,12 @@ final class EventLoop {
         }
         execute(() -> {
             try {
-                epoll.add(fd, events, token);
+                if (events != 0) {
+                    epoll.add(fd, events, token);
+                }
                 handlers.put(token, handler);
                 fds.put(token, fd);
+                interests.put(token, events);
             } catch (ErrnoException e) {
                 ShimLog.error("cannot watch descriptor " + fd + ": " + e.getMessage());
             }
@@ -89,7 +110,8 @@ final class EventLoop {
         execute(() -> {
             Integer fd = fds.remove(token);
             handlers.remove(token);
-            if (fd != null) {
+            Integer watched = interests.remove(token);
+            if (fd != null && watched != null && watched != 0) {
                 try {
                     epoll.remove(fd);
                 } catch (ErrnoException e) {
@@ -100,6 +122,36 @@ final class EventLoop {
                 after.run();
             }
         });
+    }
+
+    /**
+     * Changes what a registered descriptor is watched for; on the loop thread only. With 0 it leaves epoll
+     * altogether: epoll reports a hang-up whatever it was asked for, and a paused pipe whose writer has
+     * exited would otherwise wake the loop on every round.
+     */
+    void interest(long token, int events) {
+        Integer fd = fds.get(token);
+        Integer now = interests.get(token);
+        if (fd == null || now == null || now == events) {
+            return;
+        }
+        try {
+            if (events == 0) {
+                epoll.remove(fd);
+            } else if (now == 0) {
+                epoll.add(fd, events, token);
+            } else {
+                epoll.modify(fd, events, token);
+            }
+            interests.put(token, events);
+        } catch (ErrnoException e) {
+            ShimLog.error("cannot change what descriptor " + fd + " is watched for: " + e.getMessage());
+        }
+    }
+
+    /** Runs {@code task} on the loop once {@code delayMillis} have passed; on the loop thread only. */
+    void schedule(long delayMillis, Runnable task) {
+        timers.add(new Timer(System.nanoTime() + delayMillis * 1_000_000L, nextTimer++, task));
     }
 
     /** Runs {@code ticker} on the loop about every {@link #TICK_MILLIS}. */
@@ -113,7 +165,7 @@ final class EventLoop {
         while (true) {
             int n;
             try {
-                n = epoll.wait(ready, TICK_MILLIS);
+                n = epoll.wait(ready, waitMillis());
             } catch (ErrnoException e) {
                 ShimLog.error("epoll_wait failed, the host stops: " + e.getMessage());
                 System.exit(1);
@@ -128,17 +180,42 @@ final class EventLoop {
                 Handler handler = handlers.get(token);
                 int events = ready.events(i);
                 if (handler != null) { // null: unregistered earlier in this same round
-                    guarded(() -> handler.ready(events));
+                    try {
+                        handler.ready(events);
+                    } catch (RuntimeException e) {
+                        // Level-triggered, it would fail again every round: its descriptor leaves epoll.
+                        ShimLog.error("event handler failed, its descriptor is no longer watched: " + e);
+                        interest(token, 0);
+                    }
                 }
             }
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 guarded(task);
             }
+            runDueTimers();
             if (System.nanoTime() - lastTick >= TICK_MILLIS * 1_000_000L) {
                 lastTick = System.nanoTime();
                 tickers.forEach(EventLoop::guarded);
             }
+        }
+    }
+
+    private int waitMillis() {
+        Timer next = timers.peek();
+        if (next == null) {
+            return TICK_MILLIS;
+        }
+        long left = next.dueNanos() - System.nanoTime();
+        return left <= 0 ? 0 : (int) Math.min(TICK_MILLIS, (left + 999_999) / 1_000_000);
+    }
+
+    private void runDueTimers() {
+        long now = System.nanoTime();
+        Timer next;
+        while ((next = timers.peek()) != null && next.dueNanos() - now <= 0) {
+            timers.poll();
+            guarded(next.task());
         }
     }
 

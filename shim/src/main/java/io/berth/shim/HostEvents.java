@@ -9,8 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The connections that asked for events (berthd's, one per berthd): each recorded exit is pushed to all
- * of them. A subscriber that cannot take an event is dropped; it learns what it missed from the exit
- * files and State when it subscribes again.
+ * of them, without blocking: a subscriber whose socket is full (a berthd that stopped reading) or gone is
+ * dropped, and no thread of the host waits for it. It learns what it missed from the exit files and State
+ * when it subscribes again, as berthd does whenever its stream ends while the host lives.
  */
 final class HostEvents {
     /** More than one berthd at a time is a mistake, but a bound is needed whatever connects. */
@@ -22,11 +23,12 @@ final class HostEvents {
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
     /** Adds the connection; false (and it is left to the caller to close) when there are too many. */
-    boolean subscribe(int connection) {
+    boolean subscribe(int connection) throws IOException {
         synchronized (subscribers) {
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
                 return false;
             }
+            FileDescriptors.setNonBlocking(connection, true);
             subscribers.add(new Subscriber(connection));
             return true;
         }

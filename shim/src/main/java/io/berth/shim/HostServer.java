@@ -11,13 +11,13 @@ import io.berth.shim.api.Request;
 import io.berth.shim.api.Response;
 import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves the host's control socket: the event loop accepts, a worker serves each connection (a request
- * may run the OCI runtime for a while). Only the socket's owner, root, may talk to the host. A request
- * names its container by run dir; host requests name none.
+ * Serves the host's control socket: the event loop accepts each connection and reads its requests
+ * ({@link ControlConnection}), and a worker answers each request (it may run the OCI runtime for a while).
+ * Only the socket's owner, root, may talk to the host. A request names its container by run dir; host
+ * requests name none.
  */
 final class HostServer {
     private final ShimHost host;
@@ -62,32 +62,19 @@ final class HostServer {
                     FileDescriptors.closeQuietly(connection);
                     continue;
                 }
-                host.services().workers().execute(() -> serve(connection));
-            } catch (ErrnoException | RejectedExecutionException e) {
+                ControlConnection.serve(host.services().loop(), host.services().workers(), connection,
+                        this::answer);
+            } catch (ErrnoException e) {
                 ShimLog.error("connection refused: " + e.getMessage());
                 FileDescriptors.closeQuietly(connection);
             }
         }
     }
 
-    /** Answers requests on {@code connection} in turn until the client closes it or it turns into a stream. */
-    private void serve(int connection) {
-        boolean keep = false;
-        try {
-            MessageSocket.Received<Request> received;
-            while (!keep && (received = MessageSocket.receive(connection, Request.parser())) != null) {
-                keep = answer(connection, received.message(), received.fds());
-            }
-        } catch (IOException e) {
-            // The client went away mid-request, or sent something that is not a request.
-        } finally {
-            if (!keep) {
-                FileDescriptors.closeQuietly(connection);
-            }
-        }
-    }
-
-    /** Answers one request; true when the connection now belongs to a stream, a wait or a subscription. */
+    /**
+     * Answers one request, on a worker; true when the connection now belongs to a stream, a wait or a
+     * subscription.
+     */
     private boolean answer(int connection, Request request, int[] fds) throws IOException {
         // Host info and event subscriptions go on while upgrading: berthd uses them to follow the exec.
         if (draining && !request.hasHostInfo() && !request.hasEvents()) {

@@ -4,16 +4,17 @@ import io.berth.linux.Epoll;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads one output stream of a container (a pipe or the terminal master) on the event loop and writes
  * it to the CRI log line by line. One chunk per wakeup, from a buffer the loop's pumps share, so a
- * pump costs its partial line and nothing more. Memory is bounded whatever the container writes: a
- * line longer than {@link #MAX_LINE} is cut into P chunks, and output that ends without a newline is
- * flushed as a P chunk.
+ * pump costs its partial line and nothing more; the chunk's lines reach the log in a few writes (see
+ * {@link CriLog}), so a turn costs about the same however short the lines are. Memory is bounded
+ * whatever the container writes: a line longer than {@link #MAX_LINE} is cut into P chunks, and output
+ * that ends without a newline is flushed as a P chunk.
  */
 final class LinePump implements EventLoop.Handler {
     /** kubelet's and containerd's maximum log line; longer lines become P chunks of this size. */
@@ -33,7 +34,7 @@ final class LinePump implements EventLoop.Handler {
     private final CriLog.Stream stream;
     private final CriLog log;
     private final OutputListener listener;
-    private final CountDownLatch ended = new CountDownLatch(1);
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private byte[] line = new byte[128];
     private int length;
     private long token;
@@ -84,32 +85,56 @@ final class LinePump implements EventLoop.Handler {
             return;
         }
         listener.output(stream, chunk.duplicate());
-        while (chunk.hasRemaining()) {
-            byte b = chunk.get();
-            if (b == '\n') {
-                log.write(stream, false, line, length);
-                length = 0;
+        byte[] time = CriLog.stamp(Instant.now());
+        int limit = chunk.limit();
+        for (int from = chunk.position(); from < limit; ) {
+            int newline = indexOf(chunk, (byte) '\n', from, limit);
+            int end = newline < 0 ? limit : newline;
+            if (length == 0 && newline >= 0 && end - from < MAX_LINE) {
+                // A whole line inside the chunk goes to the log's batch without passing through the line buffer.
+                log.add(stream, false, time, chunk, from, end - from);
             } else {
-                append(b);
-                if (length == MAX_LINE) {
-                    log.write(stream, true, line, length);
+                append(chunk, from, end, time);
+                if (newline >= 0) {
+                    log.add(stream, false, time, ByteBuffer.wrap(line), 0, length);
                     length = 0;
                 }
             }
+            from = newline < 0 ? limit : newline + 1;
         }
+        log.flush();
     }
 
-    private void append(byte b) {
-        if (length == line.length) {
-            line = Arrays.copyOf(line, Math.min(MAX_LINE, line.length * 2));
+    private static int indexOf(ByteBuffer chunk, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (chunk.get(i) == b) {
+                return i;
+            }
         }
-        line[length++] = b;
+        return -1;
+    }
+
+    /** Adds bytes to the partial line, logging it as a P chunk each time it reaches {@link #MAX_LINE}. */
+    private void append(ByteBuffer chunk, int from, int to, byte[] time) {
+        while (from < to) {
+            int n = Math.min(to - from, MAX_LINE - length);
+            if (length + n > line.length) {
+                line = Arrays.copyOf(line, Math.min(MAX_LINE, Math.max(line.length * 2, length + n)));
+            }
+            chunk.get(from, line, length, n);
+            length += n;
+            from += n;
+            if (length == MAX_LINE) {
+                log.add(stream, true, time, ByteBuffer.wrap(line), 0, length);
+                length = 0;
+            }
+        }
     }
 
     /** End of stream: what is left of a line is logged as a P chunk. */
     private void end() {
         stop();
-        ended.countDown();
+        ended.complete(null);
     }
 
     /**
@@ -129,8 +154,8 @@ final class LinePump implements EventLoop.Handler {
         }
     }
 
-    /** Waits until the stream has ended and everything read was logged; false on timeout. */
-    boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
-        return ended.await(timeout, unit);
+    /** Completes, on the loop thread, once the stream has ended and everything read was logged. */
+    CompletableFuture<Void> ended() {
+        return ended;
     }
 }

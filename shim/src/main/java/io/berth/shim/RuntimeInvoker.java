@@ -5,8 +5,6 @@ import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
 import io.berth.linux.Posix;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +26,6 @@ import java.util.concurrent.TimeoutException;
  * waiting on them) forever.
  */
 final class RuntimeInvoker {
-    private static final int OUTPUT_KEPT = 4096;
     /** For a config that carries none (written by a berthd older than the setting): berthd's own default. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     /** After SIGKILL the group is gone at once unless a process is stuck in the kernel. */
@@ -38,14 +35,16 @@ final class RuntimeInvoker {
     private final String root;
     private final Path log;
     private final Reaper reaper;
+    private final EventLoop loop;
     private final Map<String, String> env;
     private final Duration timeout;
 
-    RuntimeInvoker(String binary, String root, Path log, Reaper reaper, Duration timeout) {
+    RuntimeInvoker(String binary, String root, Path log, Reaper reaper, EventLoop loop, Duration timeout) {
         this.binary = binary.isEmpty() ? "runc" : binary;
         this.root = root;
         this.log = log;
         this.reaper = reaper;
+        this.loop = loop;
         this.env = Map.copyOf(System.getenv());
         this.timeout = timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
     }
@@ -138,7 +137,7 @@ final class RuntimeInvoker {
 
     /**
      * Runs a command with stdout and stderr captured (the last few KiB), failing on a non-zero exit. The output
-     * is read as it comes, beside the wait, so that neither a chatty runtime (a full pipe) nor one that leaves a
+     * is read as it comes, on the event loop beside the wait, so that neither a chatty runtime (a full pipe) nor one that leaves a
      * child holding the pipe can keep the command from being timed out.
      */
     private String run(String... args) throws IOException {
@@ -154,26 +153,30 @@ final class RuntimeInvoker {
             FileDescriptors.closeQuietly(output.writeEnd());
             FileDescriptors.closeQuietly(devNull);
         }
-        // A thread of its own: a shared pool's thread busy reading another command would leave this pipe unread.
-        CompletableFuture<String> said = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                said.complete(readTail(output.readEnd()));
-            } catch (RuntimeException e) {
-                said.completeExceptionally(e);
-            }
-        }, "runtime-output-" + pid);
-        reader.setDaemon(true);
-        reader.start();
-        WaitStatus status = await(pid, List.of(args));
+        PipeTail said;
+        try {
+            said = PipeTail.read(loop, output.readEnd());
+        } catch (ErrnoException e) {
+            FileDescriptors.closeQuietly(output.readEnd());
+            throw new IOException("cannot read the output of " + binary + " " + args[0] + ": " + e.getMessage(), e);
+        }
+        WaitStatus status;
+        try {
+            status = await(pid, List.of(args));
+        } catch (IOException e) {
+            said.abandon();
+            throw e;
+        }
         String text;
         try {
-            text = said.get(KILLED_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            text = said.text().get(KILLED_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            said.abandon();
             text = "";
         } catch (ExecutionException | TimeoutException e) {
             // Something outside the runtime's process group still holds the pipe; the exit status is known.
+            said.abandon();
             text = "(output not read: " + e + ")";
         }
         if (status.shellExitCode() != 0) {
@@ -226,26 +229,6 @@ final class RuntimeInvoker {
         } catch (ExecutionException e) {
             throw new IOException("waiting for " + binary + " (pid " + pid + ") failed", e.getCause());
         }
-    }
-
-    private static String readTail(int fd) {
-        ByteBuffer chunk = ByteBuffer.allocateDirect(OUTPUT_KEPT);
-        byte[] tail = new byte[OUTPUT_KEPT];
-        int kept = 0;
-        try {
-            while (FileDescriptors.read(fd, chunk) > 0) {
-                int n = chunk.remaining();
-                int keep = Math.min(OUTPUT_KEPT - n, kept);
-                System.arraycopy(tail, kept - keep, tail, 0, keep);
-                chunk.get(tail, keep, n);
-                kept = keep + n;
-            }
-        } catch (ErrnoException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            FileDescriptors.closeQuietly(fd);
-        }
-        return new String(tail, 0, kept, StandardCharsets.UTF_8);
     }
 
     private String logTail() {

@@ -123,7 +123,7 @@ final class ShimHost {
         RunDir runDir = new RunDir(runPath);
         CriLog log = CriLog.open(Path.of(config.getLogPath()));
         RuntimeInvoker runtime = new RuntimeInvoker(config.getRuntime(), config.getRuntimeRoot(),
-                runDir.runtimeLog(), services.reaper(), Duration.ofSeconds(config.getRuntimeTimeoutSeconds()));
+                runDir.runtimeLog(), services.reaper(), services.loop(), Duration.ofSeconds(config.getRuntimeTimeoutSeconds()));
         arriving++;
         return new Container(config, runDir, runtime, services, log);
     }

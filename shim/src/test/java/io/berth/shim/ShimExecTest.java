@@ -76,14 +76,31 @@ class ShimExecTest {
     }
 
     @Test
-    void stdinIsEchoedBackByCat() throws Exception {
+    void stdinIsEchoedBackByCatInEachOfTwoSessionsOneAfterTheOther() throws Exception {
         running();
-        try (ProcessStream s = shim.exec(exec("cat").setStdin(true).build())) {
-            byte[] hello = "hello\nworld\n".getBytes(StandardCharsets.UTF_8);
-            s.writeStdin(hello, 0, hello.length);
-            assertThat(StreamOutput.readUntil(s, "world\n")).isEqualTo("hello\nworld\n");
-            s.closeStdin();
-            assertThat(StreamOutput.readAll(s)).isEqualTo(new StreamOutput("", "", 0));
+        for (int i = 0; i < 2; i++) {
+            try (ProcessStream s = shim.exec(exec("cat").setStdin(true).build())) {
+                byte[] hello = ("hello\nworld" + i + "\n").getBytes(StandardCharsets.UTF_8);
+                s.writeStdin(hello, 0, hello.length);
+                assertThat(StreamOutput.readUntil(s, "world" + i + "\n")).isEqualTo("hello\nworld" + i + "\n");
+                s.closeStdin();
+                assertThat(StreamOutput.readAll(s)).isEqualTo(new StreamOutput("", "", 0));
+            }
+        }
+    }
+
+    @Test
+    void aMegabyteOfStdinArrivesWholeThroughAProcessThatReadsSlowerThanItComes() throws Exception {
+        running();
+        int size = 1024 * 1024;
+        byte[] chunk = "0123456789abcdef".repeat(4096).getBytes(StandardCharsets.UTF_8);
+        try (ProcessStream s = shim.exec(exec("sh", "-c", "head -c " + size + " | wc -c").setStdin(true).build())) {
+            for (int sent = 0; sent < size; sent += chunk.length) {
+                s.writeStdin(chunk, 0, chunk.length);
+            }
+            StreamOutput output = StreamOutput.readAll(s);
+            assertThat(output.stdout().trim()).isEqualTo(Integer.toString(size));
+            assertThat(output.exitCode()).isZero();
         }
     }
 

@@ -75,15 +75,25 @@ final class ShimFixture implements AutoCloseable {
 
     /** {@code grouping}, berthd started, no container yet: see {@link #container}. */
     ShimFixture(Path dir, ShimGrouping grouping) throws IOException {
-        this(dir, grouping, null);
+        this(dir, grouping, (List<String>) null);
+    }
+
+    /** {@code grouping}, hosts started with {@code options}, berthd started, no container yet. */
+    ShimFixture(Path dir, ShimGrouping grouping, LaunchOptions options) throws IOException {
+        this(dir, grouping, null, options);
     }
 
     private ShimFixture(Path dir, ShimGrouping grouping, List<String> mainArgs) throws IOException {
+        this(dir, grouping, mainArgs, LaunchOptions.defaults());
+    }
+
+    private ShimFixture(Path dir, ShimGrouping grouping, List<String> mainArgs, LaunchOptions options)
+            throws IOException {
         this.dir = dir.toAbsolutePath();
         this.grouping = grouping;
         hostsDir = this.dir.resolve("hosts");
         runcRoot = this.dir.resolve("runc");
-        options = LaunchOptions.defaults();
+        this.options = options;
         try {
             // Containers of a host that dies re-parent to this JVM, so that close can reap them; this
             // machine's pid 1 may not.

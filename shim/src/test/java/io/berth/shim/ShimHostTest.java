@@ -16,6 +16,7 @@ import io.berth.shim.client.ShimGoneException;
 import io.berth.shim.client.LaunchOptions;
 import io.berth.shim.client.ShimGrouping;
 import io.berth.shim.client.ShimHosts;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -223,22 +225,52 @@ class ShimHostTest {
         return counters;
     }
 
+    /** Streams an exec of yes in the container until {@code bytes} arrived; the rate, in KiB/s. */
+    private static long execRateKiBs(ShimClient shim, long bytes) throws IOException {
+        long read = 0;
+        long from = System.nanoTime();
+        try (ProcessStream s = shim.exec(ExecRequest.newBuilder().addArgs("yes").build())) {
+            for (ProcessStream.Chunk c = s.read(); c != null && read < bytes; c = s.read()) {
+                read += c.kind() == ProcessStream.Chunk.Kind.EXIT ? 0 : c.data().length;
+            }
+        }
+        return (read >> 10) * 1_000_000_000L / Math.max(1, System.nanoTime() - from);
+    }
+
     @Test
-    void aContainerFloodingItsOutputDelaysNeitherItsNeighboursLinesNorAnExit() throws Exception {
+    void aContainerAndAnExecFloodingTheirOutputDelayNeitherANeighboursLinesNorAnExit() throws Exception {
         fixture = new ShimFixture(dir, ShimGrouping.NODE);
         TestContainer noisy = fixture.container("noisy", "yes").withTools("yes");
         TestContainer ticker = fixture.container("ticker", "sh", "-c",
                 "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done");
         TestContainer quitter = fixture.container("quitter", "sh", "-c",
-                "while [ ! -e /go ]; do sleep 0.01; done; exit 7");
-        ticker.run();
+                "while [ ! -e /go ]; do sleep 0.01; done; exit 7").withTools("yes");
+        ShimClient tickerShim = ticker.run();
         ShimClient quitting = quitter.run();
-        noisy.run();
+        // What an exec of yes streams to this client with no flood beside it, for comparison.
+        long aloneKiBs = execRateKiBs(quitting, 32 << 20);
+        ShimClient noisyShim = noisy.run();
         await().atMost(PATIENCE).until(() -> Files.exists(noisy.log) && Files.size(noisy.log) > (1 << 20));
+        // An exec floods its stream too, read as fast as this client can: the loop serves it beside the logs.
+        ProcessStream execFlood = noisyShim.exec(ExecRequest.newBuilder().addArgs("yes").build());
+        AtomicLong execBytes = new AtomicLong();
+        Thread execReader = new Thread(() -> {
+            try {
+                for (ProcessStream.Chunk c = execFlood.read(); c != null && c.kind() != ProcessStream.Chunk.Kind.EXIT;
+                        c = execFlood.read()) {
+                    execBytes.addAndGet(c.data().length);
+                }
+            } catch (IOException closed) {
+                // The test closed the stream.
+            }
+        }, "exec-flood-reader");
+        execReader.start();
+        await().atMost(PATIENCE).until(() -> execBytes.get() > (1 << 20));
 
         // The window: about 3 s of the neighbour's ticks, counted in its log, not slept.
         Instant from = Instant.now();
         long noisyBytesBefore = Files.size(noisy.log);
+        long execBytesBefore = execBytes.get();
         long fromNanos = System.nanoTime();
         await().atMost(PATIENCE).until(() -> ticksSince(ticker, from).size() >= 15);
         long goAt = System.nanoTime();
@@ -246,9 +278,19 @@ class ShimHostTest {
         ExitStatus exit = fixture.awaitReportedExit(quitter.runDir);
         long exitLatencyMillis = (fixture.reports.stream().filter(r -> r.runDir().equals(quitter.runDir)).findFirst()
                 .orElseThrow().atNanos() - goAt) / 1_000_000;
+        // A short exec in the neighbour, its output read as it comes: served on the same loop as the floods.
+        long execAt = System.nanoTime();
+        StreamOutput echoed;
+        try (ProcessStream s = tickerShim.exec(ExecRequest.newBuilder().addArgs("echo").addArgs("hi").build())) {
+            echoed = StreamOutput.readAll(s);
+        }
+        long execMillis = (System.nanoTime() - execAt) / 1_000_000;
         await().atMost(PATIENCE).until(() -> ticksSince(ticker, from).size() >= 30);
         long windowMillis = (System.nanoTime() - fromNanos) / 1_000_000;
         long noisyBytes = Files.size(noisy.log) - noisyBytesBefore;
+        long execFloodBytes = execBytes.get() - execBytesBefore;
+        execFlood.close();
+        execReader.join(PATIENCE.toMillis());
 
         List<Instant> ticks = ticksSince(ticker, from);
         long maxGapMillis = 0;
@@ -256,14 +298,19 @@ class ShimHostTest {
             maxGapMillis = Math.max(maxGapMillis, Duration.between(ticks.get(i - 1), ticks.get(i)).toMillis());
         }
         System.out.printf("fairness: %d neighbour lines in %d ms, max gap %d ms (written every 100 ms); exit"
-                + " reported %d ms after its cue; the flood logged %d MiB/s%n", ticks.size(), windowMillis,
-                maxGapMillis, exitLatencyMillis, (noisyBytes * 1000 / Math.max(1, windowMillis)) >> 20);
+                + " reported %d ms after its cue; the flood logged %d MiB/s and its exec streamed %d KiB/s (alone,"
+                + " %d KiB/s); an exec of echo in the neighbour took %d ms%n",
+                ticks.size(), windowMillis, maxGapMillis, exitLatencyMillis,
+                (noisyBytes * 1000 / Math.max(1, windowMillis)) >> 20,
+                (execFloodBytes * 1000 / Math.max(1, windowMillis)) >> 10, aloneKiBs, execMillis);
 
         assertThat(exit.getExitCode()).isEqualTo(7);
         assertThat(quitting.state().getStatus()).isEqualTo(Status.STATUS_STOPPED);
         assertThat(noisyBytes).as("the flood went on").isPositive();
+        assertThat(execFloodBytes).as("the exec's flood went on").isPositive();
         assertThat(maxGapMillis).as("max gap between the neighbour's lines (ms)").isLessThan(1500);
         assertThat(exitLatencyMillis).as("exit reported after its cue (ms)").isLessThan(1500);
+        assertThat(echoed).isEqualTo(new StreamOutput("hi\n", "", 0));
         assertThat(ticker.logLines("stdout")).allMatch(l -> l.matches("tick \\d+"));
     }
 }

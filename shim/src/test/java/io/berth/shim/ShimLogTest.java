@@ -75,6 +75,21 @@ class ShimLogTest {
         assertThat(entries.get(3).content()).isEqualTo("next");
     }
 
+    /** seq writes its lines in big blocks: many lines per read, and lines cut across reads, all logged whole. */
+    @Test
+    void manyShortLinesReadTogetherAreEachLoggedWholeInOrder() throws Exception {
+        fixture = new ShimFixture(dir, "seq", "1", "50000").withTools("seq");
+        ShimClient shim = fixture.launch(false);
+        shim.start();
+        assertThat(shim.awaitExit().getExitCode()).isZero();
+
+        List<LogEntry> entries = fixture.logEntries();
+        assertThat(entries).hasSize(50000).allMatch(e -> e.stream().equals("stdout") && e.tag().equals("F"));
+        for (int i = 0; i < entries.size(); i++) {
+            assertThat(entries.get(i).content()).isEqualTo(Integer.toString(i + 1));
+        }
+    }
+
     @Test
     void outputEndingWithoutNewlineIsAPartialEntry() throws Exception {
         ShimClient shim = run("echo whole; printf 'no newline at the end'");

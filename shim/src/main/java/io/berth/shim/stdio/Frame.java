@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
 public record Frame(Type type, byte[] payload) {
     /** The largest payload either side sends or accepts; a longer length is a protocol error. */
     public static final int MAX_PAYLOAD = 64 * 1024;
-    static final int HEADER_BYTES = 5;
+    /** The type byte and the payload's length. */
+    public static final int HEADER_BYTES = 5;
 
     /** What a frame carries, and who sends it. */
     public enum Type {
@@ -35,7 +36,13 @@ public record Frame(Type type, byte[] payload) {
             this.code = (byte) code;
         }
 
-        static Type of(byte code) {
+        /** The type's byte on the wire. */
+        public byte code() {
+            return code;
+        }
+
+        /** The type whose wire byte is {@code code}; null for a byte no type has. */
+        public static Type of(byte code) {
             for (Type t : values()) {
                 if (t.code == code) {
                     return t;
