@@ -3,7 +3,6 @@ package io.berth.shim;
 import io.berth.linux.ChildProcesses.WaitStatus;
 import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
-import io.berth.linux.Terminals;
 import io.berth.shim.api.Error;
 import io.berth.shim.api.ExecRequest;
 import io.berth.shim.api.ExitStatus;
@@ -72,7 +71,7 @@ final class Container {
             int initPid;
             try {
                 try {
-                    initPid = config.getTty() ? createWithTerminal() : createWithPipes();
+                    initPid = new RuntimeCreation(config, runDir, runtime, host, log).create(stdio, attachers);
                 } catch (IOException e) {
                     throw withWhatTheRuntimeSaid(e);
                 }
@@ -174,61 +173,6 @@ final class Container {
         } else {
             host.reaper().exitOf(initPid).thenAcceptAsync(this::recordExit, host.workers());
         }
-    }
-
-    private int createWithPipes() throws IOException {
-        FileDescriptors.Pipe in = config.getStdin() ? FileDescriptors.pipe() : null;
-        FileDescriptors.Pipe out = FileDescriptors.pipe();
-        FileDescriptors.Pipe err = FileDescriptors.pipe();
-        int devNull = FileDescriptors.openReadWrite("/dev/null");
-        int initPid;
-        try {
-            // Pump before the runtime runs: its own error text goes to these pipes and must not block it.
-            stdio.pumpPipes(host.loop(), out.readEnd(), err.readEnd(), log, attachers);
-            initPid = runtime.create(config.getId(), bundle(), runDir.containerPid(), null,
-                    in != null ? in.readEnd() : devNull, out.writeEnd(), err.writeEnd());
-        } catch (IOException | RuntimeException e) {
-            if (in != null) {
-                FileDescriptors.closeQuietly(in.writeEnd());
-            }
-            throw e;
-        } finally {
-            // Only the container may hold the write ends, so its exit is our end of file.
-            FileDescriptors.closeQuietly(out.writeEnd());
-            FileDescriptors.closeQuietly(err.writeEnd());
-            FileDescriptors.closeQuietly(devNull);
-            if (in != null) {
-                FileDescriptors.closeQuietly(in.readEnd());
-            }
-        }
-        if (in != null) {
-            stdio.stdinPipe(host.loop(), in.writeEnd());
-        }
-        return initPid;
-    }
-
-    private int createWithTerminal() throws IOException {
-        Files.deleteIfExists(runDir.consoleSocket());
-        int master;
-        int initPid;
-        try (Terminals.ConsoleSocket socket = Terminals.ConsoleSocket.listen(runDir.consoleSocket())) {
-            int devNull = FileDescriptors.openReadWrite("/dev/null");
-            try {
-                initPid = runtime.create(config.getId(), bundle(), runDir.containerPid(), socket.path(), devNull,
-                        devNull, devNull);
-            } finally {
-                FileDescriptors.closeQuietly(devNull);
-            }
-            try {
-                master = socket.receiveFd();
-            } catch (ErrnoException e) {
-                runtime.delete(config.getId(), true);
-                throw new IOException("the runtime created " + config.getId() + " but sent no terminal: "
-                        + e.getMessage(), e);
-            }
-        }
-        stdio.pumpTerminal(host.loop(), master, config.getStdin(), log, attachers);
-        return initPid;
     }
 
     void start() throws IOException, ShimOperationException {
