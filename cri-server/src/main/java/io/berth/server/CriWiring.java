@@ -61,6 +61,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -142,8 +143,7 @@ public final class CriWiring implements AutoCloseable {
             // The image side: a container's root is prepared on an image's snapshot, so it precedes the containers.
             // Opening it also clears what an interrupted pull or import left (scratch mounts, pull snapshots, layers
             // and blobs no image record needs); that concerns the image side alone, so it is not part of recover.
-            Images images = imageSource.open(() -> imagesInUse(containers),
-                    PullObserver.of(daemonMetrics::imagePulled, daemonMetrics::imagePullFailed));
+            Images images = imageSource.open(() -> imagesInUse(containers), pullMetrics(daemonMetrics));
             images.system().ifPresent(this::own);
 
             // The container side, in the direction exits travel: a host reports an exit to ContainerExits, which
@@ -302,6 +302,31 @@ public final class CriWiring implements AutoCloseable {
             // The time CreateContainer (or RunPodSandbox) waited for its shim, a cold host start included.
             metrics.shimStarted(Duration.ofNanos(System.nanoTime() - start));
             return shim;
+        };
+    }
+
+    /** The pulls' outcomes and their layers' progress, as metrics. */
+    private static PullObserver pullMetrics(DaemonMetrics metrics) {
+        return new PullObserver() {
+            @Override
+            public void pulled(long downloadedBytes, Duration took) {
+                metrics.imagePulled(downloadedBytes, took);
+            }
+
+            @Override
+            public void failed(long downloadedBytes) {
+                metrics.imagePullFailed(downloadedBytes);
+            }
+
+            @Override
+            public void layerBytes(String image, String layer, long done) {
+                metrics.imagePullLayerBytes(image, layer, done);
+            }
+
+            @Override
+            public void ended(String image, Collection<String> layers) {
+                metrics.imagePullEnded(image, layers);
+            }
         };
     }
 

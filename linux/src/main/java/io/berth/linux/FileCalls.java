@@ -34,4 +34,6 @@ final class FileCalls {
     static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
 
     static native int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
+
+    static native int syncfs(int fd) throws LastErrorException;
 }

@@ -6,6 +6,8 @@ import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.validate.Require;
+import io.berth.linux.ErrnoException;
+import io.berth.linux.FilesystemSync;
 import io.berth.snapshotter.fs.DiskUsage;
 import io.berth.snapshotter.fs.Usage;
 import java.io.IOException;
@@ -154,6 +156,38 @@ abstract class DirectorySnapshotter implements Snapshotter {
 
     @Override
     public void commit(String name, String key) {
+        commitAs(name, key, false, null);
+    }
+
+    @Override
+    public void sync() {
+        try {
+            FilesystemSync.syncFilesystemOf(store.root());
+        } catch (ErrnoException e) {
+            throw new InternalException("cannot flush the snapshots in " + store.root() + " to disk: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Overlay's own dir holds only its own changes; native's is a copy of its parent and says no. */
+    protected boolean layersApart() {
+        return false;
+    }
+
+    @Override
+    public boolean buildsLayersApart() {
+        return layersApart();
+    }
+
+    @Override
+    public void commit(String name, String key, String parent) {
+        if (!layersApart()) {
+            throw new UnsupportedOperationException(driver() + " snapshots cannot be built apart from their parent");
+        }
+        commitAs(name, key, true, parent == null || parent.isEmpty() ? null : parent);
+    }
+
+    private void commitAs(String name, String key, boolean reparent, String parent) {
         checkKey(name, "name");
         synchronized (lock) {
             StoredSnapshot s = get(key);
@@ -164,7 +198,20 @@ abstract class DirectorySnapshotter implements Snapshotter {
             if (byName.containsKey(name) || pending.containsKey(name)) {
                 throw new AlreadyExistsException("snapshot '" + Require.printable(name) + "' already exists");
             }
-            StoredSnapshot committed = s.committedAs(name, clock.instant());
+            if (reparent && s.parent() != null) {
+                throw new FailedPreconditionException("snapshot '" + Require.printable(key) + "' has parent '"
+                        + Require.printable(s.parent()) + "'; only a snapshot built apart can be put on another");
+            }
+            if (reparent && parent != null) {
+                List<StoredSnapshot> chain = chainFrom(parent);
+                if (chain.get(0).kind() != Kind.COMMITTED) {
+                    throw new InvalidArgumentException("parent '" + Require.printable(parent) + "' is "
+                            + chain.get(0).kind().name().toLowerCase() + ", not committed");
+                }
+                checkChain(Kind.ACTIVE, chain);
+            }
+            StoredSnapshot committed = reparent ? s.committedAs(name, parent, clock.instant())
+                    : s.committedAs(name, clock.instant());
             try {
                 store.rewrite(committed);
             } catch (IOException e) {
@@ -230,9 +277,26 @@ abstract class DirectorySnapshotter implements Snapshotter {
         synchronized (lock) {
             all = new ArrayList<>(byName.values());
         }
-        // Ids grow, and a parent always exists before its child.
+        // Oldest first, but a parent before its child even when the child is older: a layer built apart from
+        // its parent may have been created before it.
         all.sort(Comparator.comparingLong(StoredSnapshot::id));
-        all.forEach(s -> visitor.accept(s.info()));
+        Map<String, StoredSnapshot> unvisited = new HashMap<>();
+        all.forEach(s -> unvisited.put(s.name(), s));
+        for (StoredSnapshot s : all) {
+            visitParentsFirst(s, unvisited, visitor);
+        }
+    }
+
+    private static void visitParentsFirst(StoredSnapshot s, Map<String, StoredSnapshot> unvisited,
+            Consumer<SnapshotInfo> visitor) {
+        List<StoredSnapshot> line = new ArrayList<>();
+        for (StoredSnapshot next = s; next != null && unvisited.remove(next.name()) != null;
+                next = next.parent() == null ? null : unvisited.get(next.parent())) {
+            line.add(next);
+        }
+        for (int i = line.size() - 1; i >= 0; i--) {
+            visitor.accept(line.get(i).info());
+        }
     }
 
     @Override

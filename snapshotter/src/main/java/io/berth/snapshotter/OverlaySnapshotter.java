@@ -49,6 +49,12 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
         return DRIVER;
     }
 
+    /** A layer's upper dir does not depend on its parent's files: it can be filled before the parent exists. */
+    @Override
+    protected boolean layersApart() {
+        return true;
+    }
+
     @Override
     protected void checkChain(Kind kind, List<StoredSnapshot> chain) {
         if (kind == Kind.ACTIVE && !chain.isEmpty()) {

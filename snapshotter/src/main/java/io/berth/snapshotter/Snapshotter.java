@@ -33,6 +33,29 @@ public interface Snapshotter extends AutoCloseable {
     /** Turns the active snapshot {@code key} into the committed snapshot {@code name}; the key is gone. */
     void commit(String name, String key);
 
+    /**
+     * Whether a layer can be built apart from its parent and put on it afterwards
+     * ({@link #commit(String, String, String)}): true where a snapshot's own dir holds only its own changes
+     * (overlay), false where it is a copy of its parent (native).
+     */
+    default boolean buildsLayersApart() {
+        return false;
+    }
+
+    /**
+     * Turns the active snapshot {@code key}, prepared with no parent, into the committed snapshot {@code name}
+     * on top of the committed snapshot {@code parent}. Only where {@link #buildsLayersApart()}.
+     */
+    default void commit(String name, String key, String parent) {
+        throw new UnsupportedOperationException(driver() + " snapshots cannot be built apart from their parent");
+    }
+
+    /**
+     * Flushes the files of every snapshot to disk, at once (one syncfs, not an fsync per file). A commit does not
+     * sync: whoever makes a committed snapshot matter after a crash (an image record naming it) syncs first.
+     */
+    default void sync() {}
+
     /** Removes a snapshot that no other snapshot has as its parent. */
     void remove(String key);
 

@@ -14,6 +14,10 @@ record StoredSnapshot(long id, String name, String parent, Kind kind, String cre
     }
 
     StoredSnapshot committedAs(String newName, Instant now) {
-        return new StoredSnapshot(id, newName, parent, Kind.COMMITTED, created, now.toString());
+        return committedAs(newName, parent, now);
+    }
+
+    StoredSnapshot committedAs(String newName, String newParent, Instant now) {
+        return new StoredSnapshot(id, newName, newParent, Kind.COMMITTED, created, now.toString());
     }
 }

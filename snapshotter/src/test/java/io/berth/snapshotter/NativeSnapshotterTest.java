@@ -1,6 +1,7 @@
 package io.berth.snapshotter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,5 +25,15 @@ class NativeSnapshotterTest extends SnapshotterConformanceTest {
         assertThat(snapshotter.mounts("base")).singleElement()
                 .satisfies(m -> assertThat(m.options()).containsExactly("ro", "rbind"));
         assertThat(snapshotter.view("v", "base")).singleElement().satisfies(m -> assertThat(m.readOnly()).isTrue());
+    }
+
+    @Test
+    void aCopyOfItsParentCannotBeBuiltBeforeIt() throws Exception {
+        commitLayer("base", null, "f", "x");
+        snapshotter.prepare("apart", null);
+
+        assertThat(snapshotter.buildsLayersApart()).isFalse();
+        assertThatThrownBy(() -> snapshotter.commit("top", "apart", "base"))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 }

@@ -33,6 +33,31 @@ class OverlaySnapshotterTest extends SnapshotterConformanceTest {
     }
 
     @Test
+    void aLayerBuiltBeforeItsParentIsCommittedOntoItAndListedAfterIt() throws Exception {
+        assertThat(snapshotter.buildsLayersApart()).isTrue();
+        List<Mount> apart = snapshotter.prepare("apart", null);
+        Files.writeString(Path.of(apart.get(0).source()).resolve("top"), "top");
+        commitLayer("base", null);
+
+        snapshotter.commit("top", "apart", "base");
+
+        assertThat(snapshotter.stat("top").parent()).isEqualTo("base");
+        assertThat(snapshotter.stat("top").kind()).isEqualTo(Kind.COMMITTED);
+        assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactly("base", "top");
+        assertThat(snapshotter.mounts("top").get(0).options()).contains("lowerdir=" + fsOf("top") + ":" + fsOf("base"));
+        assertThatThrownBy(() -> snapshotter.remove("base")).isInstanceOf(FailedPreconditionException.class);
+    }
+
+    @Test
+    void onlyALayerPreparedWithoutParentCanBeCommittedOntoAnother() throws Exception {
+        commitLayer("base", null);
+        snapshotter.prepare("child", "base");
+
+        assertThatThrownBy(() -> snapshotter.commit("c", "child", "base"))
+                .isInstanceOf(FailedPreconditionException.class).hasMessageContaining("built apart");
+    }
+
+    @Test
     void oneLayerIsShownByAReadOnlyBindMountAndMoreByALowerOnlyOverlay() throws Exception {
         commitLayer("l1", null);
         commitLayer("l2", "l1");

@@ -60,6 +60,7 @@ final class ConfigFile {
     static final class ImageSection {
         public String snapshotter;
         public Integer maxConcurrentDownloads;
+        public Integer maxConcurrentDownloadsPerDaemon;
         public Integer stallTimeoutSeconds;
         public String registryConfigDir;
         public Long layerMaxEntries;

@@ -21,6 +21,7 @@ import java.util.Optional;
 final class ConfigResolver {
     private static final int MAX_SHUTDOWN_GRACE_SECONDS = 3600;
     private static final int MAX_CONCURRENT_DOWNLOADS = 64;
+    private static final int MAX_DOWNLOADS_PER_DAEMON = 1024;
     private static final int MAX_STALL_TIMEOUT_SECONDS = 86_400;
 
     private final Problems problems;
@@ -168,7 +169,9 @@ final class ConfigResolver {
                                 256, 1 << 20)),
                 // 0 turns the rule off; see ImageSettings for why 1 KiB/s is the default.
                 between("image.min_download_rate_bytes_per_second", raw.minDownloadRateBytesPerSecond,
-                        d.minDownloadRate(), 0, ImageSettings.MAX_MIN_DOWNLOAD_RATE));
+                        d.minDownloadRate(), 0, ImageSettings.MAX_MIN_DOWNLOAD_RATE),
+                between("image.max_concurrent_downloads_per_daemon", raw.maxConcurrentDownloadsPerDaemon,
+                        d.maxDownloadsPerDaemon(), 1, MAX_DOWNLOADS_PER_DAEMON));
     }
 
     private StreamingConfig streaming(ConfigFile.StreamingSection raw) {

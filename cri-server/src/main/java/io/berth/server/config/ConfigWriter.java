@@ -74,6 +74,7 @@ public final class ConfigWriter {
         ConfigFile.ImageSection section = new ConfigFile.ImageSection();
         section.snapshotter = image.snapshotter();
         section.maxConcurrentDownloads = image.maxConcurrentDownloads();
+        section.maxConcurrentDownloadsPerDaemon = image.maxDownloadsPerDaemon();
         section.stallTimeoutSeconds = seconds(image.stallTimeout());
         section.registryConfigDir = image.registryConfigDir().toString();
         section.layerMaxEntries = image.layerLimits().maxEntries();

@@ -107,8 +107,8 @@ public final class ImageSystem implements AutoCloseable {
         LayerUnpacker unpacker = new LayerUnpacker(snapshotter, new LayerApplier(scratch, settings.layerLimits()),
                 content, reclaimer);
         ImagePuller puller = new ImagePuller(registry, content, store, unpacker, reclaimer,
-                new LayerDownloader(settings.maxConcurrentDownloads()), Platform.host(),
-                registrySettings.maxManifestBytes(), clock, pulls);
+                new LayerDownloader(settings.maxConcurrentDownloads(), settings.maxDownloadsPerDaemon()),
+                Platform.host(), registrySettings.maxManifestBytes(), clock, pulls);
         ImageArchives archives = ImageArchives.open(store, content, unpacker, reclaimer, Platform.host(),
                 ArchiveLimits.defaults(registrySettings.maxManifestBytes()), config.root().resolve("import-staging"),
                 clock);

@@ -2,6 +2,10 @@ package io.berth.server.metrics;
 
 import com.codahale.metrics.Counter;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -9,11 +13,15 @@ import java.util.function.LongSupplier;
  * start, the shim launcher and the image puller report each event as it happens.
  */
 public final class DaemonMetrics {
+    private static final String LAYER_BYTES = "berth_image_pull_layer_bytes";
+
     private final MetricsCatalog catalog;
     private final DurationSummary shimStarts;
     private final DurationSummary pullDurations;
     private final Counter pullBytes;
     private final Counter pullFailures;
+    /** Bytes done per layer of each running pull, by its labels; a series lives as long as its pull. */
+    private final Map<Labels, AtomicLong> layerBytes = new ConcurrentHashMap<>();
 
     public DaemonMetrics(MetricsCatalog catalog) {
         this.catalog = catalog;
@@ -53,6 +61,35 @@ public final class DaemonMetrics {
     public void imagePulled(long downloadedBytes, Duration took) {
         pullBytes.inc(downloadedBytes);
         pullDurations.record(took);
+    }
+
+    /**
+     * {@code done} bytes of layer {@code layer} of the running pull of {@code image} are in, shown as
+     * {@code berth_image_pull_layer_bytes{image,layer}} until the pull ends: a stuck pull shows which layer.
+     */
+    public void imagePullLayerBytes(String image, String layer, long done) {
+        Labels labels = Labels.of("image", image, "layer", layer);
+        AtomicLong bytes = layerBytes.get(labels);
+        if (bytes == null) {
+            AtomicLong fresh = new AtomicLong();
+            bytes = layerBytes.putIfAbsent(labels, fresh);
+            if (bytes == null) {
+                bytes = fresh;
+                catalog.gauge(LAYER_BYTES, "Bytes of each layer of a running image pull downloaded and unpacked so"
+                        + " far (one pass); gone when the pull ends", labels, fresh::get);
+            }
+        }
+        bytes.set(done);
+    }
+
+    /** The pull of {@code image} ended: its layers' series go. */
+    public void imagePullEnded(String image, Collection<String> layers) {
+        for (String layer : layers) {
+            Labels labels = Labels.of("image", image, "layer", layer);
+            if (layerBytes.remove(labels) != null) {
+                catalog.remove(LAYER_BYTES, labels);
+            }
+        }
     }
 
     /** A pull that failed; the bytes it downloaded before failing still count. */

@@ -44,6 +44,14 @@ public final class MetricsCatalog {
         supplied(family(name, help, MetricFamily.Type.GAUGE), labels, value);
     }
 
+    /** Removes one series of a gauge, e.g. of something that ended; a series not there is no error. */
+    public void remove(String name, Labels labels) {
+        MetricFamily family = families.get(name);
+        if (family != null && family.children.remove(labels) != null) {
+            registry.remove(seriesName(name, labels));
+        }
+    }
+
     /** Durations in seconds; the name ends in {@code _seconds}. The same name and labels give the same summary. */
     public DurationSummary durations(String name, String help, Labels labels) {
         requireSuffix(name, "_seconds");

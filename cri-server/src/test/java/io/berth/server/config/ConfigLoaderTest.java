@@ -111,10 +111,15 @@ class ConfigLoaderTest {
                 "[image]",
                 "snapshotter = \"native\"",
                 "max_concurrent_downloads = 5",
+                "max_concurrent_downloads_per_daemon = 9",
                 "stall_timeout_seconds = 7",
                 "registry_config_dir = \"/srv/registries\""), "image.toml");
         assertThat(c.image()).isEqualTo(new ImageSettings("native", 5, java.time.Duration.ofSeconds(7),
-                Path.of("/srv/registries")));
+                Path.of("/srv/registries")).withMaxDownloadsPerDaemon(9));
+        assertThat(ConfigLoader.defaults().image().maxDownloadsPerDaemon()).isEqualTo(6);
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_concurrent_downloads_per_daemon = 0", "x.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("image.max_concurrent_downloads_per_daemon must be between 1 and 1024, not 0");
     }
 
     @Test

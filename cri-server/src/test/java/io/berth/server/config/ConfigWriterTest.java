@@ -32,6 +32,7 @@ class ConfigWriterTest {
             "[image]",
             "snapshotter = \"native\"",
             "max_concurrent_downloads = 5",
+            "max_concurrent_downloads_per_daemon = 8",
             "stall_timeout_seconds = 7",
             "registry_config_dir = \"/srv/registries\"",
             "layer_max_entries = 5000",

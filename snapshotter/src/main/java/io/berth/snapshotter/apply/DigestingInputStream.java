@@ -7,13 +7,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Counts and sha256-hashes every byte read through it, skipped bytes included. */
+/** Counts and sha256-hashes (unless told not to) every byte read through it, skipped bytes included. */
 final class DigestingInputStream extends FilterInputStream {
     private final MessageDigest sha256;
     private long count;
 
     DigestingInputStream(InputStream in) {
+        this(in, true);
+    }
+
+    /** Counting only, when {@code hash} is false: the caller checks these bytes' digest elsewhere. */
+    DigestingInputStream(InputStream in, boolean hash) {
         super(in);
+        if (!hash) {
+            sha256 = null;
+            return;
+        }
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -24,8 +33,10 @@ final class DigestingInputStream extends FilterInputStream {
     @Override
     public int read() throws IOException {
         int b = in.read();
-        if (b >= 0) {
+        if (b >= 0 && sha256 != null) {
             sha256.update((byte) b);
+        }
+        if (b >= 0) {
             count++;
         }
         return b;
@@ -34,8 +45,10 @@ final class DigestingInputStream extends FilterInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         int n = in.read(b, off, len);
-        if (n > 0) {
+        if (n > 0 && sha256 != null) {
             sha256.update(b, off, n);
+        }
+        if (n > 0) {
             count += n;
         }
         return n;
@@ -58,7 +71,11 @@ final class DigestingInputStream extends FilterInputStream {
         return count;
     }
 
+    /** The sha256 of what was read, or null when not hashing. */
     String digest() {
+        if (sha256 == null) {
+            return null;
+        }
         return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     }
 }

@@ -7,16 +7,21 @@ import io.berth.linux.TreeDeleter;
 import io.berth.snapshotter.tar.TarHeader;
 import io.berth.snapshotter.tar.TarReader;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -32,24 +37,75 @@ final class LayerExtractor {
     private static final int MAX_XATTR_VALUE = 64 * 1024;
     private static final long MAX_ID = 0xFFFF_FFFEL; // 0xFFFFFFFF is chown's "leave unchanged"
     private static final long MAX_DEV = 0xFFFF_FFFFL;
+    /** File data moves in large writes: a 16 MiB file is 64 syscalls, not the 2,048 of an 8 KiB copy. */
+    private static final int COPY_BUFFER = 256 * 1024;
 
     private final RootedResolver resolver;
     private final Path root;
     private final long maxEntries;
     /** Paths (relative to the root, resolved) this layer wrote, and the times of its directories. */
     private final LayerPaths paths = new LayerPaths();
+    /**
+     * Parent dirs already resolved, by their path in the layer. Resolving walks and lstats every component;
+     * most entries share their parent with the one before. Cleared whenever the layer deletes or replaces
+     * anything, or adds a symlink: only then can a resolved path stop being the real directory it was.
+     */
+    private final Map<List<String>, Path> resolvedDirs = new HashMap<>();
+    private final byte[] copyBuffer = new byte[COPY_BUFFER];
     private long entries;
 
+    /**
+     * Set when the root is a layer's own dir, built apart from the layers below it: then what the layer asks of
+     * those layers (a whiteout, a hardlink to their file) stops the extraction with {@link NeedsLowerLayersException},
+     * and the dirs it makes are kept for {@link LayerApplier#fitsOn} to check against them.
+     */
+    private final boolean apart;
+    private final List<Path> dirs = new ArrayList<>();
+    /** Past this many entries, a layer built apart goes on only if {@link #mayGrow} says so. */
+    private long lightEntries = Long.MAX_VALUE;
+    private BooleanSupplier mayGrow = () -> true;
+
     LayerExtractor(Path root, LayerLimits limits) {
+        this(root, limits, false);
+    }
+
+    LayerExtractor(Path root, LayerLimits limits, boolean apart) {
         this.root = root;
-        this.resolver = new RootedResolver(root);
+        this.apart = apart;
+        this.resolver = new RootedResolver(root, apart);
         this.maxEntries = limits.maxEntries();
+    }
+
+    /**
+     * Asks {@code mayGrow} once, when the layer passes {@code entries} entries, whether it may go on: its
+     * bookkeeping grows with its entries, and the caller bounds how many large layers are unpacked at once. A no
+     * stops the extraction with {@link NeedsLowerLayersException}, for the caller to unpack the layer later.
+     */
+    void limitGrowth(long entries, BooleanSupplier mayGrow) {
+        this.lightEntries = entries;
+        this.mayGrow = mayGrow;
+    }
+
+    /** The dirs the layer made, implied parents included, relative to the root; kept only when built apart. */
+    List<Path> dirsMade() {
+        List<Path> all = new ArrayList<>(resolver.implied());
+        all.addAll(dirs);
+        return all;
+    }
+
+    /** The implied parents among {@link #dirsMade()}: their owner and mode come from the layers below. */
+    List<Path> impliedDirs() {
+        return resolver.implied();
     }
 
     void extract(TarReader tar) throws IOException {
         for (TarHeader h = tar.next(); h != null; h = tar.next()) {
             entries++;
             checkEntries();
+            if (entries == lightEntries + 1 && !mayGrow.getAsBoolean()) {
+                throw new NeedsLowerLayersException("it has more than " + lightEntries
+                        + " entries while other large layers are being unpacked");
+            }
             try {
                 entry(h, tar);
             } catch (ErrnoException e) {
@@ -82,32 +138,86 @@ final class LayerExtractor {
         String base = parts.get(parts.size() - 1);
         List<String> parentParts = parts.subList(0, parts.size() - 1);
         if (base.startsWith(WHITEOUT)) {
+            if (apart) {
+                throw new NeedsLowerLayersException("entry '" + name + "' is a whiteout");
+            }
             whiteout(name, base, parentParts);
             return;
         }
-        Path parent = resolver.resolveDir(parentParts, name, true);
+        Path parent = parentDir(parentParts, name);
         Path target = parent.resolve(base);
         Path linkSource = h.type() == TarHeader.HARDLINK ? hardlinkSource(h) : null;
-        BasicFileAttributes existing = RootedResolver.lstat(target);
-        if (existing != null && !(existing.isDirectory() && h.isDirectory())) {
-            // Replace, never write through: what is there may be a link planted to redirect this write.
-            TreeDeleter.deleteUnchecked(target);
-        }
-        if (h.type() == TarHeader.HARDLINK) {
-            if (linkSource.equals(target)) {
-                throw new InvalidArgumentException("layer entry '" + name + "' is a hardlink to itself");
+        // Most entries are new: creating with O_EXCL (which also refuses a symlink there) spares an lstat.
+        if (!createNew(h, tar, target)) {
+            BasicFileAttributes existing = RootedResolver.lstat(target);
+            if (existing != null && !(existing.isDirectory() && h.isDirectory())) {
+                // Replace, never write through: what is there may be a link planted to redirect this write.
+                TreeDeleter.deleteUnchecked(target);
+                resolvedDirs.clear();
             }
-            Files.createLink(target, linkSource);
-            markWritten(target);
-            return; // a hardlink shares its source's inode and metadata
+            if (h.type() == TarHeader.HARDLINK) {
+                if (linkSource.equals(target)) {
+                    throw new InvalidArgumentException("layer entry '" + name + "' is a hardlink to itself");
+                }
+                Files.createLink(target, linkSource);
+                markWritten(target);
+                return; // a hardlink shares its source's inode and metadata
+            }
+            create(h, tar, target, existing != null && existing.isDirectory() && h.isDirectory());
         }
-        create(h, tar, target, existing != null && existing.isDirectory() && h.isDirectory());
         applyMetadata(target, h);
         markWritten(target);
         if (h.isDirectory()) {
+            if (apart) {
+                dirs.add(root.relativize(target));
+            }
             paths.dirTime(root.relativize(target), h.mtime());
         } else {
             NoFollowFiles.setTimesNoFollow(target, h.mtime(), h.mtime());
+        }
+    }
+
+    private Path parentDir(List<String> parentParts, String name) throws IOException {
+        Path known = resolvedDirs.get(parentParts);
+        if (known != null) {
+            return known;
+        }
+        Path dir = resolver.resolveDir(parentParts, name, true);
+        resolvedDirs.put(List.copyOf(parentParts), dir);
+        return dir;
+    }
+
+    /**
+     * Creates a regular file or directory where nothing is yet; false (nothing created, nothing read)
+     * when something is there already, for the caller to replace or reuse.
+     */
+    private boolean createNew(TarHeader h, TarReader tar, Path target) throws IOException {
+        try {
+            if (h.isDirectory()) {
+                Files.createDirectory(target);
+                return true;
+            }
+            if (h.isRegular()) {
+                writeFile(target, tar);
+                return true;
+            }
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private void writeFile(Path target, TarReader tar) throws IOException {
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            InputStream in = tar.content();
+            for (int n = in.readNBytes(copyBuffer, 0, copyBuffer.length); n > 0;
+                    n = in.readNBytes(copyBuffer, 0, copyBuffer.length)) {
+                ByteBuffer chunk = ByteBuffer.wrap(copyBuffer, 0, n);
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+            }
         }
     }
 
@@ -117,16 +227,14 @@ final class LayerExtractor {
                 Files.createDirectory(target);
             }
         } else if (h.isRegular()) {
-            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                tar.content().transferTo(out);
-            }
+            writeFile(target, tar);
         } else if (h.type() == TarHeader.SYMLINK) {
             if (h.linkName().isEmpty() || h.linkName().indexOf('\0') >= 0) {
                 throw new InvalidArgumentException("layer entry '" + h.name() + "' is a symlink with no valid target");
             }
             // The target is stored, not followed: whoever later resolves it does so inside the root.
             Files.createSymbolicLink(target, Path.of(h.linkName()));
+            resolvedDirs.clear();
         } else if (h.type() == TarHeader.CHAR_DEVICE || h.type() == TarHeader.BLOCK_DEVICE) {
             if (h.devMajor() < 0 || h.devMajor() > MAX_DEV || h.devMinor() < 0 || h.devMinor() > MAX_DEV) {
                 throw new InvalidArgumentException("layer entry '" + h.name() + "' has invalid device numbers");
@@ -149,6 +257,9 @@ final class LayerExtractor {
         Path dir = resolver.resolveDir(parts.subList(0, parts.size() - 1), h.name(), false);
         Path source = dir == null ? null : dir.resolve(parts.get(parts.size() - 1));
         BasicFileAttributes attrs = source == null ? null : RootedResolver.lstat(source);
+        if (attrs == null && apart) {
+            throw new NeedsLowerLayersException("entry '" + h.name() + "' is a hardlink to a file of another layer");
+        }
         if (attrs == null) {
             throw new InvalidArgumentException("layer entry '" + h.name() + "' is a hardlink to '" + h.linkName()
                     + "', which does not exist in the layer or below it");
@@ -161,6 +272,7 @@ final class LayerExtractor {
 
     /** OCI whiteouts: {@code .wh.<name>} deletes name; {@code .wh..wh..opq} hides the dir's lower content. */
     private void whiteout(String entry, String base, List<String> parentParts) throws IOException {
+        resolvedDirs.clear();
         Path dir = resolver.resolveDir(parentParts, entry, false);
         if (base.equals(OPAQUE)) {
             if (dir != null) {

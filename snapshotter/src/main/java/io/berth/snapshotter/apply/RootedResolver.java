@@ -28,9 +28,21 @@ final class RootedResolver {
     private final Path root;
     /** Implied parents created so far: each is a directory the layer costs, entry or not. */
     private long created;
+    /** The implied parents created, relative to the root, when asked to keep them. */
+    private final List<Path> implied;
+
+    RootedResolver(Path root, boolean keepImplied) {
+        this.root = root;
+        this.implied = keepImplied ? new ArrayList<>() : null;
+    }
 
     RootedResolver(Path root) {
-        this.root = root;
+        this(root, false);
+    }
+
+    /** The implied parents this resolver created (when kept), in creation order: parents first. */
+    List<Path> implied() {
+        return implied == null ? List.of() : List.copyOf(implied);
     }
 
     Path root() {
@@ -71,6 +83,9 @@ final class RootedResolver {
                 // A parent the layer implies without an entry of its own.
                 ImpliedDirs.create(here);
                 created++;
+                if (implied != null) {
+                    implied.add(root.relativize(here));
+                }
                 real.add(c);
             } else if (attrs.isSymbolicLink()) {
                 if (++links > MAX_LINKS) {

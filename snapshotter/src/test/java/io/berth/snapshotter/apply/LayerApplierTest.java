@@ -202,4 +202,26 @@ class LayerApplierTest {
     private static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
+
+    @Test
+    void aLayerBuiltApartThatGrowsPastItsLightEntriesGoesOnOnlyWhenAllowed() throws Exception {
+        TarBuilder layer = new TarBuilder();
+        for (int i = 0; i < 5; i++) {
+            layer.file("f" + i, "content " + i);
+        }
+        byte[] tar = layer.bytes();
+        LayerApplier applier = new LayerApplier(tmp.resolve("scratch"));
+        int[] asked = {0};
+
+        assertThatThrownBy(() -> applier.applyApart(root, new ByteArrayInputStream(tar), null, 3, () -> ++asked[0] < 0))
+                .isInstanceOf(NeedsLowerLayersException.class)
+                .hasMessageContaining("more than 3 entries");
+        assertThat(asked[0]).isEqualTo(1);
+
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        ApartLayer applied = applier.applyApart(other, new ByteArrayInputStream(tar), null, 3, () -> ++asked[0] > 0);
+        assertThat(asked[0]).as("asked once, at the fourth entry").isEqualTo(2);
+        assertThat(other.resolve("f4")).hasContent("content 4");
+        assertThat(applied.applied().compressedDigest()).as("the caller checks the blob's digest").isNull();
+    }
 }

@@ -169,6 +169,7 @@ final class ArchiveImporter {
      * archive's manifests name blobs that are not kept.
      */
     private List<ImportedImage> record(List<ArchiveImage> found) {
+        unpacker.syncLayers();
         String now = clock.instant().toString();
         Map<String, ImportedImage> byId = new LinkedHashMap<>();
         for (ArchiveImage image : found) {

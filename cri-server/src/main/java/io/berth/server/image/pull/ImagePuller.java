@@ -30,7 +30,9 @@ import java.util.logging.Logger;
 
 /**
  * Pulls an image: resolve the reference, store manifest and config, download the layers in parallel and
- * unpack each into its chain snapshot as soon as it and the layers below it are in, then record the image.
+ * unpack each into its chain snapshot, then record the image. Where the snapshotter builds layers apart
+ * (overlay), each layer is unpacked into a snapshot of its own on its download's thread, in parallel, and
+ * committed onto its parent in chain order; elsewhere each is unpacked onto its parent once that is in.
  * The record is written last, so a failed pull leaves no image; what the pull built or downloaded and no
  * other image or pull needs is deleted again, so it leaves no snapshot or blob either.
  */
@@ -72,14 +74,20 @@ public final class ImagePuller {
         List<String> built = new CopyOnWriteArrayList<>();
         ImageReclaimer.Lease lease = reclaimer.lease();
         DownloadedBytes downloaded = new DownloadedBytes();
+        ApartSnapshots apart = new ApartSnapshots(unpacker::discard);
         try {
-            StoredImage image = pullLeased(ref, credentials, lease, blobs, built, downloaded);
+            StoredImage image = pullLeased(ref, credentials, lease, blobs, built, downloaded, apart);
             observer.pulled(downloaded.total(), Duration.ofNanos(System.nanoTime() - start));
             LOG.info("pulled " + ref + " as " + image.id() + " (" + image.metadata().size() + " bytes, "
                     + image.chainIds().size() + " layers) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
             return image;
         } catch (RuntimeException | Error e) {
             observer.failed(downloaded.total());
+            try {
+                apart.discardAll();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             lease.close();
             try {
                 reclaimer.reclaim(blobs, built);
@@ -90,11 +98,12 @@ public final class ImagePuller {
             throw e;
         } finally {
             lease.close();
+            observer.ended(ref.toString(), blobs);
         }
     }
 
     private StoredImage pullLeased(ImageReference ref, RegistryCredentials credentials, ImageReclaimer.Lease lease,
-            List<String> blobs, List<String> built, DownloadedBytes downloaded) {
+            List<String> blobs, List<String> built, DownloadedBytes downloaded, ApartSnapshots apart) {
         ResolvedImage resolved = registry.resolve(ref, credentials, platform);
         downloaded.add(resolved.manifestBytes().size() + resolved.index().map(i -> i.bytes().size()).orElse(0));
         ImageManifest manifest = resolved.manifest();
@@ -120,24 +129,53 @@ public final class ImagePuller {
         List<String> chain = ChainIds.of(config.diffIds());
         layers.forEach(layer -> hold(layer.digest(), lease, blobs));
 
-        downloader.download(layers, (blob, progress) -> registry.fetchBlob(ref, credentials, blob, content, progress),
+        boolean parallel = unpacker.unpacksApart();
+        LayerProgressLog progressLog = new LayerProgressLog();
+        downloader.download(layers, (i, blob, progress) -> {
+                    if (!parallel) {
+                        return registry.fetchBlob(ref, credentials, blob, content, progress);
+                    }
+                    // On this download's thread, while other layers download and unpack: one pass per layer.
+                    try {
+                        return unpacker.fetchUnpackingApart(i, blob, config.diffIds().get(i), chain.get(i), apart,
+                                reader -> {
+                                    try {
+                                        return registry.fetchBlob(ref, credentials, blob, content, progress, reader);
+                                    } catch (BerthException e) {
+                                        throw new DownloadFailed(e);
+                                    }
+                                });
+                    } catch (DownloadFailed e) {
+                        throw e.failure; // as the download said it: it names the blob and the registry
+                    } catch (BerthException e) {
+                        throw PullErrors.withContext(layerName(ref, i, layers), e);
+                    }
+                },
                 (blob, received) -> {
                     downloaded.onBytes(blob, received);
+                    observer.layerBytes(ref.toString(), blob.digest().toString(), received);
                     if (received == blob.size()) {
                         LOG.info(ref + ": downloaded layer " + blob.digest() + " (" + received + " bytes)");
+                    } else if (progressLog.crossed(blob.digest().toString(), received, blob.size())) {
+                        LOG.fine(() -> ref + ": layer " + blob.digest() + ": " + received + " of " + blob.size()
+                                + " bytes");
                     }
                 },
                 (i, layer, stored) -> {
                     long unpackStart = System.nanoTime();
-                    String where = "image " + ref + " layer " + (i + 1) + "/" + layers.size() + " (" + layer.digest() + ")";
+                    String where = layerName(ref, i, layers);
+                    String parent = i == 0 ? null : chain.get(i - 1);
                     try {
-                        boolean fresh = unpacker.unpack(layer, config.diffIds().get(i), chain.get(i),
-                                i == 0 ? null : chain.get(i - 1), lease);
+                        boolean fresh = parallel
+                                ? unpacker.commitApart(i, layer, config.diffIds().get(i), chain.get(i), parent, lease,
+                                        apart)
+                                : unpacker.unpack(layer, config.diffIds().get(i), chain.get(i), parent, lease);
                         if (fresh) {
                             built.add(chain.get(i));
                         }
-                        LOG.info(where + ": " + (fresh ? "unpacked in " + (System.nanoTime() - unpackStart) / 1_000_000
-                                + " ms" : "already present") + ", " + layer.size() + " bytes");
+                        LOG.info(where + ": " + (fresh ? (parallel ? "committed" : "unpacked") + " in "
+                                + (System.nanoTime() - unpackStart) / 1_000_000 + " ms" : "already present") + ", "
+                                + layer.size() + " bytes");
                     } catch (BerthException e) {
                         throw PullErrors.withContext(where, e);
                     }
@@ -147,8 +185,13 @@ public final class ImagePuller {
                 + layers.stream().mapToLong(Descriptor::size).sum();
         ImageMetadata metadata = new ImageMetadata(configBlob.digest().toString(),
                 layers.stream().map(l -> l.digest().toString()).toList(), size, config, clock.instant().toString());
+        unpacker.syncLayers();
         FailPoint.PULL_IMAGE_BEFORE_RECORD.reach();
         return images.recordPull(metadata, ref, resolved.digest(), manifests);
+    }
+
+    private static String layerName(ImageReference ref, int i, List<Descriptor> layers) {
+        return "image " + ref + " layer " + (i + 1) + "/" + layers.size() + " (" + layers.get(i).digest() + ")";
     }
 
     private void storeDocument(Digest digest, ByteString bytes, ImageReclaimer.Lease lease, List<String> blobs) {
@@ -159,5 +202,16 @@ public final class ImagePuller {
     private static void hold(Digest digest, ImageReclaimer.Lease lease, List<String> blobs) {
         lease.blob(digest);
         blobs.add(digest.toString());
+    }
+
+    /** Carries a download's own failure past the handler that puts the layer's name on unpack failures. */
+    private static final class DownloadFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final BerthException failure;
+
+        DownloadFailed(BerthException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.failure = failure;
+        }
     }
 }

@@ -11,13 +11,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * Downloads an image's layers with at most N in parallel and hands each finished layer to a consumer in
- * layer order, on the calling thread, so that unpacking layer i can start while later layers still
- * download. Two requests for one blob (in this pull or another) share one download, through the content
- * store's in-flight writes.
+ * Downloads an image's layers with at most N in parallel per pull, and at most M at once across the daemon, and
+ * hands each finished layer to a consumer in layer order, on the calling thread, so that unpacking layer i can
+ * start while later layers still download. Two requests for one blob (in this pull or another) share one
+ * download, through the content store's in-flight writes.
  */
 public final class LayerDownloader {
     public static final int DEFAULT_MAX_PARALLEL = 3;
@@ -29,6 +31,12 @@ public final class LayerDownloader {
         BlobInfo fetch(Descriptor blob, DownloadProgress progress);
     }
 
+    /** As {@link BlobFetcher}, told which layer of the image it fetches (one blob may be two layers). */
+    @FunctionalInterface
+    public interface LayerFetcher {
+        BlobInfo fetch(int index, Descriptor layer, DownloadProgress progress);
+    }
+
     /** Receives layer {@code index} once it and every layer before it are stored. */
     @FunctionalInterface
     public interface LayerConsumer {
@@ -36,12 +44,21 @@ public final class LayerDownloader {
     }
 
     private final int maxParallel;
+    /** Fair: a pull that waits for a slot gets the next one, whatever other pulls keep asking. */
+    private final Semaphore daemonSlots;
 
     public LayerDownloader(int maxParallel) {
-        if (maxParallel < 1) {
-            throw new InvalidArgumentException("max parallel downloads must be at least 1, not " + maxParallel);
+        this(maxParallel, Integer.MAX_VALUE);
+    }
+
+    /** At most {@code maxParallel} downloads per pull and {@code maxPerDaemon} across all pulls. */
+    public LayerDownloader(int maxParallel, int maxPerDaemon) {
+        if (maxParallel < 1 || maxPerDaemon < 1) {
+            throw new InvalidArgumentException("max parallel downloads must be at least 1, not "
+                    + Math.min(maxParallel, maxPerDaemon));
         }
         this.maxParallel = maxParallel;
+        this.daemonSlots = new Semaphore(maxPerDaemon, true);
     }
 
     /**
@@ -49,6 +66,15 @@ public final class LayerDownloader {
      * consumer) cancels the downloads still running and is thrown; layers after it are not consumed.
      */
     public void download(List<Descriptor> layers, BlobFetcher fetcher, DownloadProgress progress,
+            LayerConsumer inOrder) {
+        download(layers, (LayerFetcher) (i, layer, p) -> fetcher.fetch(layer, p), progress, inOrder);
+    }
+
+    /**
+     * As {@link #download(List, BlobFetcher, DownloadProgress, LayerConsumer)}, with a fetcher that may do more
+     * than fetch (unpack the layer apart, say) on the download's thread, so that layers are worked on in parallel.
+     */
+    public void download(List<Descriptor> layers, LayerFetcher fetcher, DownloadProgress progress,
             LayerConsumer inOrder) {
         if (layers.isEmpty()) {
             return;
@@ -63,14 +89,31 @@ public final class LayerDownloader {
         });
         try {
             List<CompletableFuture<BlobInfo>> downloads = new ArrayList<>();
-            for (Descriptor layer : layers) {
-                downloads.add(CompletableFuture.supplyAsync(() -> fetcher.fetch(layer, progress), executor));
+            for (int i = 0; i < layers.size(); i++) {
+                int index = i;
+                downloads.add(CompletableFuture.supplyAsync(
+                        () -> inSlot(() -> fetcher.fetch(index, layers.get(index), progress), layers.get(index)),
+                        executor));
             }
             for (int i = 0; i < layers.size(); i++) {
                 inOrder.accept(i, layers.get(i), await(downloads.get(i), layers.get(i)));
             }
         } finally {
             executor.shutdownNow();
+        }
+    }
+
+    private BlobInfo inSlot(Supplier<BlobInfo> fetch, Descriptor layer) {
+        try {
+            daemonSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting to download layer " + layer.digest(), e);
+        }
+        try {
+            return fetch.get();
+        } finally {
+            daemonSlots.release();
         }
     }
 

@@ -19,11 +19,13 @@ import io.berth.server.image.hosts.RegistryHost;
 import io.berth.server.image.reference.ImageReference;
 import io.berth.server.image.registry.ResolvedImage.FetchedManifest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Pulls from registries that speak the OCI distribution spec: resolves a reference to the manifest for a
@@ -65,35 +67,98 @@ public final class RegistryClient {
      */
     public BlobInfo fetchBlob(ImageReference reference, RegistryCredentials credentials, Descriptor blob,
             ContentStore store, DownloadProgress progress) {
+        return fetchBlob(reference, credentials, blob, store, progress, null);
+    }
+
+    /**
+     * As {@link #fetchBlob(ImageReference, RegistryCredentials, Descriptor, ContentStore, DownloadProgress)},
+     * with {@code reader} (when not null) reading the bytes in the same pass as they are stored, on the first
+     * attempt that downloads them. It is not called when the blob is stored already or comes from another
+     * caller's download, and {@link BlobReader#abandon} is called when what it read was not the blob. A reader
+     * that fails on the right bytes fails the download with {@link BlobReader.Failed}, and the blob is not kept.
+     */
+    public BlobInfo fetchBlob(ImageReference reference, RegistryCredentials credentials, Descriptor blob,
+            ContentStore store, DownloadProgress progress, BlobReader reader) {
         RepositoryAccess access = new RepositoryAccess(reference.toString(), reference.repository(), credentials);
         String what = "blob " + blob.digest() + " of image " + reference;
+        AtomicBoolean readerUnused = new AtomicBoolean(reader != null);
         return store.ingest(blob.digest(), blob.size(), settings.stallTimeout(), sink -> onEachHost(reference,
                 Capability.PULL, host -> {
             URI uri = endpoint(host, reference, "blobs", blob.digest().toString());
-            try (RegistryResponse response = http.get(host, uri, null, access, what)) {
-                sink.restart();
-                OptionalLong announced = response.contentLength();
-                if (announced.isPresent() && announced.getAsLong() != blob.size()) {
-                    throw new BlobVerificationException("registry " + host.authority() + " announced "
-                            + announced.getAsLong() + " bytes for " + what + " but the manifest says " + blob.size());
-                }
-                byte[] buffer = new byte[COPY_BUFFER_BYTES];
-                for (int n; (n = response.body().read(buffer)) >= 0; ) {
-                    store(sink, buffer, n, what);
-                    progress.onBytes(blob, sink.written());
-                }
-            } catch (IOException e) {
-                throw new UnavailableException("download of " + what + " from " + host.authority() + " broke off after "
-                        + sink.written() + " of " + blob.size() + " bytes: " + RegistryHttp.describe(e), e);
-            }
+            boolean read = false;
             try {
-                sink.verify();
-            } catch (BlobVerificationException e) {
-                throw new BlobVerificationException("registry " + host.authority() + " sent " + what + " wrong: "
-                        + e.getMessage());
+                try (RegistryResponse response = http.get(host, uri, null, access, what)) {
+                    sink.restart();
+                    OptionalLong announced = response.contentLength();
+                    if (announced.isPresent() && announced.getAsLong() != blob.size()) {
+                        throw new BlobVerificationException("registry " + host.authority() + " announced "
+                                + announced.getAsLong() + " bytes for " + what + " but the manifest says "
+                                + blob.size());
+                    }
+                    byte[] buffer = new byte[COPY_BUFFER_BYTES];
+                    if (readerUnused.getAndSet(false)) {
+                        read = true;
+                        readInPass(reader, response.body(), sink, buffer, blob, progress, what, host);
+                    }
+                    for (int n; (n = response.body().read(buffer)) >= 0; ) {
+                        store(sink, buffer, 0, n, what);
+                        progress.onBytes(blob, sink.written());
+                    }
+                } catch (IOException e) {
+                    throw new UnavailableException("download of " + what + " from " + host.authority()
+                            + " broke off after " + sink.written() + " of " + blob.size() + " bytes: "
+                            + RegistryHttp.describe(e), e);
+                }
+                verify(sink, host, what);
+            } catch (RuntimeException e) {
+                if (read && !(e instanceof BlobReader.Failed)) {
+                    reader.abandon();
+                }
+                throw e;
             }
             return null;
         }));
+    }
+
+    /**
+     * Lets {@code reader} read the body as it is stored. When it fails, and the body and the store did not, the
+     * rest is stored and checked first: a blob that is not what its digest says is the registry's fault (and
+     * another host may have it right), a right one that the reader refuses is the blob's.
+     */
+    private static void readInPass(BlobReader reader, InputStream body, BlobSink sink, byte[] buffer,
+            Descriptor blob, DownloadProgress progress, String what, RegistryHost host) throws IOException {
+        TeeBody tee = new TeeBody(body, (bytes, offset, length) -> store(sink, bytes, offset, length, what),
+                () -> progress.onBytes(blob, sink.written()));
+        try {
+            reader.read(tee);
+        } catch (IOException | RuntimeException e) {
+            rethrowTransportFailure(tee.failure());
+            tee.drain(buffer);
+            verify(sink, host, what);
+            throw new BlobReader.Failed(e);
+        }
+        rethrowTransportFailure(tee.failure());
+    }
+
+    private static void rethrowTransportFailure(Throwable failure) throws IOException {
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+    }
+
+    private static void verify(BlobSink sink, RegistryHost host, String what) {
+        try {
+            sink.verify();
+        } catch (BlobVerificationException e) {
+            throw new BlobVerificationException("registry " + host.authority() + " sent " + what + " wrong: "
+                    + e.getMessage());
+        }
     }
 
     private ResolvedImage resolveOn(RegistryHost host, ImageReference reference, RepositoryAccess access,
@@ -191,9 +256,9 @@ public final class RegistryClient {
      * Writes downloaded bytes into the store. A full disk is no fault of the registry: it is reported as such,
      * and no other host is tried, since it would fill the same disk.
      */
-    private static void store(BlobSink sink, byte[] buffer, int length, String what) {
+    private static void store(BlobSink sink, byte[] buffer, int offset, int length, String what) {
         try {
-            sink.write(buffer, 0, length);
+            sink.write(buffer, offset, length);
         } catch (IOException e) {
             if (NoSpaceLeftException.isCause(e)) {
                 throw new NoSpaceLeftException("cannot store " + what + " after " + sink.written() + " bytes: "

@@ -20,10 +20,17 @@ import java.util.concurrent.TimeUnit;
  * timeout, or (with a {@link MinimumRate}) averages less than the floor over the rule's window. The JDK
  * client's own timeout ends when headers arrive, and its InputStream body blocks forever on a silent
  * server; subscribing to the body publisher and polling with a timeout needs no watchdog thread and no
- * interrupts. One chunk is requested at a time, so a slow reader holds back the server.
+ * interrupts. At most {@link #CHUNKS_AHEAD} chunks are asked for ahead of the reader, so a slow reader holds back
+ * the server and a download holds a bounded amount of memory, while a fast one does not wait for each chunk's
+ * round trip through the client's threads (one at a time held loopback downloads near 100 MiB/s).
  */
 final class StallGuardedBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
+    /**
+     * Chunks asked for before the reader takes them: each is one read of the client, up to jdk.httpclient.bufsize
+     * (256 KiB in bin/berthd), so a download holds about 1 MiB ahead of its reader.
+     */
+    static final int CHUNKS_AHEAD = 4;
 
     private final BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
     private final Duration stallTimeout;
@@ -56,7 +63,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
         if (closed) {
             s.cancel();
         } else {
-            s.request(1);
+            s.request(CHUNKS_AHEAD);
         }
     }
 

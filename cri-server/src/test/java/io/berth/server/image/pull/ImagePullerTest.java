@@ -15,12 +15,15 @@ import io.berth.server.image.registry.FakeRegistry;
 import io.berth.server.image.registry.RegistryCredentials;
 import io.berth.server.image.store.StoredImage;
 import io.berth.snapshotter.Kind;
+import io.berth.snapshotter.MountedView;
 import io.berth.snapshotter.SnapshotInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,9 +56,27 @@ class ImagePullerTest {
     }
 
     private ImageSystem open() throws Exception {
+        return open("native");
+    }
+
+    /** On overlay, layers are unpacked apart from their parents, in parallel, and committed in chain order. */
+    private ImageSystem openOverlay() throws Exception {
+        images.close();
+        // A root belongs to one snapshotter: start from an empty one.
+        for (String d : List.of("root", "state")) {
+            try (var paths = Files.walk(dir.resolve(d))) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return open("overlayfs");
+    }
+
+    private ImageSystem open(String snapshotter) throws Exception {
         BerthConfig config = ConfigLoader.defaults()
                 .withPaths(dir.resolve("root"), dir.resolve("state"), dir.resolve("berth.sock"))
-                .withImage(new ImageSettings("native", 2, Duration.ofSeconds(5), dir.resolve("etc")));
+                .withImage(new ImageSettings(snapshotter, 2, Duration.ofSeconds(5), dir.resolve("etc")));
         return ImageSystem.open(config, ImageUsers.NONE, Clock.systemUTC(),
                 PullObserver.of((bytes, took) -> pulledBytes.add(bytes), failedBytes::add));
     }
@@ -138,6 +159,67 @@ class ImagePullerTest {
         assertThatThrownBy(() -> pull("liar:v1"))
                 .isInstanceOf(InvalidArgumentException.class)
                 .hasMessageContaining("image " + host + "/liar:v1 layer 2/2")
+                .hasMessageContaining("diffID");
+        assertNoPartialState();
+    }
+
+    @Test
+    void aWrongDiffIdOnTheThirdOfFiveLayersFailsThePullAndLeavesNothing() throws Exception {
+        assertWrongThirdDiffIdLeavesNothing();
+    }
+
+    @Test
+    void onOverlayAWrongDiffIdOnTheThirdLayerWhileOthersUnpackLeavesNothing() throws Exception {
+        images = openOverlay();
+        assertWrongThirdDiffIdLeavesNothing();
+    }
+
+    @Test
+    void onOverlayLayersUnpackedApartShowTheSameImageAsLayersAppliedOntoTheirParents() throws Exception {
+        images = openOverlay();
+        TestLayer.Built base = new TestLayer().dir("usr/lib", 0750).file("usr/lib/a", "a").symlink("lib", "usr/lib")
+                .file("etc/gone", "x").build();
+        // Through base's symlink: needs the layer below, so it is applied onto it.
+        TestLayer.Built viaLink = new TestLayer().file("lib/b", "b").build();
+        // A whiteout: applied onto the layer below too.
+        TestLayer.Built whiteout = new TestLayer().file("etc/.wh.gone", "").build();
+        // Plain additions into a dir of a lower layer, whose owner and mode it keeps.
+        TestLayer.Built adds = new TestLayer().file("usr/lib/c", "c").build();
+        TestRegistryImages.serve(registry, "mixed", "v1", "", List.of(base, viaLink, whiteout, adds));
+
+        StoredImage image = pull("mixed:v1");
+
+        assertThat(snapshots()).extracting(SnapshotInfo::name).containsExactlyElementsOf(image.chainIds());
+        assertThat(snapshots()).allMatch(s -> s.kind() == Kind.COMMITTED);
+        Path view = dir.resolve("view");
+        Files.createDirectories(view);
+        try (MountedView mounted = MountedView.mount(images.snapshotter().mounts(image.topSnapshotKey()), view)) {
+            assertThat(view.resolve("usr/lib/a")).hasContent("a");
+            assertThat(view.resolve("usr/lib/b")).hasContent("b");
+            assertThat(view.resolve("usr/lib/c")).hasContent("c");
+            assertThat(Files.isSymbolicLink(view.resolve("lib"))).isTrue();
+            assertThat(view.resolve("etc/gone")).doesNotExist();
+            assertThat(Files.getPosixFilePermissions(view.resolve("usr/lib")))
+                    .isEqualTo(PosixFilePermissions.fromString("rwxr-x---"));
+        }
+    }
+
+    private void assertWrongThirdDiffIdLeavesNothing() throws Exception {
+        List<TestLayer.Built> layers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            TestLayer layer = new TestLayer();
+            for (int f = 0; f < 200; f++) {
+                layer.file("layer" + i + "/dir" + f % 10 + "/file" + f, "content of " + i + "/" + f);
+            }
+            layers.add(layer.build());
+        }
+        List<String> diffIds = new ArrayList<>(layers.stream().map(TestLayer.Built::diffId).toList());
+        diffIds.set(2, TOOL.diffId());
+        TestRegistryImages.serve(registry, "third", "v1", "", layers, diffIds);
+
+        assertThatThrownBy(() -> pull("third:v1"))
+                .isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("image " + host + "/third:v1 layer 3/5")
                 .hasMessageContaining("diffID");
         assertNoPartialState();
     }

@@ -26,6 +26,12 @@ final class TestLayer {
         return put(e, bytes);
     }
 
+    TestLayer dir(String name, int mode) {
+        TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
+        e.setMode(040000 | mode);
+        return put(e, null);
+    }
+
     TestLayer symlink(String name, String target) {
         TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
         e.setLinkName(target);

@@ -94,6 +94,29 @@ class LayerDownloaderTest {
     }
 
     @Test
+    void twoPullsTogetherDownloadNoMoreThanTheDaemonAllows() throws Exception {
+        List<Descriptor> layers = layers(6);
+        GatedFetcher fetcher = new GatedFetcher();
+        LayerDownloader downloader = new LayerDownloader(3, 4);
+        List<Thread> pulls = new ArrayList<>();
+        for (List<Descriptor> image : List.of(layers.subList(0, 3), layers.subList(3, 6))) {
+            Thread pull = new Thread(() -> downloader.download(image, fetcher, DownloadProgress.NONE,
+                    (i, layer, stored) -> { }));
+            pull.start();
+            pulls.add(pull);
+        }
+        await().until(() -> fetcher.started.size() == 4);
+        assertThat(fetcher.running).as("each pull may run 3, the daemon 4").hasValue(4);
+
+        layers.forEach(layer -> fetcher.gate(layer).countDown());
+        for (Thread pull : pulls) {
+            pull.join(10_000);
+        }
+        assertThat(fetcher.started).hasSize(6);
+        assertThat(fetcher.maxRunning).hasValue(4);
+    }
+
+    @Test
     void aFailedLayerStopsThePullAfterTheLayersBeforeIt() {
         List<Descriptor> layers = layers(4);
         List<Integer> consumed = new CopyOnWriteArrayList<>();

@@ -24,7 +24,9 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -129,6 +131,40 @@ class ImagePullFailureE2eTest {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).contains("diffID").contains(claimed.diffId()).contains("liar");
         ImageState.assertEmpty(berthd);
+    }
+
+    @Test
+    void aThirdLayerWithAWrongDiffIdFailsThePullWhileOtherLayersUnpackAndLeavesNothing() throws Exception {
+        List<LayerBuilder.Layer> layers = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            layers.add(i == 3 ? new LayerBuilder().file("three", 0644, "three").build(Compression.GZIP)
+                    : filesLayer("layer" + i, 400, 16 * 1024, i));
+        }
+        List<String> claimed = new ArrayList<>(layers.stream().map(LayerBuilder.Layer::diffId).toList());
+        claimed.set(2, layers.get(0).diffId());
+        TestImage.Builder image = TestImage.builder().diffIds(claimed);
+        layers.forEach(image::layer);
+        registry.pusher().push("third-liar", "v1", image.build());
+
+        StatusRuntimeException e = pullFails(registry.host() + "/third-liar:v1");
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).contains("third-liar").contains("layer 3/5").contains("diffID");
+        ImageState.assertEmpty(berthd);
+        String root = berthd.root().toString();
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(line -> line.contains(root));
+    }
+
+    /** A layer of {@code files} files of incompressible bytes, so that it takes a while to download and unpack. */
+    private static LayerBuilder.Layer filesLayer(String dir, int files, int bytes, long seed) {
+        Random random = new Random(seed);
+        LayerBuilder layer = new LayerBuilder();
+        for (int i = 0; i < files; i++) {
+            byte[] content = new byte[bytes];
+            random.nextBytes(content);
+            layer.file(dir + "/f" + i, 0644, content);
+        }
+        return layer.build(Compression.GZIP);
     }
 
     static Stream<Arguments> brokenRegistries() {
