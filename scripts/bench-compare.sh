@@ -3,7 +3,7 @@
 #
 #   scripts/bench-compare.sh [--quick] [--rounds N] [--runtimes berth,containerd] [--out FILE.json]
 #
-# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those). Starts docker-registry on 127.0.0.1 (temp dir, free port) and pushes the generated images; then, per
+# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those; BENCH_NET=N: own bridges and subnets, below). Starts docker-registry on 127.0.0.1 (temp dir, free port) and pushes the generated images; then, per
 # round and in alternating order, starts each runtime on temp roots with its own socket, runs the benchmark against
 # it and stops it. Prints the table (medians per runtime, berth/containerd ratios with their spread over rounds) and
 # writes the JSON. Everything it starts is stopped by pid; every mount, veth, bridge and nft table it made is
@@ -49,10 +49,12 @@ W=$(mktemp -d /tmp/berth-bench.XXXXXX)
 RESULTS=${BENCH_RESULTS:-$REPO/test/bench/target/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS"
 [ -n "$OUT" ] || OUT=$RESULTS/bench-compare.json
-BERTH_BRIDGE=bbench0
-BERTH_SUBNET=10.251.0.0/22
-CTD_BRIDGE=cbench0
-CTD_SUBNET=10.251.4.0/22
+# BENCH_NET=<1-254> gives a run bridges and subnets of its own (bbench<N>, cbench<N>, 10.<N>.0.0/22, 10.<N>.4.0/22),
+# so that two runs can share a machine.
+BERTH_BRIDGE=bbench${BENCH_NET:-0}
+BERTH_SUBNET=10.${BENCH_NET:-251}.0.0/22
+CTD_BRIDGE=cbench${BENCH_NET:-0}
+CTD_SUBNET=10.${BENCH_NET:-251}.4.0/22
 FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 SHIM_SOCKETS_BEFORE=$(ls /run/containerd/s 2>/dev/null || true)
 NETNS_BEFORE=$(ls /run/netns 2>/dev/null || true)

@@ -189,8 +189,18 @@ if [ -z "$DESTDIR" ]; then
         tail -n 5 "$work/archive.log" >&2
         say "could not make the shim's class-data archive (above); shim hosts will start without one"
     fi
+    # berthd's own archive, the same way (cri-server/pom.xml): its classes from the dist's class list.
+    if "${BERTH_JAVA:-java}" -XX:ArchiveClassesAtExit="$work/berthd.jsa" -Xmx64m -XX:+UseSerialGC \
+        -cp "$libdir/*" io.berth.server.ClassListTraining "$dist/lib/berthd.classlist" \
+        >"$work/berthd-archive.log" 2>&1; then
+        put_file "$work/berthd.jsa" "$libdir/berthd.jsa" 0644
+        say "made berthd's class-data archive for these paths: $libdir/berthd.jsa"
+    else
+        tail -n 5 "$work/berthd-archive.log" >&2
+        say "could not make berthd's class-data archive (above); berthd will start without one"
+    fi
 else
-    say "no class-data archive for the shim under DESTDIR; install without DESTDIR to have one made"
+    say "no class-data archives under DESTDIR; install without DESTDIR to have them made"
 fi
 
 make_dir "$PREFIX/bin"

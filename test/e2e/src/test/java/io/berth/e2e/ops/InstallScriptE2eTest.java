@@ -62,6 +62,7 @@ class InstallScriptE2eTest {
         }
         // The build's class-data archive names the build's paths; a staged install cannot make one for its own.
         assertThat(prefix.resolve("lib/berth/berth-shim.jsa")).doesNotExist();
+        assertThat(prefix.resolve("lib/berth/berthd.jsa")).doesNotExist();
         assertThat(mode(prefix.resolve("bin/berthd"))).isEqualTo("rwxr-xr-x");
         assertThat(prefix.resolve("share/berth/seccomp/default.json"))
                 .hasSameBinaryContentAs(dist.resolve("seccomp/default.json"));
@@ -151,7 +152,7 @@ class InstallScriptE2eTest {
     }
 
     @Test
-    void anInstallInPlaceMakesTheShimArchiveForTheInstalledJars() throws IOException {
+    void anInstallInPlaceMakesTheClassDataArchivesForTheInstalledJars() throws IOException {
         Path prefix = temp.resolve("usr");
         Map<String, String> env = Map.of("PREFIX", prefix.toString(), "SYSCONFDIR", temp.resolve("etc").toString());
 
@@ -160,10 +161,12 @@ class InstallScriptE2eTest {
         assertThat(install.exitCode()).as("%s", install).isZero();
         Path lib = prefix.resolve("lib/berth");
         // -Xshare:on turns an archive the JVM would quietly ignore (one made for other paths) into an error.
-        CommandResult jvm = run(List.of(JAVA.toString(), "-Xshare:on",
-                "-XX:SharedArchiveFile=" + lib.resolve("berth-shim.jsa"), "-XX:+UseSerialGC", "-cp", lib + "/*",
-                "-version"), Map.of());
-        assertThat(jvm.exitCode()).as("%s", jvm).isZero();
+        for (String archive : List.of("berth-shim.jsa", "berthd.jsa")) {
+            CommandResult jvm = run(List.of(JAVA.toString(), "-Xshare:on",
+                    "-XX:SharedArchiveFile=" + lib.resolve(archive), "-XX:+UseSerialGC", "-cp", lib + "/*",
+                    "-version"), Map.of());
+            assertThat(jvm.exitCode()).as("%s: %s", archive, jvm).isZero();
+        }
         assertThat(script("uninstall.sh", Map.of("PREFIX", prefix.toString())).exitCode()).isZero();
         assertThat(prefix).doesNotExist();
     }
