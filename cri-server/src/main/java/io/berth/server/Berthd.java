@@ -70,6 +70,8 @@ public final class Berthd {
         // Everything berthd creates is root's alone unless a file's mode is set on purpose (the socket).
         Posix.umask(0077);
         CountDownLatch stopRequested = new CountDownLatch(1);
+        Posix.restoreDefaultDisposition(Posix.SIGTERM);
+        Posix.restoreDefaultDisposition(Posix.SIGINT);
         Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
         Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
         SystemdNotifier systemd = SystemdNotifier.fromEnvironment();

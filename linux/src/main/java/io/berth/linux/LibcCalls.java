@@ -24,6 +24,9 @@ final class LibcCalls {
 
     static native int umask(int mask);
 
+    /** {@code sighandler_t signal(int, sighandler_t)}; handlers are passed and returned as addresses. */
+    static native long signal(int signum, long handler);
+
     static native int chmod(String path, int mode) throws LastErrorException;
 
     static native String strerror(int errnum);

@@ -5,7 +5,9 @@ import com.sun.jna.LastErrorException;
 /** Process identity, signals and file modes: the small POSIX surface berthd needs on every host. */
 public final class Posix {
     public static final int SIGKILL = 9;
+    public static final int SIGINT = 2;
     public static final int SIGTERM = 15;
+    private static final long SIG_DFL = 0;
 
     private Posix() {}
 
@@ -66,6 +68,16 @@ public final class Posix {
     /** Sets the process umask and returns the previous one. */
     public static int umask(int mask) {
         return LibcCalls.umask(mask);
+    }
+
+    /**
+     * Gives {@code signal} its default disposition back if whoever started this process ignored it. A shell
+     * without job control starts background commands with SIGINT and SIGQUIT ignored, and the JVM then refuses
+     * to handle a shutdown signal it finds ignored, silently; a daemon that must stop on the signal calls this
+     * before registering its handler (Go's signal.Notify does the same).
+     */
+    public static void restoreDefaultDisposition(int signal) {
+        LibcCalls.signal(signal, SIG_DFL);
     }
 
     public static void chmod(String path, int mode) throws ErrnoException {

@@ -87,6 +87,30 @@ class DaemonLifecycleE2eTest {
         assertThat(BasicCriCalls.version(first.client()).getRuntimeName()).isEqualTo("berth");
     }
 
+    /** A shell without job control starts background commands so; the JVM alone would then never see SIGINT. */
+    @Test
+    void aStopSignalStopsBerthdEvenIfWhoeverStartedItIgnoredTheSignal() throws IOException {
+        BerthdProcess berthd = daemons.startBerthd();
+        Path launcher = berthd.dir().resolve("berthd-ignoring-int-and-term");
+        Files.writeString(launcher, "#!/bin/sh\ntrap '' INT TERM\nexec " + E2eSettings.berthdLauncher()
+                + " \"$@\"\n");
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+        berthd.restartWith(launcher);
+        assertThat(ignoredSignals(berthd.pid())).as("signals ignored by the launcher's exec").isZero();
+
+        int exitCode = berthd.stopWith("INT");
+
+        assertThat(exitCode).as("exit code after SIGINT; log:%n%s", berthd.logText()).isZero();
+        assertThat(berthd.socket()).doesNotExist();
+    }
+
+    /** The SigIgn mask's bits for SIGINT and SIGTERM, from /proc. */
+    private static long ignoredSignals(long pid) throws IOException {
+        String mask = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
+        return Long.parseUnsignedLong(mask, 16) & ((1L << (2 - 1)) | (1L << (15 - 1)));
+    }
+
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"TERM", "INT"})
     void aStopSignalExitsZeroAndRemovesTheSocket(String signal) {
