@@ -12,6 +12,7 @@ import io.berth.cri.v1.PodSandboxState;
 import io.berth.cri.v1.RemovePodSandboxRequest;
 import io.berth.cri.v1.StopPodSandboxRequest;
 import io.berth.e2e.harness.E2eDaemons;
+import io.berth.e2e.harness.E2eSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,15 +37,19 @@ class ScaleE2eTest {
     @Order(2)
     static final PodSuite suite = new PodSuite(daemons, "sc", 218);
 
-    /** kubelet's default --max-pods. */
-    private static final int PODS = 110;
+    /**
+     * kubelet's default --max-pods, in the default grouping (one host for the node). The pod and container
+     * groupings start a JVM per pod or container, which is their known cost and not what this test proves; there
+     * 30 pods show the same path working and keep the CI run about three minutes shorter.
+     */
+    private static final int PODS = E2eSettings.shimGroup().filter(g -> !g.equals("node")).isPresent() ? 30 : 110;
 
     private static PodCalls cri() {
         return suite.cri();
     }
 
     @Test
-    void oneHundredTenPodsStartListMeasureExecStopAndRemove() throws Exception {
+    void kubeletsDefaultMaxPodsStartListMeasureExecStopAndRemove() throws Exception {
         List<String> pods = new ArrayList<>();
         List<String> containers = new ArrayList<>();
         long started = System.nanoTime();
