@@ -35,6 +35,7 @@ final class HttpClients {
 
     private final Duration connectTimeout;
     private final Map<TlsSetup, HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<TlsSetup, SSLContext> contexts = new ConcurrentHashMap<>();
 
     HttpClients(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
@@ -50,18 +51,35 @@ final class HttpClients {
         return clients.computeIfAbsent(new TlsSetup(false, List.of()), this::build);
     }
 
+    /** The TLS setup of {@link #forHost}, for connections made outside the JDK client ({@link DirectGet}). */
+    SSLContext tlsForHost(RegistryHost host) {
+        return tls(new TlsSetup(host.skipVerify(), host.caFiles()));
+    }
+
+    /** The TLS setup of {@link #system}. */
+    SSLContext systemTls() {
+        return tls(new TlsSetup(false, List.of()));
+    }
+
     private HttpClient build(TlsSetup setup) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER);
         if (setup.skipVerify() || !setup.caFiles().isEmpty()) {
-            builder.sslContext(sslContext(setup));
+            builder.sslContext(tls(setup));
         }
         return builder.build();
     }
 
+    private SSLContext tls(TlsSetup setup) {
+        return contexts.computeIfAbsent(setup, HttpClients::sslContext);
+    }
+
     private static SSLContext sslContext(TlsSetup setup) {
         try {
+            if (!setup.skipVerify() && setup.caFiles().isEmpty()) {
+                return SSLContext.getDefault();
+            }
             TrustManager trust = setup.skipVerify() ? new TrustEverything() : withExtraRoots(setup.caFiles());
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {trust}, null);

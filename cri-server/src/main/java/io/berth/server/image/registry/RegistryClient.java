@@ -87,7 +87,7 @@ public final class RegistryClient {
             URI uri = endpoint(host, reference, "blobs", blob.digest().toString());
             boolean read = false;
             try {
-                try (RegistryResponse response = http.get(host, uri, null, access, what)) {
+                try (RegistryResponse response = http.getBlob(host, uri, access, what)) {
                     sink.restart();
                     OptionalLong announced = response.contentLength();
                     if (announced.isPresent() && announced.getAsLong() != blob.size()) {

@@ -14,11 +14,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Flow;
+import javax.net.ssl.SSLContext;
 
 /**
  * Sends one GET to a registry host: authorization (retrying once after a 401 challenge), redirects
@@ -32,17 +34,29 @@ final class RegistryHttp {
     private final HttpClients clients;
     private final RegistryAuthenticator authenticator;
     private final RegistrySettings settings;
+    private final DirectGet direct;
 
     RegistryHttp(HttpClients clients, RegistryAuthenticator authenticator, RegistrySettings settings) {
         this.clients = clients;
         this.authenticator = authenticator;
         this.settings = settings;
+        this.direct = new DirectGet(settings.connectTimeout(), settings.stallTimeout(), settings.minimumRate());
     }
 
     /** A 2xx response for {@code uri}, or the typed error for what went wrong; {@code what} names it in messages. */
     RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what) {
+        return get(host, uri, accept, access, what, false);
+    }
+
+    /** As {@link #get}, for a blob: its body is read by {@link DirectGet}, straight from the socket. */
+    RegistryResponse getBlob(RegistryHost host, URI uri, RepositoryAccess access, String what) {
+        return get(host, uri, null, access, what, true);
+    }
+
+    private RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what,
+            boolean direct) {
         Optional<String> authorization = authenticator.cachedAuthorization(host, access);
-        RegistryResponse response = exchange(host, uri, accept, authorization, what);
+        RegistryResponse response = exchange(host, uri, accept, authorization, what, direct);
         if (response.status() == 401 && !sameOrigin(response.uri(), host.url())) {
             // A redirect target asks for credentials: they are the registry's, never another host's to have.
             response.close();
@@ -62,7 +76,7 @@ final class RegistryHttp {
             if (retry.isEmpty() || retry.equals(authorization)) {
                 throw RegistryErrors.forStatus(401, InputStream.nullInputStream(), what, host.authority());
             }
-            response = exchange(host, uri, accept, retry, what);
+            response = exchange(host, uri, accept, retry, what, direct);
         }
         if (response.status() / 100 != 2) {
             throw RegistryErrors.forStatus(response.status(), response.body(), what, host.authority());
@@ -71,16 +85,16 @@ final class RegistryHttp {
     }
 
     private RegistryResponse exchange(RegistryHost host, URI start, String accept, Optional<String> authorization,
-            String what) {
+            String what, boolean direct) {
         URI current = start;
         for (int hop = 0; ; hop++) {
             boolean onRegistry = sameOrigin(current, host.url());
-            HttpClient client = onRegistry ? clients.forHost(host) : clients.system();
-            HttpRequest request = request(host, current, accept, onRegistry ? authorization : Optional.empty(),
-                    onRegistry);
-            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
+            List<Map.Entry<String, String>> headers = headers(host, accept,
+                    onRegistry ? authorization : Optional.empty(), onRegistry);
+            RegistryResponse response;
             try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofPublisher());
+                response = direct ? sendDirect(host, current, headers, onRegistry, what)
+                        : send(host, current, headers, onRegistry, what);
             } catch (HttpTimeoutException e) {
                 throw new DeadlineExceededException("registry " + current.getRawAuthority() + " did not answer the"
                         + " request for " + what + " within " + StallGuardedBody.describe(settings.stallTimeout()), e);
@@ -91,13 +105,10 @@ final class RegistryHttp {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException("interrupted while requesting " + what, e);
             }
-            StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(), settings.minimumRate(),
-                    what + " from " + current.getRawAuthority());
-            response.body().subscribe(body);
-            if (!REDIRECTS.contains(response.statusCode())) {
-                return new RegistryResponse(response.statusCode(), response.headers(), body, current);
+            if (!REDIRECTS.contains(response.status())) {
+                return response;
             }
-            body.close();
+            response.close();
             if (hop >= settings.maxRedirects()) {
                 throw new UnavailableException("registry " + host.authority() + " redirected the request for " + what
                         + " more than " + settings.maxRedirects() + " times");
@@ -106,30 +117,58 @@ final class RegistryHttp {
         }
     }
 
-    private HttpRequest request(RegistryHost host, URI uri, String accept, Optional<String> authorization,
-            boolean onRegistry) {
+    private RegistryResponse send(RegistryHost host, URI uri, List<Map.Entry<String, String>> headers,
+            boolean onRegistry, String what) throws IOException, InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(settings.stallTimeout());
         if ("http".equals(uri.getScheme())) {
             // Plain-http h2c upgrades confuse some registries and proxies; TLS negotiates h2 by ALPN instead.
             builder.version(HttpClient.Version.HTTP_1_1);
         }
-        if (accept != null) {
-            builder.header("Accept", accept);
-        }
+        headers.forEach(header -> builder.header(header.getKey(), header.getValue()));
+        HttpClient client = onRegistry ? clients.forHost(host) : clients.system();
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response =
+                client.send(builder.build(), HttpResponse.BodyHandlers.ofPublisher());
+        StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(), settings.minimumRate(),
+                what + " from " + uri.getRawAuthority());
+        response.body().subscribe(body);
+        return new RegistryResponse(response.statusCode(), response.headers(), body, uri);
+    }
+
+    private RegistryResponse sendDirect(RegistryHost host, URI uri, List<Map.Entry<String, String>> headers,
+            boolean onRegistry, String what) throws IOException {
+        SSLContext tls = "https".equalsIgnoreCase(uri.getScheme())
+                ? onRegistry ? clients.tlsForHost(host) : clients.systemTls() : null;
+        return direct.send(uri, headers, tls, what + " from " + uri.getRawAuthority());
+    }
+
+    /** The request's headers, each checked: configured ones only for the registry's own host. */
+    private static List<Map.Entry<String, String>> headers(RegistryHost host, String accept,
+            Optional<String> authorization, boolean onRegistry) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
         try {
+            if (accept != null) {
+                add(headers, "Accept", accept);
+            }
             if (onRegistry) {
                 for (Map.Entry<String, List<String>> header : host.headers().entrySet()) {
                     for (String value : header.getValue()) {
-                        builder.header(header.getKey(), value);
+                        add(headers, header.getKey(), value);
                     }
                 }
             }
-            authorization.ifPresent(value -> builder.header("Authorization", value));
+            if (authorization.isPresent()) {
+                add(headers, "Authorization", authorization.get());
+            }
         } catch (IllegalArgumentException e) {
             throw new FailedPreconditionException("cannot send the configured headers to registry " + host.authority()
                     + ": " + e.getMessage() + " (check 'header' in its hosts.toml)", e);
         }
-        return builder.build();
+        return headers;
+    }
+
+    private static void add(List<Map.Entry<String, String>> headers, String name, String value) {
+        DirectGet.checkHeader(name, value);
+        headers.add(Map.entry(name, value));
     }
 
     private static URI redirectTarget(URI from, Optional<String> location, String what) {

@@ -1,6 +1,5 @@
 package io.berth.server.image.registry;
 
-import io.berth.common.error.DeadlineExceededException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -8,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.OptionalDouble;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -33,11 +30,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     static final int CHUNKS_AHEAD = 4;
 
     private final BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
-    private final Duration stallTimeout;
-    private final MinimumRate minimumRate;
-    private final MinimumRate.Meter meter;
-    private final String what;
-    private long lastDataNanos;
+    private final BodyGuard guard;
     private volatile Flow.Subscription subscription;
     private Iterator<ByteBuffer> currentChunk;
     private ByteBuffer current;
@@ -50,11 +43,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
 
     /** {@code what} names the transfer and its host in messages ("blob sha256:... of image x from host"). */
     StallGuardedBody(Duration stallTimeout, MinimumRate minimumRate, String what) {
-        this.stallTimeout = stallTimeout;
-        this.minimumRate = minimumRate;
-        this.what = what;
-        this.lastDataNanos = System.nanoTime();
-        this.meter = minimumRate.start(lastDataNanos);
+        this.guard = new BodyGuard(stallTimeout, minimumRate, what);
     }
 
     @Override
@@ -106,7 +95,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     private boolean fill() throws IOException {
         while (current == null || !current.hasRemaining()) {
             if (closed) {
-                throw new IOException(what + ": body already closed");
+                throw new IOException(guard.what() + ": body already closed");
             }
             if (currentChunk != null && currentChunk.hasNext()) {
                 current = currentChunk.next();
@@ -115,38 +104,33 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
             if (ended) {
                 return false;
             }
-            long now = System.nanoTime();
-            long stallLeft = stallTimeout.toNanos() - (now - lastDataNanos);
-            if (stallLeft <= 0) {
+            long wait;
+            try {
+                wait = guard.waitNanos(System.nanoTime());
+            } catch (RuntimeException stalled) {
                 close();
-                throw new DeadlineExceededException(what + " stalled: no data for " + describe(stallTimeout)
-                        + "; the download was cancelled");
+                throw stalled;
             }
             Object next;
             try {
-                next = chunks.poll(Math.min(stallLeft, meter.checkIntervalNanos()), TimeUnit.NANOSECONDS);
+                next = chunks.poll(wait, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
-                throw new InterruptedIOException(what + ": interrupted");
+                throw new InterruptedIOException(guard.what() + ": interrupted");
             }
             if (next == null || next instanceof List<?>) {
-                now = System.nanoTime();
+                long bytes = 0;
                 if (next != null) {
-                    lastDataNanos = now;
-                    long bytes = 0;
                     for (Object buffer : (List<?>) next) {
                         bytes += ((ByteBuffer) buffer).remaining();
                     }
-                    meter.record(now, bytes);
                 }
-                OptionalDouble rate = meter.belowFloor(now);
-                if (rate.isPresent()) {
+                try {
+                    guard.arrived(System.nanoTime(), bytes);
+                } catch (RuntimeException tooSlow) {
                     close();
-                    throw new DeadlineExceededException(what + " is too slow: " + formatRate(rate.getAsDouble())
-                            + " averaged over the last " + describe(minimumRate.window()) + ", below the minimum of "
-                            + minimumRate.bytesPerSecond() + " B/s (image.min_download_rate_bytes_per_second);"
-                            + " the download was cancelled");
+                    throw tooSlow;
                 }
                 if (next == null) {
                     continue;
@@ -156,7 +140,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
                 ended = true;
             } else if (next instanceof Throwable failure) {
                 ended = true;
-                throw new IOException(what + ": " + failure.getMessage(), failure);
+                throw new IOException(guard.what() + ": " + failure.getMessage(), failure);
             } else {
                 @SuppressWarnings("unchecked")
                 List<ByteBuffer> buffers = (List<ByteBuffer>) next;
@@ -179,13 +163,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
         }
     }
 
-    private static String formatRate(double bytesPerSecond) {
-        return bytesPerSecond >= 10 || bytesPerSecond == 0
-                ? Math.round(bytesPerSecond) + " B/s"
-                : String.format(Locale.ROOT, "%.1f B/s", bytesPerSecond);
-    }
-
     static String describe(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+        return BodyGuard.describe(d);
     }
 }
