@@ -25,7 +25,7 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     private static final Object END = new Object();
     /**
      * Chunks asked for before the reader takes them: each is one read of the client, up to jdk.httpclient.bufsize
-     * (256 KiB in bin/berthd), so a download holds about 1 MiB ahead of its reader.
+     * (16 KiB by default). Only manifests and tokens come this way; blobs use {@link DirectGet}.
      */
     static final int CHUNKS_AHEAD = 4;
 
