@@ -1,5 +1,6 @@
 package io.berth.server.image.registry;
 
+import io.berth.common.validate.Require;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -116,7 +117,7 @@ final class SocketBody extends InputStream {
     }
 
     private static String printable(String s) {
-        return io.berth.common.validate.Require.printable(s.length() > 40 ? s.substring(0, 40) + "..." : s);
+        return Require.printable(s.length() > 40 ? s.substring(0, 40) + "..." : s);
     }
 
     @Override
