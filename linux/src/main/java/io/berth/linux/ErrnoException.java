@@ -79,7 +79,7 @@ public class ErrnoException extends IOException {
         return NAMES.getOrDefault(errno, "errno " + errno);
     }
 
-    private static String describe(int errno) {
+    static String describe(int errno) {
         try {
             return LibcCalls.strerror(errno);
         } catch (UnsatisfiedLinkError e) {

@@ -2,6 +2,7 @@ package io.berth.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /**
  * Raw libc file calls that Java NIO cannot make without following symbolic links, or cannot make at all
@@ -36,4 +37,17 @@ final class FileCalls {
     static native int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
 
     static native int syncfs(int fd) throws LastErrorException;
+
+    static native int open(byte[] path, int flags, int mode) throws LastErrorException;
+
+    static native long write(int fd, Pointer buf, long count) throws LastErrorException;
+
+    static native int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+    static native int fchmod(int fd, int mode) throws LastErrorException;
+
+    /** {@code times} as for {@link #utimensat}. */
+    static native int futimens(int fd, long[] times) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
 }

@@ -2,20 +2,16 @@ package io.berth.snapshotter.apply;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.linux.ErrnoException;
+import io.berth.linux.NewFiles;
 import io.berth.linux.NoFollowFiles;
 import io.berth.linux.TreeDeleter;
 import io.berth.snapshotter.tar.TarHeader;
 import io.berth.snapshotter.tar.TarReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,7 +47,8 @@ final class LayerExtractor {
      * anything, or adds a symlink: only then can a resolved path stop being the real directory it was.
      */
     private final Map<List<String>, Path> resolvedDirs = new HashMap<>();
-    private final byte[] copyBuffer = new byte[COPY_BUFFER];
+    /** Open while {@link #extract} runs: it holds a native write buffer. */
+    private NewFiles newFiles;
     private long entries;
 
     /**
@@ -99,6 +96,15 @@ final class LayerExtractor {
     }
 
     void extract(TarReader tar) throws IOException {
+        try (NewFiles files = new NewFiles(COPY_BUFFER)) {
+            newFiles = files;
+            extractEntries(tar);
+        } finally {
+            newFiles = null;
+        }
+    }
+
+    private void extractEntries(TarReader tar) throws IOException {
         for (TarHeader h = tar.next(); h != null; h = tar.next()) {
             entries++;
             checkEntries();
@@ -147,7 +153,13 @@ final class LayerExtractor {
         Path parent = parentDir(parentParts, name);
         Path target = parent.resolve(base);
         Path linkSource = h.type() == TarHeader.HARDLINK ? hardlinkSource(h) : null;
-        // Most entries are new: creating with O_EXCL (which also refuses a symlink there) spares an lstat.
+        // Most entries are new: creating with O_EXCL (which also refuses a symlink there) spares an lstat. A new
+        // regular file gets its owner, mode and times through the descriptor that wrote it.
+        if (h.isRegular() && createRegular(h, tar, target)) {
+            applyXattrs(target, h);
+            markWritten(target);
+            return;
+        }
         if (!createNew(h, tar, target)) {
             BasicFileAttributes existing = RootedResolver.lstat(target);
             if (existing != null && !(existing.isDirectory() && h.isDirectory())) {
@@ -197,28 +209,16 @@ final class LayerExtractor {
                 Files.createDirectory(target);
                 return true;
             }
-            if (h.isRegular()) {
-                writeFile(target, tar);
-                return true;
-            }
         } catch (FileAlreadyExistsException e) {
             return false;
         }
         return false;
     }
 
-    private void writeFile(Path target, TarReader tar) throws IOException {
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
-            InputStream in = tar.content();
-            for (int n = in.readNBytes(copyBuffer, 0, copyBuffer.length); n > 0;
-                    n = in.readNBytes(copyBuffer, 0, copyBuffer.length)) {
-                ByteBuffer chunk = ByteBuffer.wrap(copyBuffer, 0, n);
-                while (chunk.hasRemaining()) {
-                    out.write(chunk);
-                }
-            }
-        }
+    /** A regular file where nothing is yet, complete with owner, mode and times; false when something is there. */
+    private boolean createRegular(TarHeader h, TarReader tar, Path target) throws IOException {
+        checkOwner(h);
+        return newFiles.create(target, tar.content(), (int) h.uid(), (int) h.gid(), h.mode(), h.mtime());
     }
 
     private void create(TarHeader h, TarReader tar, Path target, boolean dirExists) throws IOException {
@@ -227,7 +227,9 @@ final class LayerExtractor {
                 Files.createDirectory(target);
             }
         } else if (h.isRegular()) {
-            writeFile(target, tar);
+            if (!createRegular(h, tar, target)) {
+                throw new FileAlreadyExistsException(target.toString()); // put there since it was cleared
+            }
         } else if (h.type() == TarHeader.SYMLINK) {
             if (h.linkName().isEmpty() || h.linkName().indexOf('\0') >= 0) {
                 throw new InvalidArgumentException("layer entry '" + h.name() + "' is a symlink with no valid target");
@@ -321,17 +323,25 @@ final class LayerExtractor {
         paths.markWritten(root.relativize(target));
     }
 
-    private void applyMetadata(Path target, TarHeader h) throws IOException {
+    private static void checkOwner(TarHeader h) {
         if (h.uid() < 0 || h.uid() > MAX_ID || h.gid() < 0 || h.gid() > MAX_ID) {
             throw new InvalidArgumentException("layer entry '" + h.name() + "' has owner " + h.uid() + ":" + h.gid()
                     + ", outside the range of ids");
         }
+    }
+
+    private void applyMetadata(Path target, TarHeader h) throws IOException {
+        checkOwner(h);
         NoFollowFiles.lchown(target, (int) h.uid(), (int) h.gid());
-        boolean link = h.type() == TarHeader.SYMLINK;
-        if (!link) {
+        if (h.type() != TarHeader.SYMLINK) {
             // After chown, which clears setuid and setgid.
             NoFollowFiles.chmodNoFollow(target, h.mode());
         }
+        applyXattrs(target, h);
+    }
+
+    private static void applyXattrs(Path target, TarHeader h) throws IOException {
+        boolean link = h.type() == TarHeader.SYMLINK;
         for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
             if (XattrPolicy.allowed(x.getKey(), link) && x.getValue().length <= MAX_XATTR_VALUE) {
                 NoFollowFiles.setXattr(target, x.getKey(), x.getValue());
