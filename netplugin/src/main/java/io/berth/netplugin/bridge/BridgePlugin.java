@@ -163,8 +163,10 @@ public final class BridgePlugin implements NetworkPlugin {
         Optional<BridgePodRecord> record = records.read(podId);
         rulesLock.lock();
         try {
-            if (record.isPresent()) {
-                // Rules first, so no packet is DNATed to an address that is about to be handed out again.
+            if (record.isPresent() && !record.get().portMappings().isEmpty()) {
+                // Rules first, so no packet is DNATed to an address that is about to be handed out again. A pod
+                // without host ports has no DNAT rule: its rules change only with the record's removal below,
+                // and an nft run here (some 10 ms) would rewrite the same ruleset.
                 records.write(new BridgePodRecord(podId, hostVeth(podId), record.get().netns(), record.get().ips(),
                         List.of(), false));
                 rebuildRules();
