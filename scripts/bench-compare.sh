@@ -3,7 +3,9 @@
 #
 #   scripts/bench-compare.sh [--quick] [--rounds N] [--runtimes berth,containerd] [--out FILE.json]
 #
-# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those; BENCH_NET=N: own bridges and subnets, below). Starts docker-registry on 127.0.0.1 (temp dir, free port) and pushes the generated images; then, per
+# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those; BENCH_NET=N: own bridges and subnets, below;
+# BENCH_WORKDIR=<dir>: the temp dir goes there instead of /tmp, to measure another filesystem).
+# Starts docker-registry on 127.0.0.1 (temp dir, free port) and pushes the generated images; then, per
 # round and in alternating order, starts each runtime on temp roots with its own socket, runs the benchmark against
 # it and stops it. Prints the table (medians per runtime, berth/containerd ratios with their spread over rounds) and
 # writes the JSON. Everything it starts is stopped by pid; every mount, veth, bridge and nft table it made is
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --runtimes) RUNTIMES=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -45,7 +47,7 @@ fi
 JAVA=${BENCH_JAVA:-java}
 bench() { "$JAVA" -XX:+UseSerialGC -Xmx1g -cp "$BENCH_CP" io.berth.bench.Bench "$@"; }
 
-W=$(mktemp -d /tmp/berth-bench.XXXXXX)
+W=$(mktemp -d "${BENCH_WORKDIR:-/tmp}/berth-bench.XXXXXX")
 RESULTS=${BENCH_RESULTS:-$REPO/test/bench/target/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS"
 [ -n "$OUT" ] || OUT=$RESULTS/bench-compare.json
