@@ -2,14 +2,13 @@ package io.berth.server.image.registry;
 
 import io.berth.common.validate.Require;
 import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * The body of a {@link DirectGet} response, framed as its head says: a Content-Length, chunked transfer coding,
  * or everything until the server closes. Reads go into the caller's array with no copy of their own beyond
  * the few bytes buffered with a head or a chunk line. A body that ends early is an error, never a short blob.
  */
-final class SocketBody extends InputStream {
+final class SocketBody extends BulkInputStream {
     enum Framing { LENGTH, CHUNKED, UNTIL_CLOSE }
 
     /** Hex digits of a chunk size: 15 keep it below 2^60, far past any blob. */
@@ -29,13 +28,6 @@ final class SocketBody extends InputStream {
         this.framing = framing;
         this.left = framing == Framing.LENGTH ? length : -1;
         this.ended = framing == Framing.LENGTH && length == 0;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

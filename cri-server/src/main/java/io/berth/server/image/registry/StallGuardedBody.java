@@ -1,7 +1,6 @@
 package io.berth.server.image.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * the server and a download holds a bounded amount of memory, while a fast one does not wait for each chunk's
  * round trip through the client's threads (one at a time held loopback downloads near 100 MiB/s).
  */
-final class StallGuardedBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
+final class StallGuardedBody extends BulkInputStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
     /**
      * Chunks asked for before the reader takes them: each is one read of the client, up to jdk.httpclient.bufsize
@@ -69,13 +68,6 @@ final class StallGuardedBody extends InputStream implements Flow.Subscriber<List
     @Override
     public void onComplete() {
         chunks.add(END);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

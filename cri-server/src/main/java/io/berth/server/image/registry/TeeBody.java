@@ -8,7 +8,7 @@ import java.io.InputStream;
  * progress told. A failure of the body or of the sink is kept, so that the download reports it as its own
  * rather than as the reader's.
  */
-final class TeeBody extends InputStream {
+final class TeeBody extends BulkInputStream {
     interface Store {
         void store(byte[] bytes, int offset, int length);
     }
@@ -27,13 +27,6 @@ final class TeeBody extends InputStream {
     /** The failure of the body or the sink seen by a read, or null. */
     Throwable failure() {
         return failure;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
