@@ -24,4 +24,7 @@ final class NamespaceCalls {
     static native long syscall(long number) throws LastErrorException;
 
     static native int sethostname(byte[] name, long len) throws LastErrorException;
+
+    /** {@code buf} receives a struct statfs; its first field, f_type, is a long on every 64-bit Linux ABI. */
+    static native int statfs(String path, byte[] buf) throws LastErrorException;
 }

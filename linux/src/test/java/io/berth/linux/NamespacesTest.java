@@ -39,6 +39,12 @@ class NamespacesTest {
     }
 
     @Test
+    void aPlainFileIsNotAPin() throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain"), "");
+        assertThat(Namespaces.isPinned(plain)).isFalse();
+    }
+
+    @Test
     void aPinnedUtsNamespaceCarriesItsHostname() throws Exception {
         Path ns = dir.resolve("uts");
         Namespaces.createPinned(Namespaces.Kind.UTS, ns, "pod-host-1");
