@@ -58,6 +58,7 @@ import io.berth.shim.client.ShimHosts;
 import io.berth.snapshotter.Snapshotter;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,27 +125,34 @@ public final class CriWiring implements AutoCloseable {
             metrics = new MetricsCatalog();
             JvmMetrics.register(metrics);
             DaemonMetrics daemonMetrics = new DaemonMetrics(metrics);
-            // What the host and its runtimes support, probed once: every spec and Status answer depends on it.
-            HandlerFeatures handlers = HandlerFeatures.probe(config);
-            HostFacts host = HostProbe.detect(config, handlers.recursiveReadOnly(""));
+            // What the runtimes support, probed once: every spec and Status answer depends on it. Each runtime
+            // is asked by running it ('runc features', tens of milliseconds), so the probe runs while the records
+            // and the images load instead of before them.
+            StartupTask<HandlerFeatures> handlerProbe = StartupTask.begin("handler-probe",
+                    () -> HandlerFeatures.probe(config));
 
-            // The records, loaded from disk; they need nothing else. The container records come before the image
-            // side because image removal asks them which images are in use: made first, they can be handed over
-            // as they are instead of through a holder filled in later.
-            SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
             // Lifecycle events leave from the container store's one update path. Its listener is built first and
             // given to the store, so it is in place before recovery and the exits recovery records are published
             // like any other; the store hands itself to the listener with each step.
             events = new ContainerEventBus();
             owned.add(events::close);
-            ContainerStore containers = new ContainerStore(config.root().resolve("containers"),
-                    new ContainerEventPublisher(events, sandboxes, clock));
+            // The records, loaded from disk, on a thread of their own while this one opens the image side: they
+            // read different dirs and need nothing else. Image removal asks the container records which images
+            // are in use, so the image side gets them through the load's future, long done by its first removal.
+            StartupTask<Records> recordLoad = StartupTask.begin("record-load", () -> Records.load(config, events, clock));
 
             // The image side: a container's root is prepared on an image's snapshot, so it precedes the containers.
             // Opening it also clears what an interrupted pull or import left (scratch mounts, pull snapshots, layers
             // and blobs no image record needs); that concerns the image side alone, so it is not part of recover.
-            Images images = imageSource.open(() -> imagesInUse(containers), pullMetrics(daemonMetrics));
+            Images images = imageSource.open(() -> imagesInUse(loaded(recordLoad).containers()),
+                    pullMetrics(daemonMetrics));
             images.system().ifPresent(this::own);
+            Records records = recordLoad.join();
+            SandboxStore sandboxes = records.sandboxes();
+            ContainerStore containers = records.containers();
+            // Nothing above needs the runtimes' features or the host's facts; everything below does.
+            HandlerFeatures handlers = handlerProbe.join();
+            HostFacts host = HostProbe.detect(config, handlers.recursiveReadOnly(""));
 
             // The container side, in the direction exits travel: a host reports an exit to ContainerExits, which
             // records it. So the exits come before the hosts that deliver to them, and the registry (which reaches
@@ -353,5 +361,23 @@ public final class CriWiring implements AutoCloseable {
             }
         }
         return live;
+    }
+
+    /** The pod and container records as found on disk. */
+    private record Records(SandboxStore sandboxes, ContainerStore containers) {
+        static Records load(BerthConfig config, ContainerEventBus events, Clock clock) throws IOException {
+            SandboxStore sandboxes = new SandboxStore(config.root().resolve("sandboxes"));
+            return new Records(sandboxes, new ContainerStore(config.root().resolve("containers"),
+                    new ContainerEventPublisher(events, sandboxes, clock)));
+        }
+    }
+
+    /** The records for a question asked after start-up, when their load has long ended (well or not). */
+    private static Records loaded(StartupTask<Records> load) {
+        try {
+            return load.join();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.server.container;
 
+import io.berth.common.concurrent.Parallel;
 import io.berth.common.time.UnixNanos;
 import io.berth.shim.api.ExitStatus;
 import io.berth.shim.api.State;
@@ -9,6 +10,7 @@ import io.berth.shim.client.ShimGoneException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -19,6 +21,7 @@ import java.util.logging.Logger;
  */
 public final class ContainerRecovery {
     private static final Logger LOG = Logger.getLogger(ContainerRecovery.class.getName());
+    private static final int THREADS = 4;
 
     private final ContainerStore containers;
     private final ShimRegistry shims;
@@ -33,10 +36,10 @@ public final class ContainerRecovery {
     }
 
     public void reconcile() {
-        for (ContainerStore.Container c : containers.list()) {
-            if (c.status().phase() == ContainerRunStatus.Phase.EXITED) {
-                continue;
-            }
+        List<ContainerStore.Container> live = containers.list().stream()
+                .filter(c -> c.status().phase() != ContainerRunStatus.Phase.EXITED).toList();
+        // Each is a round trip to its shim; a few at once, so that the shims answer while berthd asks the next.
+        Parallel.forEach("container-recovery", THREADS, live, c -> {
             try {
                 reconcile(c);
             } catch (RuntimeException e) {
@@ -44,7 +47,7 @@ public final class ContainerRecovery {
                 exits.record(c.id(), new ContainerExits.Exit(Optional.empty(),
                         "berthd could not reattach to the container after a restart: " + e.getMessage()));
             }
-        }
+        });
     }
 
     private void reconcile(ContainerStore.Container c) {
