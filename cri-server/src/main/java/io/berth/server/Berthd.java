@@ -31,6 +31,8 @@ public final class Berthd {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        // Before the config is read: the classes the later steps need load on a second core meanwhile.
+        StartupPreload.begin();
         CommandLine cli;
         try {
             cli = CommandLine.parse(args);

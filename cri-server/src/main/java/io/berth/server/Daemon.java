@@ -2,10 +2,12 @@ package io.berth.server;
 
 import io.berth.server.admin.AdminServer;
 import io.berth.server.config.BerthConfig;
+import io.berth.server.grpc.StartingServices;
 import io.berth.server.grpc.UnixSocketServer;
 import io.berth.server.metrics.MetricsHttpServer;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -34,22 +36,31 @@ public final class Daemon {
 
     public static Daemon start(BerthConfig config) throws IOException {
         DaemonRoots dirs = DaemonRoots.claim(config.root(), config.state());
+        // The CRI socket is bound on a thread of its own while the wiring loads and recovers, and a call that
+        // arrives meanwhile waits for the services (StartingServices). A restart is CPU-bound on one core: this
+        // puts the server's start, and the first connection's share of a client's first call, on the other.
+        StartingServices criServices = new StartingServices();
+        StartupTask<UnixSocketServer> binding = StartupTask.begin("cri-socket-bind", () -> UnixSocketServer.start(
+                config.socket(), List.of(), builder -> builder.fallbackHandlerRegistry(criServices)));
         CriWiring wiring = null;
         UnixSocketServer server = null;
         AdminServer adminServer = null;
         try {
             wiring = CriWiring.open(config, Clock.systemUTC());
-            server = UnixSocketServer.start(config.socket(), wiring.criServices(), builder -> { });
+            server = binding.join();
             adminServer = AdminServer.start(config.state().resolve(AdminServer.SOCKET_NAME), wiring.adminService(),
                     AdminServer.ROOT_UID);
             // Exec/Attach/PortForward URLs point here; until it listens those RPCs answer UNAVAILABLE.
             wiring.startStreaming();
-            // After the gRPC server: a scrape that answers means the daemon is serving.
+            // After recovery, with the CRI socket bound: a scrape that answers means the daemon serves (its waiting
+            // calls are let through just below).
             MetricsHttpServer metricsServer = config.metrics().enabled()
                     ? MetricsHttpServer.start(config.metrics().address(), wiring.metrics()) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " and admin on unix://" + adminServer.socket()
                     + " (root " + config.root() + ", state " + config.state() + ")");
+            // The calls that came in while berthd started are let through once all of it serves.
+            criServices.ready(wiring.criServices());
             // Last, so that a daemon that could not bind its socket or metrics address leaves no shim host
             // behind. Not fatal: a host that cannot start now is started again at the first container.
             try {
@@ -60,12 +71,12 @@ public final class Daemon {
             }
             return new Daemon(config, dirs, wiring, server, adminServer, metricsServer);
         } catch (IOException | RuntimeException e) {
+            criServices.failed();
             if (adminServer != null) {
                 stopQuietly(adminServer);
             }
-            if (server != null) {
-                stopQuietly(server);
-            }
+            // Once bound, if it bound: stopping removes the socket.
+            binding.joinQuietly().ifPresent(Daemon::stopQuietly);
             if (wiring != null) {
                 wiring.close();
             }
