@@ -14,15 +14,16 @@ import java.util.Optional;
  * small thread stacks, no perf-data file, and the build's class-data archive mapped where it was dumped
  * ({@code ArchiveRelocationMode=0}): this JDK relocates archives by default, which makes about 12 MiB of
  * them private pages in every JVM; unrelocated, hosts share them. glibc's heap is trimmed every second, so what a
- * burst of starts left free goes back to the system. The README's shim host section has the
- * measurements behind each choice.
+ * burst of starts left free goes back to the system. JNA gets an empty platform library path: the host loads only
+ * libc, by its soname, and JNA would otherwise run {@code ldconfig -p} at start to build a path it never uses. The
+ * README's shim host section has the measurements behind each choice.
  */
 public record LaunchOptions(String javaBinary, String classpath, List<String> jvmOptions, Duration startTimeout,
         Optional<HostCgroup> hostCgroup) {
     public static final List<String> SMALL_JVM = List.of("-Xmx64m", "-Xms8m", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-Xss256k",
             "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
-            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000");
+            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000", "-Djna.platform.library.path=");
 
     /** The archive file the build writes beside the jars of the packaged daemon. */
     public static final String CDS_ARCHIVE = "berth-shim.jsa";
