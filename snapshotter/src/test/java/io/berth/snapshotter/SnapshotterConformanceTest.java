@@ -255,6 +255,26 @@ abstract class SnapshotterConformanceTest {
         assertThatThrownBy(() -> snapshotter.remove("base")).isInstanceOf(FailedPreconditionException.class);
     }
 
+    /** A pull that fails interrupts its download threads, which may be making or removing a snapshot. */
+    @Test
+    void aSnapshotMadeAndRemovedOnAnInterruptedThreadIsWhollyThereThenWhollyGone() throws Exception {
+        commitLayer("base", null, "f", "x");
+        Thread.currentThread().interrupt();
+        try {
+            snapshotter.prepare("cancelled", "base");
+            assertThat(snapshotter.stat("cancelled").kind()).isEqualTo(Kind.ACTIVE);
+            assertThat(idDirs()).hasSize(2);
+
+            snapshotter.remove("cancelled");
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactly("base");
+        assertThat(idDirs()).hasSize(1);
+        assertThat(root).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith("."));
+    }
+
     @Test
     void leftoversOfAnInterruptedCreateOrRemoveAreDeletedOnOpen() throws Exception {
         commitLayer("base", null, "f", "x");

@@ -1,7 +1,8 @@
 package io.berth.common.io;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -13,11 +14,14 @@ import java.util.stream.Stream;
 
 /**
  * Writes a file so that a reader, or a restart after a crash, sees either the old content or the new
- * one, never a torn mix: write a temp file beside it, fsync it, rename over the target, fsync the dir.
+ * one, never a torn mix: write a temp file beside it, fsync it, rename over the target, fsync the dir. Both
+ * run to their end on an interrupted thread.
  */
 public final class AtomicFiles {
     /** The temp files {@link #write} makes: ".<target name>.tmp-<pid>-<thread id>". */
     private static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.tmp-[0-9]+-[0-9]+");
+    /** A thread interrupted again and again while it flushes gives up: one interrupt per cancel is the norm. */
+    private static final int MAX_FSYNC_ATTEMPTS = 3;
 
     private AtomicFiles() {}
 
@@ -27,13 +31,10 @@ public final class AtomicFiles {
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
                 + Thread.currentThread().getId());
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
+            // A stream, not a channel: an interrupt does not cut a record's write short (see fsyncDir).
+            try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+                out.write(content);
+                out.getFD().sync();
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -66,10 +67,31 @@ public final class AtomicFiles {
         return removed;
     }
 
-    /** Makes a rename or a create inside the directory durable. */
+    /**
+     * Makes a rename or a create inside the directory durable. It runs to its end on an interrupted thread and
+     * leaves the thread's flag as it found it (set, or set by an interrupt that came meanwhile): it follows a
+     * rename that has happened, and a caller told that it failed would forget a change that is on disk. A pull's
+     * cancelled download thread did exactly that: a snapshot dir was in place that no record in memory named.
+     */
     public static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    ch.force(true);
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    // An interrupt during force closed the channel; the flush itself is safe to do again.
+                    interrupted |= Thread.interrupted();
+                    if (attempt == MAX_FSYNC_ATTEMPTS) {
+                        throw new IOException("cannot flush " + dir + ": interrupted " + attempt + " times", e);
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -35,4 +35,21 @@ class AtomicFilesTest {
         }
         assertThat(AtomicFiles.removeLeftovers(dir.resolve("absent"))).isZero();
     }
+
+    @Test
+    void aWriteOnAnInterruptedThreadIsDoneWholeAndTheInterruptIsKept() throws Exception {
+        Path target = dir.resolve("record.json");
+        Thread.currentThread().interrupt();
+        try {
+            AtomicFiles.write(target, "whole".getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.fsyncDir(dir);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            assertThat(target).hasContent("whole");
+            try (var files = Files.list(dir)) {
+                assertThat(files).containsExactly(target);
+            }
+        } finally {
+            Thread.interrupted();
+        }
+    }
 }
