@@ -20,6 +20,8 @@ import java.util.List;
  * @param grantableCapabilities   what "ALL" and privileged mean: the capabilities berthd itself holds (its
  *                                effective set), as containerd's {@code cap.Current()}; the runtime cannot give a
  *                                container more, and asking for more fails the container's start with EPERM
+ * @param argumentSpace           the room execve gives a container's arguments and environment (from berthd's stack
+ *                                limit, which containers inherit)
  */
 public record HostFacts(
         CgroupDriver cgroupDriver,
@@ -31,18 +33,22 @@ public record HostFacts(
         int oomScoreAdjFloor,
         String arch,
         String nodeHostname,
-        List<String> grantableCapabilities) {
+        List<String> grantableCapabilities,
+        ArgumentSpace argumentSpace) {
 
     public HostFacts {
         grantableCapabilities = List.copyOf(grantableCapabilities);
     }
 
-    /** A host with the hugetlb controller on which berthd holds every capability Linux defines. */
+    /**
+     * A host with the hugetlb controller on which berthd holds every capability Linux defines, under the default
+     * 8 MiB stack limit.
+     */
     public HostFacts(CgroupDriver cgroupDriver, boolean cgroupV2, boolean apparmorEnabled,
             boolean recursiveReadOnlyMounts, boolean swapControllerAvailable, int oomScoreAdjFloor, String arch,
             String nodeHostname) {
         this(cgroupDriver, cgroupV2, apparmorEnabled, recursiveReadOnlyMounts, swapControllerAvailable, true,
-                oomScoreAdjFloor, arch, nodeHostname, Capabilities.ALL);
+                oomScoreAdjFloor, arch, nodeHostname, Capabilities.ALL, ArgumentSpace.DEFAULT);
     }
 
     /** Go's name for this JVM's architecture, the names docker-style seccomp profiles filter on. */

@@ -63,11 +63,14 @@ public final class SpecBuilder {
         String hostname = ns.hostNetwork() ? host.nodeHostname() : pod.getHostname();
 
         OciSpec.Capabilities caps = Capabilities.of(sc, host.grantableCapabilities());
+        List<String> argv = ProcessArgs.argv(config.getCommandList(), config.getArgsList(), in.image());
+        List<String> env = ProcessEnv.merge(hostname, in.image(), config.getEnvsList());
+        host.argumentSpace().check(argv, env);
         OciSpec.Process process = new OciSpec.Process(
                 config.getTty(),
                 new OciSpec.User(in.user().uid(), in.user().gid(), null, in.user().additionalGids()),
-                ProcessArgs.argv(config.getCommandList(), config.getArgsList(), in.image()),
-                ProcessEnv.merge(hostname, in.image(), config.getEnvsList()),
+                argv,
+                env,
                 ProcessArgs.workingDir(config.getWorkingDir(), in.image()),
                 caps,
                 List.of(),

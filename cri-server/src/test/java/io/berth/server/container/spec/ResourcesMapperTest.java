@@ -96,7 +96,7 @@ class ResourcesMapperTest {
     void hugepageLimitsAreLeftOutWhereTheHostHasNoHugetlbControllerButStillChecked() {
         // A hybrid host whose hugetlb controller is only in the v2 tree: kubelet still sends a limit per page size.
         ResourcesMapper noHugetlb = new ResourcesMapper(new HostFacts(CgroupDriver.CGROUPFS, false, false, false,
-                false, false, 0, "amd64", "n", Capabilities.ALL));
+                false, false, 0, "amd64", "n", Capabilities.ALL, ArgumentSpace.DEFAULT));
         LinuxContainerResources kubelet = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
                 .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("2MB").setLimit(0))
                 .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("1GB").setLimit(0)).build();

@@ -208,6 +208,34 @@ class CrictlPodE2eTest {
         assertThat(crictl.ok("rmp", "-f", pod).stdout()).endsWith("Removed sandbox " + pod + "\n");
     }
 
+    @Test
+    void aContainerWhoseEnvironmentExecveCannotTakeIsRefusedByCreateWithTheReason() {
+        String podConfig = testbed.docsPod("big-env-sandbox");
+        String pod = testbed.runp(podConfig);
+        // 64 entries of 112 KiB: each fits the kernel's bound on one string, all 7 MiB of them fit no stack limit.
+        StringBuilder envs = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            envs.append(i == 0 ? "" : ",").append("{\"key\": \"BIG").append(i).append("\", \"value\": \"")
+                    .append("x".repeat(112 * 1024)).append("\"}");
+        }
+        String containerConfig = testbed.write("big-env-container.json", """
+                {
+                  "metadata": {"name": "big-env"},
+                  "image": {"image": "%s"},
+                  "command": ["true"],
+                  "envs": [%s],
+                  "linux": {}
+                }
+                """.formatted(testbed.image(), envs));
+
+        var refused = crictl.run("create", pod, containerConfig, podConfig);
+
+        assertThat(refused.exitCode()).as("%s", refused).isNotZero();
+        assertThat(refused.stderr()).contains("InvalidArgument").contains("config.envs").contains("execve");
+        assertThat(crictl.ok("ps", "-a", "-q", "--pod", pod).stdout()).isBlank();
+        assertThat(crictl.ok("rmp", "-f", pod).stdout()).endsWith("Removed sandbox " + pod + "\n");
+    }
+
     /**
      * What {@code crictl exec -s} prints for a command that writes only to stdout: crictl prints the stdout, a
      * newline, the stderr and a newline; the command's own output is what is left once those are trimmed.

@@ -3,8 +3,10 @@ package io.berth.e2e.pods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.berth.cri.v1.ContainerStatusRequest;
 import io.berth.cri.v1.ImageSpec;
+import io.berth.cri.v1.KeyValue;
 import io.berth.cri.v1.Mount;
 import io.berth.cri.v1.NamespaceMode;
 import io.berth.cri.v1.PodSandboxConfig;
@@ -124,6 +126,19 @@ class BadInputE2eTest {
         }
         refused("stopping an empty container id", () -> cri.runtime().stopContainer(StopContainerRequest
                 .getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "container_id");
+    }
+
+    @Test
+    void anEnvironmentLargerThanExecveTakesIsRefusedAtCreate() {
+        // 64 entries of 112 KiB, each under the kernel's 128 KiB per string, 7 MiB in all: more than execve gives
+        // arguments and environment under any stack limit (6 MiB at most). With PATH, HOSTNAME and the image's
+        // own, the container's environment has 67 entries.
+        var container = cri.container("c", "true");
+        for (int i = 0; i < 64; i++) {
+            container.addEnvs(KeyValue.newBuilder().setKey("BIG" + i).setValue(ByteString.copyFromUtf8("x".repeat(112 * 1024))));
+        }
+        refused("an environment of 7 MiB", () -> cri.create(readyPod, container), Status.Code.INVALID_ARGUMENT,
+                "config.envs", "environment entries: 67", "execve");
     }
 
     @Test
