@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * By hand, not in CI ({@code scripts/critest-compare.sh}): the same critest conformance run, then critest's own
- * benchmarks, against berthd and against Debian's containerd, one after the other on this machine, with the
- * same images, mirrors and skips. Prints both summary lines and a table of benchmark medians with ratios, and
+ * By hand, not in CI (the README gives the command, under "The real clients"): the same critest conformance
+ * run, then critest's own benchmarks, against berthd and against Debian's containerd, one after the other on
+ * this machine, with the same images, mirrors and skips. Prints both summary lines and a table of benchmark medians with ratios, and
  * leaves everything in {@code test/e2e/target/critest-compare/}. No figure is asserted: speed is read, not tested.
  */
 class CritestComparison {
