@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.common.error.AlreadyExistsException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.error.NoSpaceLeftException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.io.AtomicFiles;
 import io.berth.common.json.VersionedJson;
@@ -41,6 +42,8 @@ public final class RecordStore<M, S> {
     private static final Logger LOG = Logger.getLogger(RecordStore.class.getName());
     /** Bumped when the on-disk shape changes incompatibly; older files are then migrated or refused. */
     static final int FORMAT_VERSION = 2;
+    /** The file of {@link DiskReserve} in the store's dir; only {@code *.json} files are loaded. */
+    static final String RESERVE_FILE = ".reserve";
     /** What an unreadable record is renamed to; only {@code *.json} files are loaded. */
     static final String QUARANTINE_SUFFIX = ".unreadable";
     /** Maps metadata and status to and from the envelope's data; the envelope itself is VersionedJson's. */
@@ -53,6 +56,7 @@ public final class RecordStore<M, S> {
     private final JavaType metadataType;
     private final JavaType statusType;
     private final ConcurrentMap<String, Record<M, S>> records = new ConcurrentHashMap<>();
+    private final DiskReserve reserve;
 
     /** Opens the store, loading every record found in {@code dir}. Unreadable files are logged and skipped. */
     public RecordStore(String kind, Path dir, Class<M> metadataType, Class<S> statusType) throws IOException {
@@ -62,6 +66,8 @@ public final class RecordStore<M, S> {
         this.statusType = JSON.constructType(statusType);
         Files.createDirectories(dir);
         load();
+        reserve = new DiskReserve(dir.resolve(RESERVE_FILE));
+        reserve.fill(false);
     }
 
     private void load() throws IOException {
@@ -119,7 +125,7 @@ public final class RecordStore<M, S> {
         return data;
     }
 
-    /** Adds a new object; its record is on disk before it is visible. */
+    /** Adds a new object; its record is on disk before it is visible. A full disk refuses it: no reserve is used. */
     public synchronized Record<M, S> create(String id, M metadata, S status) {
         if (records.containsKey(id)) {
             throw new AlreadyExistsException(kind + " " + id + " already exists");
@@ -130,11 +136,14 @@ public final class RecordStore<M, S> {
         return r;
     }
 
-    /** Replaces the status through {@code change}; persisted, then published. Returns the new record. */
+    /**
+     * Replaces the status through {@code change}; persisted, then published. Returns the new record. On a full
+     * disk the {@link DiskReserve} is spent on it, so that a pod can still be stopped and removed.
+     */
     public synchronized Record<M, S> update(String id, UnaryOperator<S> change) {
         Record<M, S> old = get(id);
         Record<M, S> next = new Record<>(id, old.metadata(), change.apply(old.status()));
-        persist(next);
+        persistChange(next);
         records.put(id, next);
         return next;
     }
@@ -150,7 +159,7 @@ public final class RecordStore<M, S> {
         Record<M, S> old = get(id);
         Record<M, S> next = new Record<>(id, old.metadata(), change.apply(old.status()));
         try {
-            persist(next);
+            persistChange(next);
         } catch (UncheckedIOException e) {
             LOG.warning(e.getMessage() + "; the change is kept in memory and recovered from its source after a"
                     + " restart");
@@ -168,6 +177,7 @@ public final class RecordStore<M, S> {
             throw new UncheckedIOException("cannot delete " + kind + " record " + file(id), e);
         }
         records.remove(id);
+        reserve.fill(true);
     }
 
     public Record<M, S> get(String id) {
@@ -209,6 +219,21 @@ public final class RecordStore<M, S> {
 
     public Collection<Record<M, S>> list() {
         return List.copyOf(records.values());
+    }
+
+    /** As {@link #persist}, spending the reserve when the disk is full; the reserve is made again once it fits. */
+    private void persistChange(Record<M, S> r) {
+        try {
+            persist(r);
+        } catch (UncheckedIOException e) {
+            if (!NoSpaceLeftException.isCause(e) || !reserve.release()) {
+                throw e;
+            }
+            LOG.warning(e.getMessage() + "; the disk is full, so the " + DiskReserve.BYTES + " bytes set aside in "
+                    + dir.resolve(RESERVE_FILE) + " are freed for it and for the records of pod removals");
+            persist(r);
+        }
+        reserve.fill(true);
     }
 
     private void persist(Record<M, S> r) {

@@ -112,8 +112,44 @@ class RecordStoreTest {
         assertThat(store.find("abc1")).isEmpty();
         assertThat(open().list()).isEmpty();
         try (var files = Files.list(dir)) {
-            assertThat(files).isEmpty();
+            assertThat(files).as("the record is gone; the disk reserve stays").containsExactly(
+                    dir.resolve(RecordStore.RESERVE_FILE));
         }
+    }
+
+    /** On a disk that is full: pods must still be stopped and removed, to free it, but nothing new is made. */
+    @Test
+    void onAFullDiskAChangeSpendsTheReserveWhileANewObjectIsRefused() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("disk"));
+        run("mount", "-t", "tmpfs", "-o", "size=4m", "berth-test", disk.toString());
+        try {
+            RecordStore<Meta, State> store = new RecordStore<>("pod", disk.resolve("records"), Meta.class, State.class);
+            Path reserve = disk.resolve("records").resolve(RecordStore.RESERVE_FILE);
+            assertThat(reserve).hasSize(DiskReserve.BYTES);
+            store.create("abc1", new Meta("web", Map.of()), new State("running", 0));
+            Path filler = disk.resolve("filler");
+            run("sh", "-c", "cat /dev/zero > " + filler + " 2>/dev/null; true");
+
+            assertThatThrownBy(() -> store.create("abc2", new Meta("new", Map.of()), new State("created", 0)))
+                    .hasMessageContaining("No space left on device");
+            store.update("abc1", s -> new State("stopped", 0));
+
+            assertThat(new RecordStore<>("pod", disk.resolve("records"), Meta.class, State.class).get("abc1")
+                    .status()).as("the change, read back from the disk").isEqualTo(new State("stopped", 0));
+            // The change freed the reserve for its write, then made it again out of the room that was left.
+            assertThat(reserve).hasSize(DiskReserve.BYTES);
+            assertThatThrownBy(() -> store.create("abc2", new Meta("new", Map.of()), new State("created", 0)))
+                    .as("still no room for a new object").hasMessageContaining("No space left on device");
+            Files.delete(filler);
+            store.create("abc2", new Meta("new", Map.of()), new State("created", 0));
+        } finally {
+            run("umount", disk.toString());
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertThat(p.waitFor()).as("%s", List.of(command)).isZero();
     }
 
     @Test

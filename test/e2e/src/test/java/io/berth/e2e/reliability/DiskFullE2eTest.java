@@ -17,7 +17,9 @@ import io.berth.cri.v1.ListPodSandboxRequest;
 import io.berth.cri.v1.PodSandboxConfig;
 import io.berth.cri.v1.RemoveContainerRequest;
 import io.berth.cri.v1.RemoveImageRequest;
+import io.berth.cri.v1.RemovePodSandboxRequest;
 import io.berth.cri.v1.StopContainerRequest;
+import io.berth.cri.v1.StopPodSandboxRequest;
 import io.berth.cri.v1.VersionRequest;
 import io.berth.e2e.fixtures.LayerBuilder;
 import io.berth.e2e.fixtures.TestImage;
@@ -204,8 +206,32 @@ class DiskFullE2eTest {
                 l -> TALKER_ENTRY.matcher(l).matches());
     }
 
+    /** An operator short of space removes pods to free it: that must work while the disks are still full. */
     @Test
     @Order(4)
+    void aRunningPodIsStoppedAndRemovedWhileTheDisksAreFull() throws IOException {
+        PodSandboxConfig pod = runtime.podConfig("full-disk-removal");
+        String podId = runtime.runPod(pod);
+        String sleeper = runtime.runShell(podId, pod, "sleeper", "exec sleep 3600");
+        await().atMost(CONTAINER_TIMEOUT).until(() -> status(sleeper).getState() == ContainerState.CONTAINER_RUNNING);
+        try {
+            disks.fill(DiskFullMounts.ROOT, 0);
+            disks.fill(DiskFullMounts.STATE, 0);
+
+            runtime.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            runtime.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+
+            assertThat(podIds()).as("pods after RemovePodSandbox on full disks").noneMatch(p -> p.startsWith(podId));
+            assertThat(containerIds()).as("containers after RemovePodSandbox on full disks")
+                    .noneMatch(c -> c.startsWith(sleeper));
+        } finally {
+            disks.freeUp(DiskFullMounts.ROOT);
+            disks.freeUp(DiskFullMounts.STATE);
+        }
+    }
+
+    @Test
+    @Order(5)
     void berthdRestartsOverWhatTheFullDisksLeftAndReadsEveryRecord() {
         List<String> pods = podIds();
         List<String> containers = containerIds();
@@ -228,7 +254,7 @@ class DiskFullE2eTest {
      * record, snapshot or log that a full disk damages only now and then. Off in CI.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void theLongFormRepeatsEveryCaseRoundAfterRound() throws IOException {
         int rounds = Integer.getInteger("berth.e2e.diskfull.rounds", Boolean.getBoolean("berth.e2e.long") ? 20 : 0);
         Assumptions.assumeTrue(rounds > 0, "the long form runs with -Dberth.e2e.long=true");
@@ -237,6 +263,7 @@ class DiskFullE2eTest {
             aPullThatDoesNotFitFailsNamingTheLackOfSpaceAndSucceedsOnceSpaceIsFreed();
             aContainerFillingItsRootfsSeesEnospcWhileBerthdKeepsServing();
             aContainerFillingTheLogDirKeepsRunningAndLogsAgainOnceSpaceIsFreed();
+            aRunningPodIsStoppedAndRemovedWhileTheDisksAreFull();
             berthdRestartsOverWhatTheFullDisksLeftAndReadsEveryRecord();
             System.out.println("disk full, long form: round " + round + " of " + rounds + " passed");
         }
