@@ -30,7 +30,7 @@ public final class HostProbe {
         // where runc, placing containers in the v1 hierarchies, cannot use it.
         boolean hugetlb = v2 ? read(Path.of("/sys/fs/cgroup/cgroup.controllers")).contains("hugetlb")
                 : Files.isDirectory(Path.of("/sys/fs/cgroup/hugetlb"));
-        ArgumentSpace arguments = ArgumentSpace.forStackLimit(stackSoftLimit(read(Path.of("/proc/self/limits"))));
+        ArgumentSpace arguments = ArgumentSpace.fromLimits(read(Path.of("/proc/self/limits")));
         HostFacts facts = new HostFacts(config.cgroupDriver(), v2, apparmor, recursiveReadOnly, swap, hugetlb, floor,
                 HostFacts.jvmArch(), hostname, capabilities, arguments);
         List<String> missing = new ArrayList<>(Capabilities.ALL);
@@ -41,28 +41,6 @@ public final class HostProbe {
                 + " environment" + (missing.isEmpty() ? "" : ", berthd lacks capabilities "
                 + String.join(" ", missing) + " (privileged and ALL grant the others)"));
         return facts;
-    }
-
-    /**
-     * The soft limit on the stack in {@code /proc/self/limits} ("Max stack size  8388608  unlimited  bytes"), in
-     * bytes, {@link Long#MAX_VALUE} when unlimited; the kernel's 8 MiB default when the line cannot be read.
-     */
-    static long stackSoftLimit(String limits) {
-        for (String line : limits.split("\n")) {
-            if (line.startsWith("Max stack size")) {
-                String[] fields = line.substring("Max stack size".length()).trim().split("\\s+");
-                if (fields[0].equals("unlimited")) {
-                    return Long.MAX_VALUE;
-                }
-                try {
-                    return Long.parseLong(fields[0]);
-                } catch (NumberFormatException e) {
-                    break;
-                }
-            }
-        }
-        LOG.warning("cannot read the stack limit from /proc/self/limits; assuming the kernel's default of 8 MiB");
-        return 8L * 1024 * 1024;
     }
 
     /** berthd's effective capabilities: what "ALL" can grant, as containerd reads them for its own. */

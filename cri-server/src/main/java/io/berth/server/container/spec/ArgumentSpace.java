@@ -3,6 +3,7 @@ package io.berth.server.container.spec;
 import io.berth.common.error.InvalidArgumentException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * The room execve gives a new program's arguments and environment together, as the kernel reckons it
@@ -14,6 +15,7 @@ import java.util.List;
  * @param bytes the room, in bytes
  */
 public record ArgumentSpace(long bytes) {
+    private static final Logger LOG = Logger.getLogger(ArgumentSpace.class.getName());
     /** The kernel's _STK_LIM, its default stack limit. */
     private static final long DEFAULT_STACK = 8L * 1024 * 1024;
     /** The kernel's ARG_MAX: the room a program has whatever its stack limit. */
@@ -35,6 +37,28 @@ public record ArgumentSpace(long bytes) {
     public static ArgumentSpace forStackLimit(long stackSoftLimit) {
         long room = Math.min(DEFAULT_STACK / 4 * 3, stackSoftLimit / 4);
         return new ArgumentSpace(Math.max(room, FLOOR));
+    }
+
+    /**
+     * The room under the stack soft limit that {@code limits}, the text of {@code /proc/<pid>/limits}, gives ("Max
+     * stack size  8388608  unlimited  bytes"); under the kernel's default when that line cannot be read.
+     */
+    public static ArgumentSpace fromLimits(String limits) {
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max stack size")) {
+                String soft = line.substring("Max stack size".length()).trim().split("\\s+")[0];
+                if (soft.equals("unlimited")) {
+                    return forStackLimit(Long.MAX_VALUE);
+                }
+                try {
+                    return forStackLimit(Long.parseLong(soft));
+                } catch (NumberFormatException e) {
+                    break;
+                }
+            }
+        }
+        LOG.warning("cannot read the stack limit from /proc/self/limits; assuming the kernel's default of 8 MiB");
+        return DEFAULT;
     }
 
     /** Refuses an argv and environment that execve would refuse with E2BIG, naming the sizes and the rule. */

@@ -35,13 +35,27 @@ class ArgumentSpaceTest {
                 .hasMessageContaining(Long.toString(2 * MIB)).hasMessageContaining("environment entries: " + env.size());
     }
 
+    @Test
+    void theStackLimitIsTheSoftOneOfProcLimitsAndAnUnreadableOneIsTheKernelsDefault() {
+        String limits = """
+                Limit                     Soft Limit           Hard Limit           Units
+                Max cpu time              unlimited            unlimited            seconds
+                Max stack size            %s              unlimited            bytes
+                Max core file size        0                    unlimited            bytes
+                """;
+        assertThat(ArgumentSpace.fromLimits(limits.formatted("16777216")).bytes()).isEqualTo(4 * MIB);
+        assertThat(ArgumentSpace.fromLimits(limits.formatted("unlimited")).bytes()).isEqualTo(6 * MIB);
+        assertThat(ArgumentSpace.fromLimits(limits.formatted("lots"))).isEqualTo(ArgumentSpace.DEFAULT);
+        assertThat(ArgumentSpace.fromLimits("")).isEqualTo(ArgumentSpace.DEFAULT);
+    }
+
     /**
      * The rule is the kernel's: with this JVM's own stack limit, the largest environment the check lets through
      * runs, and one a KiB past what the kernel takes is refused by both.
      */
     @Test
     void whatTheCheckLetsThroughExecsAndWhatTheKernelRefusesItRefusesToo() throws Exception {
-        ArgumentSpace space = ArgumentSpace.forStackLimit(stackLimitOfThisProcess());
+        ArgumentSpace space = ArgumentSpace.fromLimits(Files.readString(Path.of("/proc/self/limits")));
         long pointersAndArgv = 2 * Long.BYTES + TRUE.length() + 1;
         List<String> fits = environmentOfExactly(space.bytes() - ArgumentSpace.PROGRAM_PATH - pointersAndArgv);
         space.check(List.of(TRUE), fits);
@@ -54,16 +68,6 @@ class ArgumentSpaceTest {
         IOException refused = catchThrowableOfType(IOException.class, () -> exec(over));
         assertThat(refused).as("the kernel refuses it").isNotNull();
         assertThat(refused.getMessage()).contains("error=7"); // E2BIG
-    }
-
-    private static long stackLimitOfThisProcess() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max stack size")) {
-                String soft = line.substring("Max stack size".length()).trim().split("\\s+")[0];
-                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
-            }
-        }
-        throw new IllegalStateException("no stack limit in /proc/self/limits");
     }
 
     private static int exec(List<String> env) throws Exception {
