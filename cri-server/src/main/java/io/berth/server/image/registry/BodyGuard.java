@@ -7,9 +7,9 @@ import java.util.OptionalDouble;
 
 /**
  * The two rules a response body is held to while its reader waits: no silence longer than the stall timeout,
- * and no average below the {@link MinimumRate} over its window. Both bodies (the JDK client's and
- * {@link SocketBody}) ask it how long they may wait and tell it what arrived; it throws the error that ends the
- * download. One reader uses it.
+ * and no average below the {@link MinimumRate} over its window. A response's head and its {@link SocketBody} ask
+ * it how long they may wait and tell it what arrived; it throws the error that ends the download. One reader
+ * uses it.
  */
 final class BodyGuard {
     private final Duration stallTimeout;

@@ -13,11 +13,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Flow;
 import java.util.regex.Pattern;
 
 /**
@@ -48,14 +42,19 @@ final class RegistryAuthenticator {
 
     private record CachedToken(String authorization, Instant expires) {}
 
-    private final HttpClients clients;
+    /** A token request: GET with the query in {@code uri}, or POST with a form {@code body}. */
+    private record TokenRequest(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body) {}
+
+    private final TlsContexts tls;
+    private final SocketHttp socketHttp;
     private final HostsConfig hostsConfig;
     private final RegistrySettings settings;
     private final Map<CacheKey, CachedToken> tokens = new ConcurrentHashMap<>();
     private final Map<CacheKey, String> basicHosts = new ConcurrentHashMap<>();
 
-    RegistryAuthenticator(HttpClients clients, HostsConfig hostsConfig, RegistrySettings settings) {
-        this.clients = clients;
+    RegistryAuthenticator(TlsContexts tls, SocketHttp socketHttp, HostsConfig hostsConfig, RegistrySettings settings) {
+        this.tls = tls;
+        this.socketHttp = socketHttp;
         this.hostsConfig = hostsConfig;
         this.settings = settings;
     }
@@ -106,36 +105,12 @@ final class RegistryAuthenticator {
         String service = challenge.parameter("service");
         // The registry's own scope when it offers one; ours when it does not.
         String scope = challenge.parameter("scope").isEmpty() ? access.scope() : challenge.parameter("scope");
-        HttpRequest request = tokenRequest(realm, service, scope, credentials, host);
-        HttpClient client = RegistryHttp.sameOrigin(realm, host.url()) ? clients.forHost(host) : clients.system();
+        TokenRequest request = tokenRequest(realm, service, scope, credentials);
         Instant requested = settings.clock().instant();
-        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
-        try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofPublisher());
-        } catch (HttpTimeoutException e) {
-            throw new DeadlineExceededException("token service " + realm.getRawAuthority() + " did not answer within "
-                    + StallGuardedBody.describe(settings.stallTimeout()), e);
-        } catch (IOException e) {
-            throw new UnavailableException("cannot reach token service " + realm.getRawAuthority() + " for " + what
-                    + ": " + RegistryHttp.describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("interrupted while getting a token for " + what, e);
+        JsonNode json;
+        try (RegistryResponse response = send(request, realm, host, what)) {
+            json = tokenJson(response, realm, credentials, what);
         }
-        StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(), "token from " + realm.getRawAuthority());
-        response.body().subscribe(body);
-        int status = response.statusCode();
-        if (status != 200) {
-            String said = RegistryErrors.excerpt(body);
-            String detail = "HTTP " + status + (said.isEmpty() ? "" : ": " + said);
-            if (status == 401 || status == 403) {
-                throw new PermissionDeniedException("token service " + realm.getRawAuthority() + " refused "
-                        + credentials + " for " + what + " (" + detail + ")");
-            }
-            throw new UnavailableException("token service " + realm.getRawAuthority() + " failed for " + what + " ("
-                    + detail + ")");
-        }
-        JsonNode json = readTokenResponse(body, realm, what);
         String token = json.path("token").asText("");
         if (token.isEmpty()) {
             token = json.path("access_token").asText("");
@@ -155,26 +130,47 @@ final class RegistryAuthenticator {
         return authorization;
     }
 
-    private HttpRequest tokenRequest(URI realm, String service, String scope, RegistryCredentials credentials,
-            RegistryHost host) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder().timeout(settings.stallTimeout());
-        if ("http".equals(realm.getScheme())) {
-            builder.version(HttpClient.Version.HTTP_1_1);
+    private RegistryResponse send(TokenRequest request, URI realm, RegistryHost host, String what) {
+        try {
+            return socketHttp.send(request.method(), request.uri(), request.headers(), request.body(),
+                    RegistryHttp.sameOrigin(realm, host.url()) ? () -> tls.forHost(host) : tls::system,
+                    "token from " + realm.getRawAuthority());
+        } catch (IOException e) {
+            throw new UnavailableException("cannot reach token service " + realm.getRawAuthority() + " for " + what
+                    + ": " + RegistryHttp.describe(e), e);
         }
+    }
+
+    private static JsonNode tokenJson(RegistryResponse response, URI realm, RegistryCredentials credentials,
+            String what) {
+        int status = response.status();
+        if (status != 200) {
+            String said = RegistryErrors.excerpt(response.body());
+            String detail = "HTTP " + status + (said.isEmpty() ? "" : ": " + said);
+            if (status == 401 || status == 403) {
+                throw new PermissionDeniedException("token service " + realm.getRawAuthority() + " refused "
+                        + credentials + " for " + what + " (" + detail + ")");
+            }
+            throw new UnavailableException("token service " + realm.getRawAuthority() + " failed for " + what + " ("
+                    + detail + ")");
+        }
+        return readTokenResponse(response.body(), realm, what);
+    }
+
+    private static TokenRequest tokenRequest(URI realm, String service, String scope,
+            RegistryCredentials credentials) {
         if (!credentials.identityToken().isEmpty()) {
             String form = "grant_type=refresh_token&client_id=berth&refresh_token=" + encode(credentials.identityToken())
                     + (service.isEmpty() ? "" : "&service=" + encode(service))
                     + "&scope=" + encode(scope);
-            return builder.uri(realm).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+            return new TokenRequest("POST", realm, List.of(Map.entry("Content-Type", "application/x-www-form-urlencoded")),
+                    form.getBytes(StandardCharsets.US_ASCII));
         }
         String query = (service.isEmpty() ? "" : "service=" + encode(service) + "&") + "scope=" + encode(scope);
         String separator = realm.getRawQuery() == null ? "?" : "&";
-        builder.uri(URI.create(realm + separator + query)).GET();
-        if (credentials.hasPassword()) {
-            builder.header("Authorization", basic(credentials));
-        }
-        return builder.build();
+        URI uri = URI.create(realm + separator + query);
+        return new TokenRequest("GET", uri, credentials.hasPassword()
+                ? List.of(Map.entry("Authorization", basic(credentials))) : List.of(), null);
     }
 
     private URI checkedRealm(RegistryHost host, String realmText, String what) {

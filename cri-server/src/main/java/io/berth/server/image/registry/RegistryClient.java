@@ -44,8 +44,10 @@ public final class RegistryClient {
     public RegistryClient(HostsConfig hostsConfig, RegistrySettings settings) {
         this.hostsConfig = hostsConfig;
         this.settings = settings;
-        HttpClients clients = new HttpClients(settings.connectTimeout());
-        this.http = new RegistryHttp(clients, new RegistryAuthenticator(clients, hostsConfig, settings), settings);
+        TlsContexts tls = new TlsContexts();
+        SocketHttp socketHttp = new SocketHttp(settings.connectTimeout(), settings.stallTimeout(), settings.minimumRate());
+        this.http = new RegistryHttp(tls, new RegistryAuthenticator(tls, socketHttp, hostsConfig, settings), settings,
+                socketHttp);
     }
 
     /**
@@ -87,7 +89,7 @@ public final class RegistryClient {
             URI uri = endpoint(host, reference, "blobs", blob.digest().toString());
             boolean read = false;
             try {
-                try (RegistryResponse response = http.getBlob(host, uri, access, what)) {
+                try (RegistryResponse response = http.get(host, uri, null, access, what)) {
                     sink.restart();
                     OptionalLong announced = response.contentLength();
                     if (announced.isPresent() && announced.getAsLong() != blob.size()) {

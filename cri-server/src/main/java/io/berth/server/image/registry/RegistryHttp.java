@@ -1,6 +1,5 @@
 package io.berth.server.image.registry;
 
-import io.berth.common.error.DeadlineExceededException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.PermissionDeniedException;
 import io.berth.common.error.UnavailableException;
@@ -9,18 +8,11 @@ import io.berth.server.image.hosts.RegistryHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Flow;
-import javax.net.ssl.SSLContext;
 
 /**
  * Sends one GET to a registry host: authorization (retrying once after a 401 challenge), redirects
@@ -31,32 +23,22 @@ import javax.net.ssl.SSLContext;
 final class RegistryHttp {
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
-    private final HttpClients clients;
+    private final TlsContexts tls;
     private final RegistryAuthenticator authenticator;
     private final RegistrySettings settings;
-    private final DirectGet direct;
+    private final SocketHttp socketHttp;
 
-    RegistryHttp(HttpClients clients, RegistryAuthenticator authenticator, RegistrySettings settings) {
-        this.clients = clients;
+    RegistryHttp(TlsContexts tls, RegistryAuthenticator authenticator, RegistrySettings settings, SocketHttp socketHttp) {
+        this.tls = tls;
         this.authenticator = authenticator;
         this.settings = settings;
-        this.direct = new DirectGet(settings.connectTimeout(), settings.stallTimeout(), settings.minimumRate());
+        this.socketHttp = socketHttp;
     }
 
     /** A 2xx response for {@code uri}, or the typed error for what went wrong; {@code what} names it in messages. */
     RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what) {
-        return get(host, uri, accept, access, what, false);
-    }
-
-    /** As {@link #get}, for a blob: its body is read by {@link DirectGet}, straight from the socket. */
-    RegistryResponse getBlob(RegistryHost host, URI uri, RepositoryAccess access, String what) {
-        return get(host, uri, null, access, what, true);
-    }
-
-    private RegistryResponse get(RegistryHost host, URI uri, String accept, RepositoryAccess access, String what,
-            boolean direct) {
         Optional<String> authorization = authenticator.cachedAuthorization(host, access);
-        RegistryResponse response = exchange(host, uri, accept, authorization, what, direct);
+        RegistryResponse response = exchange(host, uri, accept, authorization, what);
         if (response.status() == 401 && !sameOrigin(response.uri(), host.url())) {
             // A redirect target asks for credentials: they are the registry's, never another host's to have.
             response.close();
@@ -76,7 +58,7 @@ final class RegistryHttp {
             if (retry.isEmpty() || retry.equals(authorization)) {
                 throw RegistryErrors.forStatus(401, InputStream.nullInputStream(), what, host.authority());
             }
-            response = exchange(host, uri, accept, retry, what, direct);
+            response = exchange(host, uri, accept, retry, what);
         }
         if (response.status() / 100 != 2) {
             throw RegistryErrors.forStatus(response.status(), response.body(), what, host.authority());
@@ -85,7 +67,7 @@ final class RegistryHttp {
     }
 
     private RegistryResponse exchange(RegistryHost host, URI start, String accept, Optional<String> authorization,
-            String what, boolean direct) {
+            String what) {
         URI current = start;
         for (int hop = 0; ; hop++) {
             boolean onRegistry = sameOrigin(current, host.url());
@@ -93,17 +75,11 @@ final class RegistryHttp {
                     onRegistry ? authorization : Optional.empty(), onRegistry);
             RegistryResponse response;
             try {
-                response = direct ? sendDirect(host, current, headers, onRegistry, what)
-                        : send(host, current, headers, onRegistry, what);
-            } catch (HttpTimeoutException e) {
-                throw new DeadlineExceededException("registry " + current.getRawAuthority() + " did not answer the"
-                        + " request for " + what + " within " + StallGuardedBody.describe(settings.stallTimeout()), e);
+                response = socketHttp.send("GET", current, headers, null,
+                        onRegistry ? () -> tls.forHost(host) : tls::system, what + " from " + current.getRawAuthority());
             } catch (IOException e) {
                 throw new UnavailableException("cannot reach registry " + current.getRawAuthority() + " for " + what
                         + ": " + describe(e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UnavailableException("interrupted while requesting " + what, e);
             }
             if (!REDIRECTS.contains(response.status())) {
                 return response;
@@ -115,30 +91,6 @@ final class RegistryHttp {
             }
             current = redirectTarget(current, response.headers().firstValue("Location"), what);
         }
-    }
-
-    private RegistryResponse send(RegistryHost host, URI uri, List<Map.Entry<String, String>> headers,
-            boolean onRegistry, String what) throws IOException, InterruptedException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(settings.stallTimeout());
-        if ("http".equals(uri.getScheme())) {
-            // Plain-http h2c upgrades confuse some registries and proxies; TLS negotiates h2 by ALPN instead.
-            builder.version(HttpClient.Version.HTTP_1_1);
-        }
-        headers.forEach(header -> builder.header(header.getKey(), header.getValue()));
-        HttpClient client = onRegistry ? clients.forHost(host) : clients.system();
-        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response =
-                client.send(builder.build(), HttpResponse.BodyHandlers.ofPublisher());
-        StallGuardedBody body = new StallGuardedBody(settings.stallTimeout(), settings.minimumRate(),
-                what + " from " + uri.getRawAuthority());
-        response.body().subscribe(body);
-        return new RegistryResponse(response.statusCode(), response.headers(), body, uri);
-    }
-
-    private RegistryResponse sendDirect(RegistryHost host, URI uri, List<Map.Entry<String, String>> headers,
-            boolean onRegistry, String what) throws IOException {
-        SSLContext tls = "https".equalsIgnoreCase(uri.getScheme())
-                ? onRegistry ? clients.tlsForHost(host) : clients.systemTls() : null;
-        return direct.send(uri, headers, tls, what + " from " + uri.getRawAuthority());
     }
 
     /** The request's headers, each checked: configured ones only for the registry's own host. */
@@ -167,7 +119,7 @@ final class RegistryHttp {
     }
 
     private static void add(List<Map.Entry<String, String>> headers, String name, String value) {
-        DirectGet.checkHeader(name, value);
+        SocketHttp.checkHeader(name, value);
         headers.add(Map.entry(name, value));
     }
 

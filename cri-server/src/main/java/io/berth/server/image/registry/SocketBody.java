@@ -4,7 +4,7 @@ import io.berth.common.validate.Require;
 import java.io.IOException;
 
 /**
- * The body of a {@link DirectGet} response, framed as its head says: a Content-Length, chunked transfer coding,
+ * The body of a {@link SocketHttp} response, framed as its head says: a Content-Length, chunked transfer coding,
  * or everything until the server closes. Reads go into the caller's array with no copy of their own beyond
  * the few bytes buffered with a head or a chunk line. A body that ends early is an error, never a short blob.
  */

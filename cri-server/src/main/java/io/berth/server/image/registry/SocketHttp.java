@@ -16,24 +16,32 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * One GET over HTTP/1.1 on a connection of its own, used for blobs. The JDK client hands a body over in a new
- * heap buffer per socket read: a 112 MiB pull made 112 MiB of garbage, which berthd's small young generation
- * promoted and full collections then swept, some half of the pull's time. Here the body goes from the socket
- * into the reader's own array. Manifests, tokens and everything else stay on the JDK client.
+ * berth's HTTP/1.1 client for registries and token services: one request on a connection of its own. It replaced
+ * the JDK client for three reasons:
+ * <ul>
+ *   <li>the JDK client hands a body over in a new heap buffer per socket read: a 112 MiB pull made 112 MiB of
+ *       garbage, which berthd's small young generation promoted and full collections then swept, some half of the
+ *       pull's time. Here the body goes from the socket into the reader's own array;
+ *   <li>the JDK client makes the default TLS context when it is built, also for plain http, which parses the
+ *       system's CA store and loads the TLS stack; here TLS is set up only for an https request;
+ *   <li>it keeps a selector thread and some 150 classes of its own for the daemon's life.
+ * </ul>
  *
- * <p>The connection is closed with the body ({@code Connection: close}): a blob is large next to a connect, and
- * no pool has to be bounded or cleaned. Redirects and credentials are {@link RegistryHttp}'s, as for the JDK
- * client; this class only speaks the protocol, within bounds on what the server sends.
+ * <p>The connection is closed with the body ({@code Connection: close}): a pull makes a few requests and one per
+ * layer, and no pool has to be bounded or cleaned; a TLS context resumes its sessions, so a reconnect to
+ * the same host is a short handshake. Redirects and credentials are {@link RegistryHttp}'s; this class only
+ * speaks the protocol, within bounds on what the server sends.
  */
-final class DirectGet {
+final class SocketHttp {
     /** Header lines in a response head; with {@link HttpWire#MAX_LINE} per line that bounds the head. */
     static final int MAX_HEADERS = 128;
-    /** Headers that frame the request: set here, never taken from outside (the JDK client refuses the same). */
+    /** Headers that frame the request: set here, never taken from outside (as the JDK client does). */
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
     /** Interim (1xx) responses skipped before the real one. */
     private static final int MAX_INTERIM = 8;
@@ -42,18 +50,19 @@ final class DirectGet {
     private final Duration stallTimeout;
     private final MinimumRate minimumRate;
 
-    DirectGet(Duration connectTimeout, Duration stallTimeout, MinimumRate minimumRate) {
+    SocketHttp(Duration connectTimeout, Duration stallTimeout, MinimumRate minimumRate) {
         this.connectTimeout = connectTimeout;
         this.stallTimeout = stallTimeout;
         this.minimumRate = minimumRate;
     }
 
     /**
-     * Sends GET {@code uri} with {@code headers} (names and values checked by {@link #checkHeader}) and returns the
-     * response with its body unread. {@code tls} is used for https. {@code what} names the transfer in messages.
+     * Sends {@code method} (GET, or POST with {@code body}) to {@code uri} with {@code headers} (names and values
+     * checked by {@link #checkHeader}) and returns the response with its body unread. {@code tls} is asked for
+     * only for https. {@code what} names the transfer in messages.
      */
-    RegistryResponse send(URI uri, List<Map.Entry<String, String>> headers, SSLContext tls, String what)
-            throws IOException {
+    RegistryResponse send(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
+            Supplier<SSLContext> tls, String what) throws IOException {
         String host = uri.getHost();
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
@@ -64,15 +73,15 @@ final class DirectGet {
             socket.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE,
                     Math.max(1, connectTimeout.toMillis())));
             if (https) {
-                socket = secure(socket, tls, host, port);
+                socket = secure(socket, tls.get(), host, port);
             }
             wire = new HttpWire(socket, new BodyGuard(stallTimeout, MinimumRate.OFF, what));
-            writeRequest(socket.getOutputStream(), uri, headers);
+            writeRequest(socket.getOutputStream(), method, uri, headers, body);
             int status = readStatus(wire);
             HttpHeaders responseHeaders = readHeaders(wire);
             wire.guardWith(new BodyGuard(stallTimeout, minimumRate, what));
-            SocketBody body = body(wire, status, responseHeaders);
-            return new RegistryResponse(status, responseHeaders, body, uri);
+            SocketBody responseBody = body(wire, status, responseHeaders);
+            return new RegistryResponse(status, responseHeaders, responseBody, uri);
         } catch (IOException | RuntimeException e) {
             if (wire != null) {
                 wire.close();
@@ -86,7 +95,7 @@ final class DirectGet {
     private Socket secure(Socket plain, SSLContext tls, String host, int port) throws IOException {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
         SSLParameters parameters = socket.getSSLParameters();
-        // The JDK client checks the name against the certificate; so must this. (skip_verify's trust manager
+        // The name is checked against the certificate, as browsers and the JDK client do. (skip_verify's trust manager
         // accepts every name too, as it does there.)
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         parameters.setApplicationProtocols(new String[] {"http/1.1"});
@@ -121,11 +130,14 @@ final class DirectGet {
         }
     }
 
-    private static void writeRequest(OutputStream out, URI uri, List<Map.Entry<String, String>> headers)
-            throws IOException {
+    private static void writeRequest(OutputStream out, String method, URI uri, List<Map.Entry<String, String>> headers,
+            byte[] body) throws IOException {
+        if (!method.equals("GET") && !method.equals("POST")) {
+            throw new IllegalArgumentException("berth sends only GET and POST, not " + method);
+        }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         StringBuilder request = new StringBuilder(256 + 64 * headers.size());
-        request.append("GET ").append(path);
+        request.append(method).append(' ').append(path);
         if (uri.getRawQuery() != null) {
             request.append('?').append(uri.getRawQuery());
         }
@@ -134,8 +146,14 @@ final class DirectGet {
             checkHeader(header.getKey(), header.getValue());
             request.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
         }
+        if (body != null) {
+            request.append("Content-Length: ").append(body.length).append("\r\n");
+        }
         request.append("Connection: close\r\n\r\n");
         out.write(request.toString().getBytes(ISO_8859_1));
+        if (body != null) {
+            out.write(body);
+        }
         out.flush();
     }
 
@@ -201,7 +219,7 @@ final class DirectGet {
 
     private static SocketBody body(HttpWire wire, int status, HttpHeaders headers) throws IOException {
         if (status == 101) {
-            throw new IOException(wire.what() + ": the server switched protocols, which a GET never asks for");
+            throw new IOException(wire.what() + ": the server switched protocols, which berth never asks for");
         }
         List<String> codings = headers.allValues("Transfer-Encoding");
         if (!codings.isEmpty()) {

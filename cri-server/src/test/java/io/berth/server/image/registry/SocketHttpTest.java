@@ -28,14 +28,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The blob GET that reads from the socket: framing, the bounds on what a server sends, and TLS. */
-class DirectGetTest {
+/** berth's HTTP/1.1 client: framing, the bounds on what a server sends, POST bodies, and TLS set up only for https. */
+class SocketHttpTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     @TempDir
@@ -62,8 +64,9 @@ class DirectGetTest {
 
     private RegistryResponse get(byte[] answer) throws IOException {
         server = ScriptedServer.plain(answer);
-        return new DirectGet(TIMEOUT, TIMEOUT, MinimumRate.DEFAULT).send(server.uri("/v2/app/blobs/x?sig=a%20b"),
-                List.of(Map.entry("Authorization", "Bearer t")), null, "blob x");
+        return new SocketHttp(TIMEOUT, TIMEOUT, MinimumRate.DEFAULT).send("GET",
+                server.uri("/v2/app/blobs/x?sig=a%20b"), List.of(Map.entry("Authorization", "Bearer t")), null,
+                SocketHttpTest::noTls, "blob x");
     }
 
     @Test
@@ -101,7 +104,7 @@ class DirectGetTest {
         assertThatThrownBy(() -> get(ascii(longLine))).hasMessageContaining("a line longer than 16384 bytes");
         server.closeQuietly();
 
-        String manyHeaders = "HTTP/1.1 200 OK\r\n" + "X-A: b\r\n".repeat(DirectGet.MAX_HEADERS + 1) + "\r\n";
+        String manyHeaders = "HTTP/1.1 200 OK\r\n" + "X-A: b\r\n".repeat(SocketHttp.MAX_HEADERS + 1) + "\r\n";
         assertThatThrownBy(() -> get(ascii(manyHeaders))).hasMessageContaining("more than 128 header lines");
         server.closeQuietly();
 
@@ -132,18 +135,49 @@ class DirectGetTest {
     void aSilentServerEndsTheReadAtTheStallTimeout() throws IOException {
         server = ScriptedServer.plain(ascii("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"));
         server.holdOpen = true;
-        RegistryResponse response = new DirectGet(TIMEOUT, Duration.ofMillis(300), MinimumRate.OFF)
-                .send(server.uri("/b"), List.of(), null, "blob y");
+        RegistryResponse response = new SocketHttp(TIMEOUT, Duration.ofMillis(300), MinimumRate.OFF)
+                .send("GET", server.uri("/b"), List.of(), null, SocketHttpTest::noTls, "blob y");
 
         assertThatThrownBy(() -> readAll(response)).isInstanceOf(DeadlineExceededException.class)
                 .hasMessageContaining("blob y stalled: no data for 300 ms");
     }
 
     @Test
+    void postsAFormWithItsLengthAndNeverSetsUpTlsForPlainHttp() throws IOException {
+        server = ScriptedServer.plain(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
+        byte[] form = ascii("grant_type=refresh_token&scope=repository%3Aapp%3Apull");
+
+        RegistryResponse response = new SocketHttp(TIMEOUT, TIMEOUT, MinimumRate.DEFAULT).send("POST",
+                server.uri("/token"), List.of(Map.entry("Content-Type", "application/x-www-form-urlencoded")), form,
+                SocketHttpTest::noTls, "token");
+
+        assertThat(new String(readAll(response), ISO_8859_1)).isEqualTo("{}");
+        assertThat(server.requests()).singleElement().asString()
+                .startsWith("POST /token HTTP/1.1\r\n")
+                .contains("\r\nContent-Type: application/x-www-form-urlencoded\r\n",
+                        "\r\nContent-Length: " + form.length + "\r\n")
+                .endsWith("\r\n\r\n" + new String(form, ISO_8859_1));
+    }
+
+    @Test
+    void refusesMethodsItDoesNotSend() throws IOException {
+        server = ScriptedServer.plain(ascii("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+
+        assertThatThrownBy(() -> new SocketHttp(TIMEOUT, TIMEOUT, MinimumRate.DEFAULT).send("DELETE",
+                server.uri("/v2/app/manifests/1"), List.of(), null, SocketHttpTest::noTls, "manifest"))
+                .hasMessageContaining("not DELETE");
+    }
+
+    /** The TLS setup for a plain-http request: asking for it is the failure. */
+    private static SSLContext noTls() {
+        throw new AssertionError("TLS set up for a plain-http request");
+    }
+
+    @Test
     void refusesHeadersThatWouldChangeTheRequest() {
-        assertThatThrownBy(() -> DirectGet.checkHeader("X-A", "v\r\nHost: evil")).hasMessageContaining("invalid value");
-        assertThatThrownBy(() -> DirectGet.checkHeader("X A", "v")).hasMessageContaining("invalid header name");
-        assertThatThrownBy(() -> DirectGet.checkHeader("Host", "evil")).hasMessageContaining("restricted");
+        assertThatThrownBy(() -> SocketHttp.checkHeader("X-A", "v\r\nHost: evil")).hasMessageContaining("invalid value");
+        assertThatThrownBy(() -> SocketHttp.checkHeader("X A", "v")).hasMessageContaining("invalid header name");
+        assertThatThrownBy(() -> SocketHttp.checkHeader("Host", "evil")).hasMessageContaining("restricted");
     }
 
     @Test
@@ -260,7 +294,12 @@ class DirectGetTest {
                         }
                         head.write(b);
                     }
-                    requests.add(new String(head.toByteArray(), ISO_8859_1));
+                    String request = new String(head.toByteArray(), ISO_8859_1);
+                    Matcher length = Pattern.compile("\r\nContent-Length: (\\d+)\r\n").matcher(request);
+                    if (length.find()) {
+                        request += new String(in.readNBytes(Integer.parseInt(length.group(1))), ISO_8859_1);
+                    }
+                    requests.add(request);
                     OutputStream out = connection.getOutputStream();
                     out.write(answer);
                     out.flush();

@@ -5,7 +5,6 @@ import io.berth.server.image.hosts.RegistryHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,7 +12,6 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,54 +23,25 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * One JDK HttpClient per TLS setup (system roots; system roots plus a host's {@code ca} files; or
- * {@code skip_verify}), shared by every request that needs that setup so connections are pooled.
- * Redirects are never followed by the client: {@link RegistryHttp} follows them itself so that it can drop
- * credentials when a redirect leaves the registry's host.
+ * The TLS setup of each registry host (system roots; system roots plus the host's {@code ca} files; or
+ * {@code skip_verify}), one {@link SSLContext} per setup, shared by every https request that needs it so that
+ * its sessions are resumed. A context is made at the first https request: the JDK's default context parses the
+ * system's CA store and loads its TLS stack, several MiB that a node pulling only from plain-http mirrors never
+ * needs (README, "berthd's JVM").
  */
-final class HttpClients {
+final class TlsContexts {
     private record TlsSetup(boolean skipVerify, List<Path> caFiles) {}
 
-    private final Duration connectTimeout;
-    private final Map<TlsSetup, HttpClient> clients = new ConcurrentHashMap<>();
     private final Map<TlsSetup, SSLContext> contexts = new ConcurrentHashMap<>();
 
-    HttpClients(Duration connectTimeout) {
-        this.connectTimeout = connectTimeout;
+    /** The TLS setup for requests to a configured registry host. */
+    SSLContext forHost(RegistryHost host) {
+        return contexts.computeIfAbsent(new TlsSetup(host.skipVerify(), host.caFiles()), TlsContexts::sslContext);
     }
 
-    /** The client for requests to a configured registry host. */
-    HttpClient forHost(RegistryHost host) {
-        return clients.computeIfAbsent(new TlsSetup(host.skipVerify(), host.caFiles()), this::build);
-    }
-
-    /** The client for hosts nothing is configured for (redirect targets, token services): system roots. */
-    HttpClient system() {
-        return clients.computeIfAbsent(new TlsSetup(false, List.of()), this::build);
-    }
-
-    /** The TLS setup of {@link #forHost}, for connections made outside the JDK client ({@link DirectGet}). */
-    SSLContext tlsForHost(RegistryHost host) {
-        return tls(new TlsSetup(host.skipVerify(), host.caFiles()));
-    }
-
-    /** The TLS setup of {@link #system}. */
-    SSLContext systemTls() {
-        return tls(new TlsSetup(false, List.of()));
-    }
-
-    private HttpClient build(TlsSetup setup) {
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (setup.skipVerify() || !setup.caFiles().isEmpty()) {
-            builder.sslContext(tls(setup));
-        }
-        return builder.build();
-    }
-
-    private SSLContext tls(TlsSetup setup) {
-        return contexts.computeIfAbsent(setup, HttpClients::sslContext);
+    /** The TLS setup for hosts nothing is configured for (redirect targets, token services): system roots. */
+    SSLContext system() {
+        return contexts.computeIfAbsent(new TlsSetup(false, List.of()), TlsContexts::sslContext);
     }
 
     private static SSLContext sslContext(TlsSetup setup) {
