@@ -1,10 +1,10 @@
 package io.berth.snapshotter.apply;
 
+import io.berth.linux.Sha256;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Counts and sha256-hashes (unless told not to) every byte read through it, skipped bytes included. */
@@ -23,11 +23,7 @@ final class DigestingInputStream extends FilterInputStream {
             sha256 = null;
             return;
         }
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        sha256 = Sha256.newHasher();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.berth.server.image.content;
 
 import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.validate.Require;
+import io.berth.linux.Sha256;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -45,8 +46,11 @@ public record Digest(String algorithm, String hex) {
 
     /** A fresh hasher for this digest's algorithm. */
     public MessageDigest newHasher() {
+        if (algorithm.equals(SHA256)) {
+            return Sha256.newHasher();
+        }
         try {
-            return MessageDigest.getInstance(algorithm.equals(SHA256) ? "SHA-256" : "SHA-512");
+            return MessageDigest.getInstance("SHA-512");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks " + algorithm, e);
         }
@@ -81,10 +85,6 @@ public record Digest(String algorithm, String hex) {
 
     /** A fresh SHA-256 hasher, for content whose digest is not known yet (an archive's unnamed members). */
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
+        return Sha256.newHasher();
     }
 }
