@@ -176,6 +176,12 @@ final class PodScenarios {
         String k = "memory." + n + "pods.";
         figures.put(k + "total_mib", (daemon + shims + inits) / 1024.0);
         figures.put(k + "daemon_mib", daemon / 1024.0);
+        if (set.daemon() > 0) {
+            // Where the daemon's figure moves between readings: its anonymous pages, and the threads whose stacks
+            // are among them.
+            figures.put(k + "daemon_anon_mib", Procs.pssAnonKb(set.daemon()) / 1024.0);
+            figures.put(k + "daemon_threads", Procs.threads(set.daemon()));
+        }
         figures.put(k + "shims_mib", shims / 1024.0);
         figures.put(k + "inits_mib", inits / 1024.0);
         figures.put(k + "shim_processes", set.shims().size());

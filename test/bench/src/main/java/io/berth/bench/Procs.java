@@ -175,9 +175,18 @@ final class Procs {
 
     /** Proportional set size in KiB (0 if the process is gone). */
     static long pssKb(int pid) {
+        return rollupKb(pid, "Pss:");
+    }
+
+    /** Of the PSS, the part in anonymous pages (heap, stacks, JIT code; for Go its heap), in KiB. */
+    static long pssAnonKb(int pid) {
+        return rollupKb(pid, "Pss_Anon:");
+    }
+
+    private static long rollupKb(int pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
-                if (line.startsWith("Pss:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
@@ -185,6 +194,15 @@ final class Procs {
             // exited
         }
         return 0;
+    }
+
+    /** The process's thread count (0 if it is gone). */
+    static long threads(int pid) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.count();
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
     }
 
     /** CPU time in clock ticks: user + system, plus that of waited-for children (runc runs, for instance). */
