@@ -21,7 +21,7 @@ final class CryptoCalls {
 
     static native int SHA256_Init(Pointer context);
 
-    static native int SHA256_Update(Pointer context, byte[] data, long length);
+    static native int SHA256_Update(Pointer context, Pointer data, long length);
 
     static native int SHA256_Final(byte[] digest, Pointer context);
 }

@@ -1,6 +1,7 @@
 package io.berth.linux;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -50,15 +51,17 @@ public final class Sha256 {
     }
 
     /**
-     * One libcrypto SHA-256 context in native memory, freed with this object. Single bytes are gathered in a
-     * small array first, since one native call per byte would cost more than the hashing.
+     * One libcrypto SHA-256 context and a staging area in one native allocation, freed with this object. Input is
+     * copied into the staging area, exactly the bytes given, and hashed from there: direct mapping would otherwise
+     * copy a whole array per call, and a slice that does not start at 0 not at all.
      */
     private static final class NativeHasher extends MessageDigest {
-        private static final int GATHER_BYTES = 64;
+        private static final int STAGING_BYTES = 16 * 1024;
 
-        private final Memory context = new Memory(CryptoCalls.CONTEXT_BYTES);
-        private final byte[] gathered = new byte[GATHER_BYTES];
-        private int gatheredCount;
+        private final Memory memory = new Memory(CryptoCalls.CONTEXT_BYTES + STAGING_BYTES);
+        private final Pointer context = memory.share(0, CryptoCalls.CONTEXT_BYTES);
+        private final Pointer staging = memory.share(CryptoCalls.CONTEXT_BYTES, STAGING_BYTES);
+        private int staged;
 
         NativeHasher() {
             super("SHA-256");
@@ -72,32 +75,29 @@ public final class Sha256 {
 
         @Override
         protected void engineUpdate(byte input) {
-            if (gatheredCount == GATHER_BYTES) {
-                flushGathered();
+            if (staged == STAGING_BYTES) {
+                hashStaged();
             }
-            gathered[gatheredCount++] = input;
+            staging.setByte(staged++, input);
         }
 
         @Override
         protected void engineUpdate(byte[] input, int offset, int length) {
-            if (length == 0) {
-                return;
-            }
-            if (length < GATHER_BYTES) {
-                for (int i = 0; i < length; i++) {
-                    engineUpdate(input[offset + i]);
+            while (length > 0) {
+                if (staged == STAGING_BYTES) {
+                    hashStaged();
                 }
-                return;
+                int n = Math.min(length, STAGING_BYTES - staged);
+                staging.write(staged, input, offset, n);
+                staged += n;
+                offset += n;
+                length -= n;
             }
-            flushGathered();
-            // Direct mapping passes a whole array: a slice that does not start at 0 is copied out first.
-            byte[] slice = offset == 0 ? input : Arrays.copyOfRange(input, offset, offset + length);
-            check(CryptoCalls.SHA256_Update(context, slice, length), "SHA256_Update");
         }
 
         @Override
         protected byte[] engineDigest() {
-            flushGathered();
+            hashStaged();
             byte[] digest = new byte[CryptoCalls.DIGEST_BYTES];
             check(CryptoCalls.SHA256_Final(digest, context), "SHA256_Final");
             engineReset();
@@ -106,14 +106,14 @@ public final class Sha256 {
 
         @Override
         protected void engineReset() {
-            gatheredCount = 0;
+            staged = 0;
             check(CryptoCalls.SHA256_Init(context), "SHA256_Init");
         }
 
-        private void flushGathered() {
-            if (gatheredCount > 0) {
-                check(CryptoCalls.SHA256_Update(context, gathered, gatheredCount), "SHA256_Update");
-                gatheredCount = 0;
+        private void hashStaged() {
+            if (staged > 0) {
+                check(CryptoCalls.SHA256_Update(context, staging, staged), "SHA256_Update");
+                staged = 0;
             }
         }
 

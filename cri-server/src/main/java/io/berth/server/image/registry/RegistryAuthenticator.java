@@ -133,7 +133,7 @@ final class RegistryAuthenticator {
     private RegistryResponse send(TokenRequest request, URI realm, RegistryHost host, String what) {
         try {
             return socketHttp.send(request.method(), request.uri(), request.headers(), request.body(),
-                    RegistryHttp.sameOrigin(realm, host.url()) ? () -> tls.forHost(host) : tls::system,
+                    tls.forRequest(host, RegistryHttp.sameOrigin(realm, host.url())),
                     "token from " + realm.getRawAuthority());
         } catch (IOException e) {
             throw new UnavailableException("cannot reach token service " + realm.getRawAuthority() + " for " + what
@@ -163,7 +163,8 @@ final class RegistryAuthenticator {
             String form = "grant_type=refresh_token&client_id=berth&refresh_token=" + encode(credentials.identityToken())
                     + (service.isEmpty() ? "" : "&service=" + encode(service))
                     + "&scope=" + encode(scope);
-            return new TokenRequest("POST", realm, List.of(Map.entry("Content-Type", "application/x-www-form-urlencoded")),
+            return new TokenRequest("POST", realm,
+                    List.of(Map.entry("Content-Type", "application/x-www-form-urlencoded")),
                     form.getBytes(StandardCharsets.US_ASCII));
         }
         String query = (service.isEmpty() ? "" : "service=" + encode(service) + "&") + "scope=" + encode(scope);

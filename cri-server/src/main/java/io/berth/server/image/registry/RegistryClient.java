@@ -45,7 +45,8 @@ public final class RegistryClient {
         this.hostsConfig = hostsConfig;
         this.settings = settings;
         TlsContexts tls = new TlsContexts();
-        SocketHttp socketHttp = new SocketHttp(settings.connectTimeout(), settings.stallTimeout(), settings.minimumRate());
+        SocketHttp socketHttp =
+                new SocketHttp(settings.connectTimeout(), settings.stallTimeout(), settings.minimumRate());
         this.http = new RegistryHttp(tls, new RegistryAuthenticator(tls, socketHttp, hostsConfig, settings), settings,
                 socketHttp);
     }

@@ -28,7 +28,8 @@ final class RegistryHttp {
     private final RegistrySettings settings;
     private final SocketHttp socketHttp;
 
-    RegistryHttp(TlsContexts tls, RegistryAuthenticator authenticator, RegistrySettings settings, SocketHttp socketHttp) {
+    RegistryHttp(TlsContexts tls, RegistryAuthenticator authenticator, RegistrySettings settings,
+            SocketHttp socketHttp) {
         this.tls = tls;
         this.authenticator = authenticator;
         this.settings = settings;
@@ -75,8 +76,8 @@ final class RegistryHttp {
                     onRegistry ? authorization : Optional.empty(), onRegistry);
             RegistryResponse response;
             try {
-                response = socketHttp.send("GET", current, headers, null,
-                        onRegistry ? () -> tls.forHost(host) : tls::system, what + " from " + current.getRawAuthority());
+                response = socketHttp.send("GET", current, headers, null, tls.forRequest(host, onRegistry),
+                        what + " from " + current.getRawAuthority());
             } catch (IOException e) {
                 throw new UnavailableException("cannot reach registry " + current.getRawAuthority() + " for " + what
                         + ": " + describe(e), e);

@@ -63,6 +63,9 @@ final class SocketHttp {
      */
     RegistryResponse send(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
             Supplier<SSLContext> tls, String what) throws IOException {
+        if (!method.equals("GET") && !method.equals("POST")) {
+            throw new IllegalArgumentException("berth sends only GET and POST, not " + method);
+        }
         String host = uri.getHost();
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
@@ -132,9 +135,6 @@ final class SocketHttp {
 
     private static void writeRequest(OutputStream out, String method, URI uri, List<Map.Entry<String, String>> headers,
             byte[] body) throws IOException {
-        if (!method.equals("GET") && !method.equals("POST")) {
-            throw new IllegalArgumentException("berth sends only GET and POST, not " + method);
-        }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         StringBuilder request = new StringBuilder(256 + 64 * headers.size());
         request.append(method).append(' ').append(path);

@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -42,6 +43,14 @@ final class TlsContexts {
     /** The TLS setup for hosts nothing is configured for (redirect targets, token services): system roots. */
     SSLContext system() {
         return contexts.computeIfAbsent(new TlsSetup(false, List.of()), TlsContexts::sslContext);
+    }
+
+    /**
+     * The setup for a request to {@code host}'s own origin ({@code onRegistry}) or to another one, made only when
+     * {@link SocketHttp} asks for it, which it does for https alone.
+     */
+    Supplier<SSLContext> forRequest(RegistryHost host, boolean onRegistry) {
+        return onRegistry ? () -> forHost(host) : this::system;
     }
 
     private static SSLContext sslContext(TlsSetup setup) {
