@@ -3,7 +3,8 @@
 #
 #   scripts/bench-compare.sh [--quick] [--rounds N] [--runtimes berth,containerd] [--out FILE.json]
 #
-# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those; BENCH_NET=N: own bridges and subnets, below;
+# As root (BENCH_SCENARIOS=lifecycle,pull,... runs only those; BENCH_RESTARTS=N: restarts measured, 3 by default;
+# BENCH_NET=N: own bridges and subnets, below;
 # BENCH_WORKDIR=<dir>: the temp dir goes there instead of /tmp, to measure another filesystem).
 # Starts docker-registry on 127.0.0.1 (temp dir, free port) and pushes the generated images; then, per
 # round and in alternating order, starts each runtime on temp roots with its own socket, runs the benchmark against
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --runtimes) RUNTIMES=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -286,7 +287,7 @@ run_one() {
   log "round $round: $name"
   "start_$name"
   bench run "${RUN_ARGS[@]}" --images "$W/images.json" --workdir "$W/$name/work" --round "$round" $QUICK \
-    ${BENCH_SCENARIOS:+--scenarios "$BENCH_SCENARIOS"} \
+    ${BENCH_SCENARIOS:+--scenarios "$BENCH_SCENARIOS"} ${BENCH_RESTARTS:+--restarts "$BENCH_RESTARTS"} \
     --out "$RESULTS/$name-round$round.json" \
     || { log "$name failed; its log:"; tail -n 40 "$W/$name/daemon.log" >&2; exit 1; }
   teardown "$name" "$bridge"

@@ -189,8 +189,10 @@ if [ -z "$DESTDIR" ]; then
         tail -n 5 "$work/archive.log" >&2
         say "could not make the shim's class-data archive (above); shim hosts will start without one"
     fi
-    # berthd's own archive, the same way (cri-server/pom.xml): its classes from the dist's class list.
+    # berthd's own archive, the same way (cri-server/pom.xml): its classes, lambdas and method-handle forms from
+    # the dist's class list (the export lets the training run record the forms).
     if "${BERTH_JAVA:-java}" -XX:ArchiveClassesAtExit="$work/berthd.jsa" -Xmx64m -XX:+UseSerialGC \
+        --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
         -cp "$libdir/*" io.berth.server.ClassListTraining "$dist/lib/berthd.classlist" \
         >"$work/berthd-archive.log" 2>&1; then
         put_file "$work/berthd.jsa" "$libdir/berthd.jsa" 0644

@@ -6,14 +6,19 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The training run for berthd's class-data archive: loads every class a class list names, so that a JVM started
- * with {@code -XX:ArchiveClassesAtExit} archives them. berthd itself needs root and a node to start, which a build
- * has not; loading is all an archive needs, since the JVM links the classes when it writes the archive. The list
- * ({@code berthd.classlist}) was recorded with {@code -XX:DumpLoadedClassList} from berthd starting, running pods
- * and restarting over them; a class it names that no longer exists is skipped, and a class it misses is loaded
- * from its jar as before.
+ * The training run for berthd's class-data archive: loads every class a class list names, and makes the lambdas
+ * and method-handle forms it records, so that a JVM started with {@code -XX:ArchiveClassesAtExit} archives them.
+ * berthd itself needs root and a node to start, which a build has not; loading is all an archive needs for a
+ * class, since the JVM links the classes when it writes the archive. A lambda is only archived once it has been
+ * made, which {@link LambdaReplay} does from the list's records without running berthd's code. The list
+ * ({@code berthd.classlist}) was recorded with {@code -XX:DumpLoadedClassList} from berthd starting, running
+ * pods and restarting over them; what it names that no longer exists is skipped, and what it misses is made at
+ * run time as before.
  */
 public final class ClassListTraining {
+    /** What a training run made ready for the archive, and what it could not find or make. */
+    record Counts(int classes, int missing, int lambdas, int invokers, int skipped) {}
+
     private ClassListTraining() {}
 
     public static void main(String[] args) throws IOException {
@@ -21,28 +26,57 @@ public final class ClassListTraining {
             System.err.println("usage: ClassListTraining <class-list>");
             System.exit(2);
         }
-        int[] counts = load(Files.readAllLines(Path.of(args[0])));
-        System.out.println("loaded " + counts[0] + " classes; " + counts[1] + " not found");
+        Counts counts = train(Files.readAllLines(Path.of(args[0])));
+        System.out.println("loaded " + counts.classes() + " classes (" + counts.missing() + " not found), made "
+                + counts.lambdas() + " lambdas and " + counts.invokers() + " method-handle forms (" + counts.skipped()
+                + " records skipped)");
+        if (counts.invokers() == 0 && counts.lambdas() > 0) {
+            System.out.println("no method-handle forms: run with --add-exports java.base/jdk.internal.misc="
+                    + "ALL-UNNAMED to have them archived");
+        }
     }
 
-    /** Loads each named class without initialising it; returns {loaded, not found}. */
-    static int[] load(List<String> lines) {
+    /** Loads each named class without initialising it, and replays the lambda records. */
+    static Counts train(List<String> lines) {
         ClassLoader loader = ClassListTraining.class.getClassLoader();
-        int loaded = 0;
+        LambdaReplay replay = new LambdaReplay(loader);
+        int classes = 0;
         int missing = 0;
+        int lambdas = 0;
+        int invokers = 0;
+        int skipped = 0;
         for (String line : lines) {
-            // Comments, and the JVM's @lambda-proxy / @lambda-form-invoker records (a static dump's business).
-            if (line.isBlank() || line.startsWith("#") || line.startsWith("@")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.startsWith(LambdaReplay.PROXY)) {
+                if (replay.proxy(line)) {
+                    lambdas++;
+                } else {
+                    skipped++;
+                }
+                continue;
+            }
+            if (line.startsWith(LambdaReplay.INVOKER)) {
+                if (replay.invoker(line)) {
+                    invokers++;
+                } else {
+                    skipped++;
+                }
+                continue;
+            }
+            if (line.startsWith("@")) {
+                skipped++;
                 continue;
             }
             String name = line.split(" ", 2)[0].replace('/', '.');
             try {
                 Class.forName(name, false, loader);
-                loaded++;
+                classes++;
             } catch (ClassNotFoundException | LinkageError e) {
                 missing++;
             }
         }
-        return new int[] {loaded, missing};
+        return new Counts(classes, missing, lambdas, invokers, skipped);
     }
 }

@@ -5,9 +5,12 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.grpc.StartingServices;
 import io.berth.server.grpc.UnixSocketServer;
 import io.berth.server.metrics.MetricsHttpServer;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.logging.Logger;
 
 /**
@@ -58,7 +61,7 @@ public final class Daemon {
                     ? MetricsHttpServer.start(config.metrics().address(), wiring.metrics()) : null;
             LOG.info("berthd " + BuildInfo.version() + " serving CRI on unix://" + config.socket()
                     + " and admin on unix://" + adminServer.socket()
-                    + " (root " + config.root() + ", state " + config.state() + ")");
+                    + " (root " + config.root() + ", state " + config.state() + "), " + startTook());
             // The calls that came in while berthd started are let through once all of it serves.
             criServices.ready(wiring.criServices());
             // Last, so that a daemon that could not bind its socket or metrics address leaves no shim host
@@ -83,6 +86,13 @@ public final class Daemon {
             dirs.close();
             throw e;
         }
+    }
+
+    /** How long the JVM took to serve, and the CPU time it spent on it: what a restart costs the node. */
+    private static String startTook() {
+        double cpu = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class).getProcessCpuTime() / 1e9;
+        double uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
+        return String.format(Locale.ROOT, "started in %.2f s, %.2f s of CPU", uptime, cpu);
     }
 
     private static void stopQuietly(UnixSocketServer server) {

@@ -23,6 +23,8 @@ final class Options {
     String restartCmd;
     String pauseImage;
     int round = 1;
+    /** Restarts measured at 50 pods (10 with --quick); the figures are their medians. */
+    int restarts = 3;
     Set<String> scenarios = new LinkedHashSet<>(ALL);
 
     static Options parse(String[] args) {
@@ -49,6 +51,7 @@ final class Options {
                 case "--restart-cmd" -> o.restartCmd = v;
                 case "--pause-image" -> o.pauseImage = v;
                 case "--round" -> o.round = Integer.parseInt(v);
+                case "--restarts" -> o.restarts = Integer.parseInt(v);
                 case "--scenarios" -> {
                     o.scenarios = new LinkedHashSet<>(List.of(v.split(",")));
                     List<String> unknown = new ArrayList<>(o.scenarios);
@@ -59,6 +62,9 @@ final class Options {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
+        }
+        if (o.restarts < 1) {
+            throw new IllegalArgumentException("--restarts must be at least 1");
         }
         if (o.endpoint == null || !o.endpoint.startsWith("unix://")) {
             throw new IllegalArgumentException("--endpoint unix:///path/to.sock is required");

@@ -222,6 +222,23 @@ final class PodScenarios {
             System.err.println("  restart: skipped (no --restart-cmd)");
             return;
         }
+        // One restart is noisy (the JVM's start competes with whatever else the VM does): the figures are the
+        // medians of several, each from a kill -9 of the daemon the previous one started.
+        List<Double> answers = new ArrayList<>();
+        List<Double> running = new ArrayList<>();
+        for (int i = 0; i < o.restarts; i++) {
+            double[] took = restartOnce(n);
+            answers.add(took[0]);
+            running.add(took[1]);
+            System.err.printf("  restart %d of %d: answers %.3f s, all running %.3f s%n", i + 1, o.restarts,
+                    took[0] / 1000, took[1] / 1000);
+        }
+        figures.put("restart." + n + "pods.answers_s", Stats.median(answers) / 1000);
+        figures.put("restart." + n + "pods.lists_all_running_s", Stats.median(running) / 1000);
+    }
+
+    /** Milliseconds from the start command until Version answered, and until all n pods were listed running. */
+    private double[] restartOnce(int n) throws Exception {
         int pid = procs.daemon();
         if (pid <= 0) {
             throw new IllegalStateException("no process listens on " + o.socket);
@@ -249,14 +266,12 @@ final class PodScenarios {
                 long running = cri.rt(5).listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()
                         .stream().filter(c -> c.getState() == ContainerState.CONTAINER_RUNNING).count();
                 if (ready >= n && running >= n) {
-                    break;
+                    return new double[] {answers, Stats.millisSince(t0)};
                 }
             } catch (StatusRuntimeException notYet) {
                 // still starting
             }
             Thread.sleep(20);
         }
-        figures.put("restart." + n + "pods.answers_s", answers / 1000);
-        figures.put("restart." + n + "pods.lists_all_running_s", Stats.millisSince(t0) / 1000);
     }
 }
