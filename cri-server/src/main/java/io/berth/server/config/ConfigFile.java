@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * The shape of config.toml as written by an operator: every field optional (null = use the default).
  * {@link ConfigSchema} reads these fields as the keys a file may hold, so a misspelt key is an error with its
- * line rather than a silent default, and a field added here is a key everywhere at once.
+ * line rather than a silent default, and a field added here is a key everywhere at once. The snake-case naming is
+ * Jackson's for {@link ConfigWriter}, and {@link ConfigSchema#snakeCase}'s for reading; ConfigWriterTest checks
+ * that a written config reads back with every key.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 final class ConfigFile {

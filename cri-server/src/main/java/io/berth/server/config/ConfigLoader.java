@@ -1,17 +1,12 @@
 package io.berth.server.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads config.toml (optional) into a {@link BerthConfig}, filling every missing key with its default. Loading
@@ -19,11 +14,6 @@ import java.util.List;
  * {@link ConfigResolver}'s rules, so that the check accepts exactly what berthd starts with.
  */
 public final class ConfigLoader {
-    private static final TomlMapper MAPPER = TomlMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
-
     /** The config a text gives, usable only when problems is empty. */
     private record Reading(BerthConfig config, List<ConfigProblem> problems) {}
 
@@ -80,21 +70,14 @@ public final class ConfigLoader {
 
     private static Reading reading(String toml) {
         TomlKeyLines lines = TomlKeyLines.scan(toml);
-        JsonNode tree;
+        Map<String, Object> tree;
         try {
-            tree = MAPPER.readTree(toml);
-        } catch (JacksonException e) {
+            tree = TomlReader.read(toml);
+        } catch (TomlReader.SyntaxException e) {
             return new Reading(null, syntaxProblems(e, lines));
         }
-        ObjectNode file = tree instanceof ObjectNode object ? object : MAPPER.createObjectNode();
         Problems problems = new Problems();
-        ConfigSchema.prune(file, problems);
-        ConfigFile raw;
-        try {
-            raw = MAPPER.treeToValue(file, ConfigFile.class);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("ConfigSchema passed a tree that ConfigFile cannot bind", e);
-        }
+        ConfigFile raw = ConfigSchema.bind(tree, problems);
         BerthConfig config = ConfigResolver.resolve(raw, problems);
         List<ConfigProblem> found = problems.all().stream()
                 .map(p -> new ConfigProblem(lines.lineOf(p.key()).orElse(0), p.message()))
@@ -103,13 +86,11 @@ public final class ConfigLoader {
         return new Reading(config, found);
     }
 
-    private static List<ConfigProblem> syntaxProblems(JacksonException e, TomlKeyLines lines) {
-        // The TOML reader stops at the first key defined twice, and places it past the end of its line.
+    private static List<ConfigProblem> syntaxProblems(TomlReader.SyntaxException e, TomlKeyLines lines) {
+        // The TOML reader stops at the first key defined twice; the scan names them all, with both lines.
         if (!lines.duplicates().isEmpty()) {
             return lines.duplicates().stream().map(d -> new ConfigProblem(d.line(), d.message())).toList();
         }
-        JsonLocation at = e.getLocation();
-        return List.of(new ConfigProblem(at == null ? 0 : Math.max(0, at.getLineNr()),
-                "not valid TOML: " + e.getOriginalMessage().split("\n")[0]));
+        return List.of(new ConfigProblem(e.line(), "not valid TOML: " + e.getMessage()));
     }
 }

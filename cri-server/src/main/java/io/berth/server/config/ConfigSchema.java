@@ -1,26 +1,24 @@
 package io.berth.server.config;
 
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The keys config.toml may hold and the TOML type of each, read off {@link ConfigFile}'s fields so that the
- * schema and the binding cannot disagree. Checking a parsed file against it names every unknown key and wrong
- * type at once and drops them, so that the rest of the file can still be bound and its values checked.
+ * schema and the file's shape cannot disagree. Binding a parsed file through it names every unknown key and wrong
+ * type at once and leaves them out, so that the rest of the file can still be bound and its values checked.
+ * Plain reflection over public fields: it runs at every berthd start, where Jackson's data binding cost 50 ms.
  */
 final class ConfigSchema {
     /** The placeholder in {@link #keys()} for a name the operator picks, such as a runtime handler's. */
     static final String ANY_NAME = "*";
-
-    private static final ObjectMapper INTROSPECTION = new ObjectMapper();
 
     private enum Kind {
         TABLE("a table"),
@@ -40,118 +38,145 @@ final class ConfigSchema {
 
     private ConfigSchema() {}
 
-    /** Records every unknown key and every value of the wrong type in problems, and removes them from file. */
-    static void prune(ObjectNode file, Problems problems) {
-        pruneTable(file, type(ConfigFile.class), KeyPath.ROOT, problems);
+    /**
+     * The file's values on a {@link ConfigFile}; every unknown key and every value of the wrong type is recorded
+     * in problems and left unset.
+     */
+    static ConfigFile bind(Map<String, Object> file, Problems problems) {
+        ConfigFile bound = new ConfigFile();
+        bindTable(file, bound, KeyPath.ROOT, problems);
+        return bound;
     }
 
     /** Every key, dotted, with {@link #ANY_NAME} for a name the operator picks. */
     static List<String> keys() {
         List<String> keys = new ArrayList<>();
-        collectKeys(type(ConfigFile.class), "", keys);
+        collectKeys(ConfigFile.class, "", keys);
         return keys;
     }
 
-    private static void collectKeys(JavaType table, String prefix, List<String> keys) {
-        fields(table).forEach((name, type) -> {
+    private static void collectKeys(Type table, String prefix, List<String> keys) {
+        fields(raw(table)).forEach((name, field) -> {
             String key = prefix + name;
+            Type type = field.getGenericType();
             switch (kind(type)) {
                 case TABLE -> collectKeys(type, key + ".", keys);
-                case NAMED_TABLES -> collectKeys(type.getContentType(), key + "." + ANY_NAME + ".", keys);
+                case NAMED_TABLES -> collectKeys(typeArgument(type, 1), key + "." + ANY_NAME + ".", keys);
                 default -> keys.add(key);
             }
         });
     }
 
-    private static void pruneTable(ObjectNode table, JavaType type, KeyPath path, Problems problems) {
-        Map<String, JavaType> fields = fields(type);
-        List<String> refused = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> entry : table.properties()) {
+    private static void bindTable(Map<String, Object> table, Object target, KeyPath path, Problems problems) {
+        Map<String, Field> fields = fields(target.getClass());
+        for (Map.Entry<String, Object> entry : table.entrySet()) {
             KeyPath key = path.child(entry.getKey());
-            JavaType fieldType = fields.get(entry.getKey());
-            if (fieldType == null) {
+            Field field = fields.get(entry.getKey());
+            if (field == null) {
                 problems.add(key, "unknown key '" + key + "'");
-                refused.add(entry.getKey());
-            } else if (!accept(entry.getValue(), fieldType, key, problems)) {
-                refused.add(entry.getKey());
+                continue;
             }
-        }
-        table.remove(refused);
-    }
-
-    /** Whether the value has the field's type; a table is pruned in place and kept. */
-    private static boolean accept(JsonNode value, JavaType type, KeyPath key, Problems problems) {
-        Kind kind = kind(type);
-        boolean fits = switch (kind) {
-            case TABLE, NAMED_TABLES -> value.isObject();
-            case STRING -> value.isTextual();
-            case INT -> value.isIntegralNumber() && value.canConvertToInt();
-            case LONG -> value.isIntegralNumber() && value.canConvertToLong();
-            case BOOLEAN -> value.isBoolean();
-            case STRINGS -> value.isArray() && allTextual(value);
-        };
-        if (!fits && value.isIntegralNumber() && (kind == Kind.INT || kind == Kind.LONG)) {
-            problems.add(key, "key '" + key + "' is out of range: " + value.asText() + " does not fit in "
-                    + (kind == Kind.INT ? 32 : 64) + " bits");
-            return false;
-        }
-        if (!fits) {
-            String expected = kind == Kind.NAMED_TABLES ? kind.expected + ", as [" + key + ".NAME]"
-                    : kind.expected;
-            problems.add(key, "key '" + key + "' has the wrong type: expected " + expected + ", got "
-                    + describe(value));
-            return false;
-        }
-        if (kind == Kind.TABLE) {
-            pruneTable((ObjectNode) value, type, key, problems);
-        } else if (kind == Kind.NAMED_TABLES) {
-            List<String> refused = new ArrayList<>();
-            for (Map.Entry<String, JsonNode> entry : value.properties()) {
-                if (!accept(entry.getValue(), type.getContentType(), key.child(entry.getKey()), problems)) {
-                    refused.add(entry.getKey());
+            Object value = convert(entry.getValue(), field.getGenericType(), key, problems);
+            if (value != null) {
+                try {
+                    field.set(target, value);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException("config field " + field + " cannot be set", e);
                 }
             }
-            ((ObjectNode) value).remove(refused);
         }
-        return true;
     }
 
-    private static boolean allTextual(JsonNode array) {
-        for (JsonNode element : array) {
-            if (!element.isTextual()) {
+    /** The value as the field's type, or null after recording why it does not fit. */
+    private static Object convert(Object value, Type type, KeyPath key, Problems problems) {
+        Kind kind = kind(type);
+        Object bound = switch (kind) {
+            case TABLE -> value instanceof Map<?, ?> ? table(value, raw(type), key, problems) : null;
+            case NAMED_TABLES -> value instanceof Map<?, ?> ? namedTables(value, typeArgument(type, 1), key, problems)
+                    : null;
+            case STRING -> value instanceof String ? value : null;
+            case INT -> value instanceof Long l && l == l.intValue() ? Integer.valueOf(l.intValue()) : null;
+            case LONG -> value instanceof Long ? value : null;
+            case BOOLEAN -> value instanceof Boolean ? value : null;
+            case STRINGS -> value instanceof List<?> list && allStrings(list) ? List.copyOf(list) : null;
+        };
+        if (bound != null) {
+            return bound;
+        }
+        if ((kind == Kind.INT || kind == Kind.LONG) && (value instanceof Long || value instanceof BigInteger)) {
+            problems.add(key, "key '" + key + "' is out of range: " + value + " does not fit in "
+                    + (kind == Kind.INT ? 32 : 64) + " bits");
+            return null;
+        }
+        String expected = kind == Kind.NAMED_TABLES ? kind.expected + ", as [" + key + ".NAME]" : kind.expected;
+        problems.add(key, "key '" + key + "' has the wrong type: expected " + expected + ", got " + describe(value));
+        return null;
+    }
+
+    private static Object table(Object value, Class<?> type, KeyPath key, Problems problems) {
+        Object section;
+        try {
+            section = type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("config section " + type + " cannot be made", e);
+        }
+        bindTable(asTable(value), section, key, problems);
+        return section;
+    }
+
+    private static Map<String, Object> namedTables(Object value, Type content, KeyPath key, Problems problems) {
+        Map<String, Object> bound = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : asTable(value).entrySet()) {
+            Object section = convert(entry.getValue(), content, key.child(entry.getKey()), problems);
+            if (section != null) {
+                bound.put(entry.getKey(), section);
+            }
+        }
+        return bound;
+    }
+
+    private static boolean allStrings(List<?> list) {
+        for (Object element : list) {
+            if (!(element instanceof String)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static String describe(JsonNode value) {
-        if (value.isTextual()) {
+    private static String describe(Object value) {
+        if (value instanceof String) {
             return "a string";
         }
-        if (value.isNumber()) {
-            return (value.isIntegralNumber() ? "the integer " : "the float ") + value.asText();
+        if (value instanceof Long || value instanceof BigInteger) {
+            return "the integer " + value;
         }
-        if (value.isBoolean()) {
-            return value.asText();
+        if (value instanceof Double) {
+            return "the float " + value;
         }
-        if (value.isArray()) {
-            for (JsonNode element : value) {
-                if (!element.isTextual()) {
+        if (value instanceof Boolean) {
+            return value.toString();
+        }
+        if (value instanceof TomlReader.DateTime) {
+            return "a date or time";
+        }
+        if (value instanceof List<?> list) {
+            for (Object element : list) {
+                if (!(element instanceof String)) {
                     return "an array holding " + describe(element);
                 }
             }
-            return value.isEmpty() ? "an empty array" : "an array of strings";
+            return list.isEmpty() ? "an empty array" : "an array of strings";
         }
-        return value.isObject() ? "a table" : value.getNodeType().toString().toLowerCase(Locale.ROOT);
+        return "a table";
     }
 
-    private static Kind kind(JavaType type) {
-        Class<?> raw = type.getRawClass();
-        if (type.isMapLikeType()) {
+    private static Kind kind(Type type) {
+        Class<?> raw = raw(type);
+        if (Map.class.isAssignableFrom(raw)) {
             return Kind.NAMED_TABLES;
         }
-        if (type.isCollectionLikeType() && type.getContentType().getRawClass() == String.class) {
+        if (List.class.isAssignableFrom(raw) && typeArgument(type, 0) == String.class) {
             return Kind.STRINGS;
         }
         if (raw == String.class) {
@@ -173,16 +198,41 @@ final class ConfigSchema {
         throw new IllegalStateException("config field type " + type + " has no TOML kind");
     }
 
-    private static Map<String, JavaType> fields(JavaType table) {
-        Map<String, JavaType> fields = new LinkedHashMap<>();
-        for (BeanPropertyDefinition property
-                : INTROSPECTION.getDeserializationConfig().introspect(table).findProperties()) {
-            fields.put(property.getName(), property.getPrimaryType());
+    /** The public instance fields of a section by their TOML names, in the order declared. */
+    private static Map<String, Field> fields(Class<?> section) {
+        Map<String, Field> fields = new LinkedHashMap<>();
+        for (Field field : section.getDeclaredFields()) {
+            if (Modifier.isPublic(field.getModifiers()) && !Modifier.isStatic(field.getModifiers())) {
+                fields.put(snakeCase(field.getName()), field);
+            }
         }
         return fields;
     }
 
-    private static JavaType type(Class<?> type) {
-        return INTROSPECTION.constructType(type);
+    /** {@code shutdownGraceSeconds} is written {@code shutdown_grace_seconds}, as ConfigFile's naming says. */
+    static String snakeCase(String name) {
+        StringBuilder snake = new StringBuilder(name.length() + 8);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isUpperCase(c)) {
+                snake.append('_').append(Character.toLowerCase(c));
+            } else {
+                snake.append(c);
+            }
+        }
+        return snake.toString();
+    }
+
+    private static Class<?> raw(Type type) {
+        return type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+    }
+
+    private static Type typeArgument(Type type, int index) {
+        return type instanceof ParameterizedType p ? p.getActualTypeArguments()[index] : Object.class;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asTable(Object table) {
+        return (Map<String, Object>) table;
     }
 }

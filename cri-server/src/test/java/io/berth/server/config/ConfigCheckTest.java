@@ -84,7 +84,7 @@ class ConfigCheckTest {
                         "1: default_runtime 'kata' has no [runtimes.kata] section and is not a built-in handler"),
                 row("invalid TOML",
                         "root = \"/a\"\nstate = = \"x\"\n",
-                        "2: not valid TOML: Unknown token"),
+                        "2: not valid TOML: expected a value, found '='"),
                 row("duplicate key",
                         "root = \"/a\"\nstate = \"/s\"\nroot = \"/b\"\n",
                         "3: key 'root' is defined twice (first on line 1)"),
