@@ -225,21 +225,33 @@ public final class CriWiring implements AutoCloseable {
         //    steps do (the init is asked through its own socket, not through a host subscription) and nothing
         //    they do changes its answer, so it simply comes first.
         SandboxRecovery.reconcile(sandboxes, sandboxInit);
-        // 2. Shim hosts that outlived the last berthd: reattached, their exit streams subscribed and the held
-        //    stdio taken again. Before the containers, so that an exit during step 3 reaches ContainerExits and
-        //    a container's shim can be reached through its host.
-        hosts.start();
-        // 3. Containers: live shims reattached and watched again, exits that happened while berthd was down
-        //    recorded with their real codes, a container whose shim is gone made EXITED (never left RUNNING).
-        containerRecovery.reconcile();
-        // 3b. Containers whose pod record was found unreadable and dropped at load: removed. After step 3, so
-        //     that their shims are reachable; before step 5, which takes the pod's namespaces away from under them.
-        containerOrphans.removeThoseOfUnrecordedPods(control);
-        // 4. The network plugin: rebuilds its host state and releases networks that no sandbox record still owes
-        //    a tear-down (a set-up cut short by a crash). Before step 5, which takes away the namespaces that CNI
-        //    DEL needs; before serving, so that a working plugin is ready for the first RunPodSandbox. A failure
-        //    is not fatal: it is retried in the background, and Status says why pods get no network.
-        networkStartup.begin();
+        // 4, begun here. The network plugin: rebuilds its host state and releases networks that no sandbox record
+        //    still owes a tear-down (a set-up cut short by a crash). It reads the sandboxes as step 1 left them and
+        //    nothing in steps 2-3b touches a pod network, so it runs beside them on the other core (an nft run and
+        //    netlink calls for every pod, ~50 ms with 50 pods). Joined before step 5, which takes away the
+        //    namespaces that CNI DEL needs, and so before serving: a working plugin is ready for the first
+        //    RunPodSandbox. A failure is not fatal: it is retried in the background, and Status says why pods get
+        //    no network.
+        StartupTask<Void> network = StartupTask.begin("network-startup", () -> {
+            networkStartup.begin();
+            return null;
+        });
+        try {
+            // 2. Shim hosts that outlived the last berthd: reattached, their exit streams subscribed and the held
+            //    stdio taken again. Before the containers, so that an exit during step 3 reaches ContainerExits
+            //    and a container's shim can be reached through its host.
+            hosts.start();
+            // 3. Containers: live shims reattached and watched again, exits that happened while berthd was down
+            //    recorded with their real codes, a container whose shim is gone made EXITED (never left RUNNING).
+            containerRecovery.reconcile();
+            // 3b. Containers whose pod record was found unreadable and dropped at load: removed. After step 3, so
+            //     that their shims are reachable; before step 5, which takes the pod's namespaces away from under
+            //     them.
+            containerOrphans.removeThoseOfUnrecordedPods(control);
+        } finally {
+            // Also when a step above failed: the wiring's close must not race the plugin's start.
+            network.joinQuietly();
+        }
         // 5. Sandbox dirs no record owns (RunPodSandbox cut short): taken down. After step 4, which has torn down
         //    their networks; CNI DEL wants the namespace still there.
         SandboxRecovery.removeOrphans(config.state(), sandboxes, sandboxInit);
