@@ -123,7 +123,11 @@ public final class CriWiring implements AutoCloseable {
         try {
             // Metrics first: the parts below report into them (pull and shim start times, live counts).
             metrics = new MetricsCatalog();
-            JvmMetrics.register(metrics);
+            // The JVM's own figures come from its management beans, whose set-up took some 30-60 ms of every
+            // start; they are only read by the metrics endpoint, so only a berthd that serves one registers them.
+            if (config.metrics().enabled()) {
+                JvmMetrics.register(metrics);
+            }
             DaemonMetrics daemonMetrics = new DaemonMetrics(metrics);
             // What the runtimes support, probed once: every spec and Status answer depends on it. Each runtime
             // is asked by running it ('runc features', tens of milliseconds), so the probe runs while the records

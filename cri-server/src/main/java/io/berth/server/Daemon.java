@@ -5,7 +5,6 @@ import io.berth.server.config.BerthConfig;
 import io.berth.server.grpc.StartingServices;
 import io.berth.server.grpc.UnixSocketServer;
 import io.berth.server.metrics.MetricsHttpServer;
-import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -88,10 +87,13 @@ public final class Daemon {
         }
     }
 
-    /** How long the JVM took to serve, and the CPU time it spent on it: what a restart costs the node. */
+    /**
+     * How long the JVM took to serve, and the CPU time it spent on it: what a restart costs the node. The CPU time
+     * from /proc (ProcessHandle) rather than the JVM's platform beans, which berthd sets up only for its metrics.
+     */
     private static String startTook() {
-        double cpu = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class).getProcessCpuTime() / 1e9;
         double uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
+        double cpu = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(Double.NaN);
         return String.format(Locale.ROOT, "started in %.2f s, %.2f s of CPU", uptime, cpu);
     }
 

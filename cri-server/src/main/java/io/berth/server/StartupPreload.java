@@ -6,13 +6,12 @@ import io.berth.cri.v1.RuntimeServiceGrpc;
 import io.berth.linux.Posix;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.epoll.Epoll;
-import java.lang.management.ManagementFactory;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Loads, on a thread of its own, what berthd's start needs later: JNA's native dispatch, the JVM's management
- * beans (the metrics read them), the CRI's protobuf descriptors, the gRPC server and Netty's native transport. A restart is mostly class loading and first runs of
+ * Loads, on a thread of its own, what berthd's start needs later: JNA's native dispatch, the CRI's protobuf
+ * descriptors, the gRPC server and Netty's native transport. A restart is mostly class loading and first runs of
  * code in the interpreter, all on the main thread; meanwhile the node's second core is free. Done here, the
  * descriptors and natives are ready when the main thread gets to them, and its config parsing and record
  * loading overlap with them. A failure here changes nothing: the main thread does the same work again and
@@ -32,10 +31,6 @@ final class StartupPreload {
     private static void run() {
         try {
             Posix.euid();
-            ManagementFactory.getMemoryMXBean();
-            ManagementFactory.getMemoryPoolMXBeans();
-            ManagementFactory.getGarbageCollectorMXBeans();
-            ManagementFactory.getThreadMXBean();
             CriApi.getDescriptor();
             RuntimeServiceGrpc.getServiceDescriptor();
             ImageServiceGrpc.getServiceDescriptor();
