@@ -17,9 +17,15 @@ import java.nio.file.Path;
  * it cannot understand instead of silently dropping fields.
  */
 public final class VersionedJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * For writing, and for reading what is not a record. Made at first use: a JVM's first ObjectMapper costs some
+     * 45 ms, and a berthd start only reads records (JsonTrees, RecordReader).
+     */
+    private static final class Binding {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private VersionedJson() {}
 
@@ -36,7 +42,9 @@ public final class VersionedJson {
 
         public <T> T as(Class<T> type) throws IOException {
             try {
-                return MAPPER.treeToValue(data, type);
+                // Records through RecordReader, which costs a start far less than the binding's first use.
+                return RecordReader.reads(type) ? RecordReader.PLAIN.read(data, type)
+                        : Binding.MAPPER.treeToValue(data, type);
             } catch (IOException e) {
                 throw new IOException(file + ": cannot read version " + version + " record as "
                         + type.getSimpleName() + ": " + e.getMessage(), e);
@@ -45,18 +53,21 @@ public final class VersionedJson {
     }
 
     public static void write(Path file, int version, Object data) throws IOException {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = Binding.MAPPER.createObjectNode();
         root.put("version", version);
-        root.set("data", MAPPER.valueToTree(data));
-        AtomicFiles.write(file, MAPPER.writeValueAsBytes(root));
+        root.set("data", Binding.MAPPER.valueToTree(data));
+        AtomicFiles.write(file, Binding.MAPPER.writeValueAsBytes(root));
     }
 
     public static Envelope read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
         JsonNode root;
         try {
-            root = MAPPER.readTree(Files.readAllBytes(file));
+            root = JsonTrees.parse(bytes);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
         }
         if (root == null || !root.path("version").isInt() || !root.path("data").isObject()) {
             throw new IOException(file + ": not a versioned record (expected {\"version\": N, \"data\": {...}})");

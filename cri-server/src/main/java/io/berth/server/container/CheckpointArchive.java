@@ -1,8 +1,8 @@
 package io.berth.server.container;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.common.error.InternalException;
+import io.berth.common.json.Mappers;
 import io.berth.snapshotter.Mount;
 import io.berth.snapshotter.Snapshotter;
 import java.io.IOException;
@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class CheckpointArchive {
     static final String IMAGES = "checkpoint";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TAR_TIMEOUT_SECONDS = 600;
 
     private final Snapshotter snapshotter;
@@ -57,7 +56,7 @@ final class CheckpointArchive {
     /** checkpointctl's container config: the fields it shows and a restore needs to find the image again. */
     private byte[] configDump(ContainerStore.Container c) throws IOException {
         StoredContainerMetadata m = c.metadata();
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = Mappers.plain().createObjectNode();
         out.put("id", c.id());
         out.put("name", m.config().getMetadata().getName());
         out.put("rootfsImage", m.config().getImage().getImage());
@@ -68,7 +67,7 @@ final class CheckpointArchive {
         out.put("checkpointedTime", clock.instant().toString());
         out.put("restoredTime", Instant.EPOCH.toString());
         out.put("restored", false);
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(out);
+        return Mappers.plain().writerWithDefaultPrettyPrinter().writeValueAsBytes(out);
     }
 
     /** The overlay upper dir of the container's writable layer: exactly what the container changed. */

@@ -1,6 +1,6 @@
 package io.berth.server.rpc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ContainerStatusRequest;
 import io.berth.cri.v1.ContainerStatusResponse;
@@ -13,7 +13,6 @@ import java.util.Map;
 
 /** ContainerStatus: answered from memory; verbose adds where berth keeps the container. */
 public final class ContainerStatusRpc implements UnaryRpc<ContainerStatusRequest, ContainerStatusResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ContainerStore store;
 
@@ -33,7 +32,7 @@ public final class ContainerStatusRpc implements UnaryRpc<ContainerStatusRequest
             info.put("runDir", m.runDir());
             info.put("snapshotKey", m.snapshotKey());
             info.put("runtimeHandler", m.runtimeHandler());
-            out.putInfo("info", JSON.writeValueAsString(info));
+            out.putInfo("info", Mappers.plain().writeValueAsString(info));
         }
         return out.build();
     }

@@ -1,7 +1,7 @@
 package io.berth.server.rpc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.ImageStatusRequest;
 import io.berth.cri.v1.ImageStatusResponse;
@@ -20,7 +20,6 @@ import java.util.Optional;
  * is how kubelet learns that it must pull. {@code verbose} adds the image config as stored.
  */
 public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageStatusResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
 
     private final ImageHandlers handlers;
@@ -43,12 +42,12 @@ public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageS
         StoredImage image = found.get();
         ImageStatusResponse.Builder out = ImageStatusResponse.newBuilder().setImage(ImageViews.toCri(image, handler));
         if (request.getVerbose()) {
-            ObjectNode info = JSON.createObjectNode();
+            ObjectNode info = Mappers.plain().createObjectNode();
             info.put("id", image.id());
             info.put("chainID", image.topSnapshotKey());
             info.put("pulledAt", image.metadata().pulledAt());
-            info.set("imageSpec", JSON.readTree(content.readAll(Digest.parse(image.id()), MAX_CONFIG_BYTES)));
-            out.putInfo("info", JSON.writeValueAsString(info));
+            info.set("imageSpec", Mappers.plain().readTree(content.readAll(Digest.parse(image.id()), MAX_CONFIG_BYTES)));
+            out.putInfo("info", Mappers.plain().writeValueAsString(info));
         }
         return out.build();
     }

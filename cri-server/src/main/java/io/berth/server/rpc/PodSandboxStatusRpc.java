@@ -1,6 +1,6 @@
 package io.berth.server.rpc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.json.Mappers;
 import io.berth.common.time.UnixNanos;
 import io.berth.common.validate.Require;
 import io.berth.cri.v1.PodSandboxStatusRequest;
@@ -21,7 +21,6 @@ import java.util.Map;
  * takes a pod's containers from this list alone once the timestamp is set.
  */
 public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusRequest, PodSandboxStatusResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SandboxStore store;
     private final ContainerStore containers;
@@ -50,7 +49,7 @@ public final class PodSandboxStatusRpc implements UnaryRpc<PodSandboxStatusReque
             info.put("ipcns", m.hostIpc() ? "host" : m.paths().ipcns().toString());
             info.put("hostPid", m.hostPid());
             info.put("ips", s.status().ips());
-            out.putInfo("info", JSON.writeValueAsString(info));
+            out.putInfo("info", Mappers.plain().writeValueAsString(info));
         }
         return out.build();
     }

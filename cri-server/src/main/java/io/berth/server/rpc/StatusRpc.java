@@ -1,7 +1,7 @@
 package io.berth.server.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.json.Mappers;
 import io.berth.cri.v1.RuntimeCondition;
 import io.berth.cri.v1.RuntimeFeatures;
 import io.berth.cri.v1.RuntimeHandler;
@@ -22,7 +22,6 @@ import java.util.Map;
 
 /** Status: the two conditions kubelet gates on, the handlers, and with verbose the effective config. */
 public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BerthConfig config;
     private final RuntimeReadiness runtime;
@@ -57,7 +56,7 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
             out.addRuntimeHandlers(handler(h.name()));
         }
         if (request.getVerbose()) {
-            out.putInfo("config", JSON.writeValueAsString(effectiveConfig()));
+            out.putInfo("config", Mappers.plain().writeValueAsString(effectiveConfig()));
         }
         return out.build();
     }

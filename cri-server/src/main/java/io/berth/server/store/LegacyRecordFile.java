@@ -2,8 +2,8 @@ package io.berth.server.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.common.json.Mappers;
 import io.berth.common.json.VersionedJson;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.util.Optional;
  */
 final class LegacyRecordFile {
     static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LegacyRecordFile() {}
 
@@ -26,7 +25,7 @@ final class LegacyRecordFile {
     static Optional<JsonNode> data(Path file) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = Mappers.plain().readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
             return Optional.empty();
         }
@@ -34,7 +33,7 @@ final class LegacyRecordFile {
                 || !root.path("status").isObject()) {
             return Optional.empty();
         }
-        ObjectNode data = JSON.createObjectNode();
+        ObjectNode data = Mappers.plain().createObjectNode();
         data.set("metadata", root.get("metadata"));
         data.set("status", root.get("status"));
         return Optional.of(data);

@@ -18,6 +18,7 @@ import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import io.berth.common.json.RecordReader;
 import java.io.IOException;
 import java.util.Base64;
 
@@ -31,6 +32,26 @@ final class ProtobufModule extends SimpleModule {
         super("berth-protobuf-wire");
         addSerializer(MessageLite.class, new WireSerializer());
         setDeserializers(new WireDeserializers());
+    }
+
+    /** The same wire form for {@link io.berth.common.json.RecordReader}: a decoder for a message type, else null. */
+    static RecordReader.Leaf leaf(Class<?> type) {
+        if (!MessageLite.class.isAssignableFrom(type)) {
+            return null;
+        }
+        Parser<? extends MessageLite> parser = Internal.getDefaultInstance(type.asSubclass(MessageLite.class))
+                .getParserForType();
+        String name = type.getSimpleName();
+        return value -> {
+            if (!value.isTextual()) {
+                throw new IOException(name + " must be a base64 string, not " + value.getNodeType());
+            }
+            try {
+                return parser.parseFrom(Base64.getDecoder().decode(value.textValue()));
+            } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+                throw new IOException("unreadable " + name + ": " + e.getMessage(), e);
+            }
+        };
     }
 
     private static final class WireSerializer extends StdSerializer<MessageLite> {

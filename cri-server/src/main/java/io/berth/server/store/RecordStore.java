@@ -1,7 +1,6 @@
 package io.berth.server.store;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +9,7 @@ import io.berth.common.error.InvalidArgumentException;
 import io.berth.common.error.NoSpaceLeftException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.io.AtomicFiles;
+import io.berth.common.json.RecordReader;
 import io.berth.common.json.VersionedJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,15 +46,23 @@ public final class RecordStore<M, S> {
     static final String RESERVE_FILE = ".reserve";
     /** What an unreadable record is renamed to; only {@code *.json} files are loaded. */
     static final String QUARANTINE_SUFFIX = ".unreadable";
-    /** Maps metadata and status to and from the envelope's data; the envelope itself is VersionedJson's. */
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new ProtobufModule())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /**
+     * Maps metadata and status to the envelope's data (the envelope itself is VersionedJson's), and reads what is
+     * not a record. Made at first use: a JVM's first ObjectMapper costs some 45 ms, and loading needs none.
+     */
+    private static final class Binding {
+        static final ObjectMapper JSON = new ObjectMapper()
+                .registerModule(new ProtobufModule())
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
 
     private final String kind;
     private final Path dir;
-    private final JavaType metadataType;
-    private final JavaType statusType;
+    /** Reads metadata and status at load: see RecordReader for why not the binding that writes them. */
+    private static final RecordReader READER = new RecordReader(ProtobufModule::leaf);
+
+    private final Class<M> metadataType;
+    private final Class<S> statusType;
     private final ConcurrentMap<String, Record<M, S>> records = new ConcurrentHashMap<>();
     private final DiskReserve reserve;
 
@@ -62,8 +70,8 @@ public final class RecordStore<M, S> {
     public RecordStore(String kind, Path dir, Class<M> metadataType, Class<S> statusType) throws IOException {
         this.kind = kind;
         this.dir = dir;
-        this.metadataType = JSON.constructType(metadataType);
-        this.statusType = JSON.constructType(statusType);
+        this.metadataType = metadataType;
+        this.statusType = statusType;
         Files.createDirectories(dir);
         load();
         reserve = new DiskReserve(dir.resolve(RESERVE_FILE));
@@ -76,8 +84,8 @@ public final class RecordStore<M, S> {
                 String id = f.getFileName().toString().replaceFirst("\\.json$", "");
                 try {
                     JsonNode data = data(f);
-                    M meta = JSON.treeToValue(data.get("metadata"), metadataType);
-                    S status = JSON.treeToValue(data.get("status"), statusType);
+                    M meta = read(data.get("metadata"), metadataType);
+                    S status = read(data.get("status"), statusType);
                     records.put(id, new Record<>(id, meta, status));
                 } catch (NewerRecordException e) {
                     // Left in place: the berth that wrote it may run here again and read it.
@@ -90,6 +98,10 @@ public final class RecordStore<M, S> {
                 }
             }
         }
+    }
+
+    static <T> T read(JsonNode node, Class<T> type) throws IOException {
+        return RecordReader.reads(type) ? READER.read(node, type) : Binding.JSON.treeToValue(node, type);
     }
 
     /**
@@ -237,9 +249,9 @@ public final class RecordStore<M, S> {
     }
 
     private void persist(Record<M, S> r) {
-        ObjectNode data = JSON.createObjectNode();
-        data.set("metadata", JSON.valueToTree(r.metadata()));
-        data.set("status", JSON.valueToTree(r.status()));
+        ObjectNode data = Binding.JSON.createObjectNode();
+        data.set("metadata", Binding.JSON.valueToTree(r.metadata()));
+        data.set("status", Binding.JSON.valueToTree(r.status()));
         try {
             VersionedJson.write(file(r.id()), FORMAT_VERSION, data);
         } catch (IOException e) {

@@ -3,11 +3,11 @@ package io.berth.server.image.archive;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.common.error.InternalException;
 import io.berth.common.error.InvalidArgumentException;
+import io.berth.common.json.Mappers;
 import io.berth.server.image.registry.Descriptor;
 import io.berth.server.image.registry.ImageManifest;
 import io.berth.server.image.registry.MediaTypes;
@@ -25,17 +25,16 @@ final class ArchiveJson {
     static final String CONTAINERD_NAME = "io.containerd.image.name";
     static final String OCI_REF_NAME = "org.opencontainers.image.ref.name";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+        Mappers.plain().getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
     private ArchiveJson() {}
 
     static JsonNode parse(byte[] bytes, String member) {
         try {
-            JsonNode node = JSON.readTree(bytes);
+            JsonNode node = Mappers.plain().readTree(bytes);
             if (node == null) {
                 throw new InvalidArgumentException("member " + member + " is empty");
             }
@@ -56,7 +55,7 @@ final class ArchiveJson {
 
     /** An OCI image manifest for {@code manifest}'s config and layers. */
     static byte[] manifest(ImageManifest manifest) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Mappers.plain().createObjectNode();
         root.put("schemaVersion", 2);
         root.put("mediaType", MediaTypes.OCI_MANIFEST);
         root.set("config", descriptor(manifest.config(), Map.of()));
@@ -67,7 +66,7 @@ final class ArchiveJson {
 
     /** index.json of a layout holding the one image {@code top}, named by {@code annotations}. */
     static byte[] index(Descriptor top, Map<String, String> annotations) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Mappers.plain().createObjectNode();
         root.put("schemaVersion", 2);
         root.put("mediaType", MediaTypes.OCI_INDEX);
         root.putArray("manifests").add(descriptor(top, annotations));
@@ -75,13 +74,13 @@ final class ArchiveJson {
     }
 
     static byte[] layout() {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Mappers.plain().createObjectNode();
         root.put("imageLayoutVersion", LAYOUT_VERSION);
         return write(root);
     }
 
     private static ObjectNode descriptor(Descriptor descriptor, Map<String, String> annotations) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = Mappers.plain().createObjectNode();
         node.put("mediaType", descriptor.mediaType());
         node.put("digest", descriptor.digest().toString());
         node.put("size", descriptor.size());
@@ -94,7 +93,7 @@ final class ArchiveJson {
 
     private static byte[] write(JsonNode node) {
         try {
-            return JSON.writeValueAsBytes(node);
+            return Mappers.plain().writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new InternalException("cannot write an archive document: " + e.getMessage(), e);
         }

@@ -3,9 +3,9 @@ package io.berth.server.image.registry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import io.berth.server.image.content.Digest;
 import java.io.IOException;
@@ -19,11 +19,10 @@ import java.util.Optional;
  * clear error naming the image, never a NullPointerException.
  */
 public final class ManifestParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static {
         // Manifests are capped in size already; also bound nesting so a hostile document cannot blow the stack.
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+        Mappers.plain().getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
     private ManifestParser() {}
@@ -57,7 +56,7 @@ public final class ManifestParser {
 
     public static JsonNode readTree(byte[] bytes, String image) {
         try {
-            JsonNode node = JSON.readTree(bytes);
+            JsonNode node = Mappers.plain().readTree(bytes);
             if (node == null || !node.isObject()) {
                 throw invalid(image, "it is not a JSON object");
             }

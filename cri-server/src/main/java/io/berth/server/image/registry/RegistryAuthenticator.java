@@ -1,10 +1,10 @@
 package io.berth.server.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.DeadlineExceededException;
 import io.berth.common.error.PermissionDeniedException;
 import io.berth.common.error.UnavailableException;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import io.berth.server.image.hosts.HostsConfig;
 import io.berth.server.image.hosts.RegistryHost;
@@ -36,7 +36,6 @@ final class RegistryAuthenticator {
     private static final long MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
     private static final Pattern HEADER_SAFE = Pattern.compile("[\\x21-\\x7e]+");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private record CacheKey(String registry, String scope, String identity) {}
 
@@ -203,7 +202,7 @@ final class RegistryAuthenticator {
                 throw new UnavailableException("token service " + realm.getRawAuthority() + " sent more than "
                         + MAX_TOKEN_RESPONSE_BYTES + " bytes for " + what);
             }
-            JsonNode json = JSON.readTree(bytes);
+            JsonNode json = Mappers.plain().readTree(bytes);
             if (json == null || !json.isObject()) {
                 throw new IOException("not a JSON object");
             }

@@ -1,12 +1,12 @@
 package io.berth.server.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.BerthException;
 import io.berth.common.error.FailedPreconditionException;
 import io.berth.common.error.NotFoundException;
 import io.berth.common.error.PermissionDeniedException;
 import io.berth.common.error.UnavailableException;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class RegistryErrors {
     private static final int MAX_EXCERPT_BYTES = 4096;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RegistryErrors() {}
 
@@ -57,7 +56,7 @@ final class RegistryErrors {
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         try {
-            JsonNode errors = JSON.readTree(text).get("errors");
+            JsonNode errors = Mappers.plain().readTree(text).get("errors");
             if (errors != null && errors.isArray() && !errors.isEmpty()) {
                 JsonNode first = errors.get(0);
                 String code = first.path("code").asText("");

@@ -2,8 +2,8 @@ package io.berth.server.image.store;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.error.FailedPreconditionException;
+import io.berth.common.json.Mappers;
 import io.berth.common.validate.Require;
 import io.berth.server.image.content.Digest;
 import java.io.IOException;
@@ -18,10 +18,9 @@ import java.util.Map;
  * half-read record.
  */
 public final class ImageConfigParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+        Mappers.plain().getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
     private ImageConfigParser() {}
@@ -29,7 +28,7 @@ public final class ImageConfigParser {
     public static ImageConfig parse(byte[] bytes, String image) {
         JsonNode root;
         try {
-            root = JSON.readTree(bytes);
+            root = Mappers.plain().readTree(bytes);
         } catch (IOException e) {
             throw invalid(image, "it is not valid JSON (" + e.getMessage().split("\n")[0] + ")");
         }

@@ -1,7 +1,7 @@
 package io.berth.server.streaming.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.common.json.Mappers;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.util.function.BiConsumer;
  */
 public final class ResizeDecoder {
     static final int MAX_OBJECT = 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BiConsumer<Integer, Integer> sink;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
@@ -81,7 +80,7 @@ public final class ResizeDecoder {
         byte[] object = pending.toByteArray();
         pending.reset();
         try {
-            JsonNode node = JSON.readTree(object);
+            JsonNode node = Mappers.plain().readTree(object);
             Integer width = null;
             Integer height = null;
             // Go's encoding/json matches field names case-insensitively.
