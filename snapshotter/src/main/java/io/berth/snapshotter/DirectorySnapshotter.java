@@ -46,7 +46,7 @@ abstract class DirectorySnapshotter implements Snapshotter {
         this.clock = clock;
         try {
             this.store = SnapshotStore.open(root, driver);
-            for (StoredSnapshot s : store.loadAll()) {
+            for (StoredSnapshot s : store.found()) {
                 byName.put(s.name(), s);
             }
             dropOrphanedLayers();

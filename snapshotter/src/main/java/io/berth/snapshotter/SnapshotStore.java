@@ -50,12 +50,15 @@ final class SnapshotStore {
     static final long ID_BLOCK = 32;
 
     private final Path root;
+    /** The snapshots found at open, each record read once (a berthd start reads them all). */
+    private final List<StoredSnapshot> found;
     private long nextId;
     /** The first id not yet reserved on disk. */
     private long reservedUpTo;
 
-    private SnapshotStore(Path root, long nextId) {
+    private SnapshotStore(Path root, List<StoredSnapshot> found, long nextId) {
         this.root = root;
+        this.found = List.copyOf(found);
         this.nextId = nextId;
         this.reservedUpTo = nextId;
     }
@@ -74,14 +77,13 @@ final class SnapshotStore {
             AtomicFiles.write(driverFile, (driver + "\n").getBytes(StandardCharsets.UTF_8));
         }
         removeLeftovers(root);
-        quarantineDamaged(root);
+        List<StoredSnapshot> found = quarantineDamaged(root);
         Path counter = root.resolve("next-id");
         long next = Files.exists(counter) ? Long.parseLong(Files.readString(counter).trim()) : 1;
-        SnapshotStore store = new SnapshotStore(root, next);
-        for (StoredSnapshot s : store.loadAll()) {
-            store.nextId = Math.max(store.nextId, s.id() + 1);
+        for (StoredSnapshot s : found) {
+            next = Math.max(next, s.id() + 1);
         }
-        return store;
+        return new SnapshotStore(root, found, next);
     }
 
     Path root() {
@@ -150,53 +152,59 @@ final class SnapshotStore {
         TreeDeleter.delete(doomed);
     }
 
-    List<StoredSnapshot> loadAll() throws IOException {
-        List<StoredSnapshot> all = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> isId(p.getFileName().toString()))) {
-            for (Path dir : entries) {
-                Path record = dir.resolve("record.json");
-                StoredSnapshot s = VersionedJson.read(record, StoredSnapshot.class, StoredSnapshot.VERSION);
-                if (s.id() != Long.parseLong(dir.getFileName().toString())) {
-                    throw new IOException(record + " names snapshot id " + s.id() + " but lives in " + dir);
-                }
-                all.add(s);
-            }
-        }
-        return all;
+    /** The snapshots as {@link #open} found them, the damaged ones moved aside. */
+    List<StoredSnapshot> found() {
+        return found;
     }
 
     /**
      * Moves aside, in one log line each, the snapshot dirs whose record cannot be read or whose files are gone:
      * nothing can be built on them. Aside, not deleted: an active snapshot may be the upper dir of a container
      * that still runs, and its files are that container's. Snapshots built on a damaged one are dealt with by the
-     * snapshotter, which sees their parent missing.
+     * snapshotter, which sees their parent missing. Returns the snapshots that are whole.
      */
-    private static void quarantineDamaged(Path root) throws IOException {
+    private static List<StoredSnapshot> quarantineDamaged(Path root) throws IOException {
+        List<StoredSnapshot> whole = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, p -> isId(p.getFileName().toString()))) {
             for (Path dir : entries) {
-                String damage = damage(dir);
-                if (damage != null) {
+                try {
+                    whole.add(read(dir));
+                } catch (DamageException damage) {
                     Path aside = root.resolve(DAMAGED + dir.getFileName());
                     Files.move(dir, aside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    LOG.warning("snapshot " + dir.getFileName() + " in " + root + " is damaged (" + damage
+                    LOG.warning("snapshot " + dir.getFileName() + " in " + root + " is damaged (" + damage.getMessage()
                             + "); moved aside to " + aside.getFileName() + " and dropped");
                 }
             }
         }
+        return whole;
     }
 
-    /** What is wrong with a snapshot dir, or null when its record reads and its files are there. */
-    private static String damage(Path dir) {
-        Path record = dir.resolve("record.json");
-        try {
-            StoredSnapshot s = VersionedJson.read(record, StoredSnapshot.class, StoredSnapshot.VERSION);
-            if (s.id() != Long.parseLong(dir.getFileName().toString())) {
-                return record + " names snapshot id " + s.id();
-            }
-        } catch (IOException e) {
-            return "its record cannot be read: " + e.getMessage();
+    /** What is wrong with a snapshot dir: its record does not read or its files are gone. */
+    private static final class DamageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DamageException(String damage) {
+            super(damage);
         }
-        return Files.isDirectory(dir.resolve("fs")) ? null : "its fs dir is gone";
+    }
+
+    /** The snapshot a dir holds, when its record reads and its files are there. */
+    private static StoredSnapshot read(Path dir) throws DamageException {
+        Path record = dir.resolve("record.json");
+        StoredSnapshot s;
+        try {
+            s = VersionedJson.read(record, StoredSnapshot.class, StoredSnapshot.VERSION);
+        } catch (IOException e) {
+            throw new DamageException("its record cannot be read: " + e.getMessage());
+        }
+        if (s.id() != Long.parseLong(dir.getFileName().toString())) {
+            throw new DamageException(record + " names snapshot id " + s.id());
+        }
+        if (!Files.isDirectory(dir.resolve("fs"))) {
+            throw new DamageException("its fs dir is gone");
+        }
+        return s;
     }
 
     private static boolean isId(String name) {

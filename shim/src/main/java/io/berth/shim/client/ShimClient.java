@@ -203,6 +203,24 @@ public final class ShimClient {
         }
     }
 
+    /**
+     * One request on {@code connection}, which the caller opened to this shim's host and keeps for further
+     * requests (the host reads the next request on a connection once it has answered one). As
+     * {@link #callWithFds(Request.Builder)} otherwise.
+     */
+    MessageSocket.Received<Response> callOn(int connection, Request.Builder request) {
+        try {
+            MessageSocket.Received<Response> received = exchange(connection, request, new int[0]);
+            if (received.message().hasError()) {
+                MessageSocket.closeAll(received.fds());
+                throwIfError(received.message());
+            }
+            return received;
+        } catch (IOException e) {
+            throw unreachable(request, e);
+        }
+    }
+
     private int connectOrThrow(Request.Builder request) {
         try {
             return UnixSockets.connect(host.socket());

@@ -2,6 +2,8 @@ package io.berth.shim.client;
 
 import io.berth.common.error.UnavailableException;
 import io.berth.common.time.UnixNanos;
+import io.berth.linux.FileDescriptors;
+import io.berth.linux.UnixSockets;
 import io.berth.shim.HostBuild;
 import io.berth.shim.HostDir;
 import io.berth.shim.RunDir;
@@ -117,16 +119,24 @@ public final class ShimHosts implements AutoCloseable {
     private void reattach(HostHandle host) throws IOException {
         hosts.put(host.group(), host);
         subscribe(host);
-        Response list = host.client(Path.of("")).callWithFds(Request.newBuilder()
-                .setList(ListRequest.getDefaultInstance())).message();
-        for (State c : list.getList().getContainersList()) {
-            if (c.getStatus() == Status.STATUS_STOPPED) {
-                continue;
+        // The list and every container's stdio on one connection: a connection per request made this step,
+        // in berthd's interpreter, about twice as long with 50 containers.
+        int connection = UnixSockets.connect(host.dir().socket());
+        Response list;
+        try {
+            list = host.client(Path.of("")).callOn(connection, Request.newBuilder()
+                    .setList(ListRequest.getDefaultInstance())).message();
+            for (State c : list.getList().getContainersList()) {
+                if (c.getStatus() == Status.STATUS_STOPPED) {
+                    continue;
+                }
+                Path runDir = Path.of(c.getRunDir());
+                MessageSocket.Received<Response> stdio = host.client(runDir).callOn(connection, Request.newBuilder()
+                        .setStdio(StdioRequest.getDefaultInstance()));
+                host.hold(runDir, new HostHandle.HeldStdio(stdio.message().getStdio(), stdio.fds()));
             }
-            Path runDir = Path.of(c.getRunDir());
-            MessageSocket.Received<Response> stdio = host.client(runDir).callWithFds(Request.newBuilder()
-                    .setStdio(StdioRequest.getDefaultInstance()));
-            host.hold(runDir, new HostHandle.HeldStdio(stdio.message().getStdio(), stdio.fds()));
+        } finally {
+            FileDescriptors.closeQuietly(connection);
         }
         LOG.info("reattached to shim host " + host.group() + " (pid " + host.pid() + "), "
                 + list.getList().getContainersCount() + " containers");
