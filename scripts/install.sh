@@ -173,6 +173,13 @@ for jar in "$dist"/lib/*.jar; do
     count=$((count + 1))
 done
 say "copied $count jars from $dist/lib to $DESTDIR$libdir/"
+# JNA's native library as a file, at the path bin/berthd looks for it (the same as in the dist and in the jar).
+for so in "$dist"/lib/jna/com/sun/jna/*/libjnidispatch.so; do
+    [ -f "$so" ] || continue
+    platform=$(basename "$(dirname "$so")")
+    make_dir "$libdir/jna/com/sun/jna/$platform"
+    put_file "$so" "$libdir/jna/com/sun/jna/$platform/libjnidispatch.so" 0644
+done
 
 # The shim hosts map their classes from a class-data archive instead of loading them (README, "The shim
 # host"). JDK 17 accepts an archive only for the exact classpath it was made with, so the build's, made for

@@ -25,6 +25,8 @@ public record LaunchOptions(String javaBinary, String classpath, List<String> jv
             "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
             "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000", "-Djna.platform.library.path=");
 
+    private static final String JNA_BOOT_PATH = "jna.boot.library.path";
+
     /** The archive file the build writes beside the jars of the packaged daemon. */
     public static final String CDS_ARCHIVE = "berth-shim.jsa";
 
@@ -35,6 +37,11 @@ public record LaunchOptions(String javaBinary, String classpath, List<String> jv
         String classpath = System.getProperty("java.class.path");
         List<String> jvm = new ArrayList<>(SMALL_JVM);
         classDataArchive(classpath).ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
+        // Where berthd's launcher found JNA's native library as a file: the host loads it from there too.
+        String jnaBoot = System.getProperty(JNA_BOOT_PATH);
+        if (jnaBoot != null && !jnaBoot.isEmpty()) {
+            jvm.add("-D" + JNA_BOOT_PATH + "=" + jnaBoot);
+        }
         return new LaunchOptions(java, classpath, List.copyOf(jvm), Duration.ofSeconds(30), Optional.empty());
     }
 
