@@ -49,24 +49,12 @@ public final class ClassListTraining {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
-            if (line.startsWith(LambdaReplay.PROXY)) {
-                if (replay.proxy(line)) {
-                    lambdas++;
-                } else {
-                    skipped++;
-                }
-                continue;
-            }
-            if (line.startsWith(LambdaReplay.INVOKER)) {
-                if (replay.invoker(line)) {
-                    invokers++;
-                } else {
-                    skipped++;
-                }
-                continue;
-            }
             if (line.startsWith("@")) {
-                skipped++;
+                switch (replay.replay(line)) {
+                    case LAMBDA -> lambdas++;
+                    case FORM -> invokers++;
+                    default -> skipped++;
+                }
                 continue;
             }
             String name = line.split(" ", 2)[0].replace('/', '.');

@@ -25,6 +25,9 @@ final class LambdaReplay {
     static final String PROXY = "@lambda-proxy ";
     static final String INVOKER = "@lambda-form-invoker ";
 
+    /** What a record of the class list made. */
+    enum Made { LAMBDA, FORM, NOTHING }
+
     private final ClassLoader loader;
     private final Method traceInvoker;
     private final Method traceSpecies;
@@ -48,11 +51,22 @@ final class LambdaReplay {
         this.traceSpecies = species;
     }
 
+    /** Makes what one {@code @} record of a class list names; other records (and stale ones) make nothing. */
+    Made replay(String line) {
+        if (line.startsWith(PROXY)) {
+            return proxy(line) ? Made.LAMBDA : Made.NOTHING;
+        }
+        if (line.startsWith(INVOKER)) {
+            return invoker(line) ? Made.FORM : Made.NOTHING;
+        }
+        return Made.NOTHING;
+    }
+
     /**
      * {@code @lambda-proxy caller name invokedType samType implKind implClass implName implType instantiatedType};
      * false when the record does not fit this build's classes.
      */
-    boolean proxy(String line) {
+    private boolean proxy(String line) {
         String[] f = line.substring(PROXY.length()).split(" ");
         if (f.length != 9) {
             return false;
@@ -80,7 +94,7 @@ final class LambdaReplay {
     }
 
     /** {@code @lambda-form-invoker [LF_RESOLVE] holder name type} or {@code [SPECIES_RESOLVE] class}. */
-    boolean invoker(String line) {
+    private boolean invoker(String line) {
         if (traceInvoker == null) {
             return false;
         }

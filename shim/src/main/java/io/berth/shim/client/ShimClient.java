@@ -190,14 +190,7 @@ public final class ShimClient {
     MessageSocket.Received<Response> callWithFds(Request.Builder request, int[] sendFds) {
         int connection = connectOrThrow(request);
         try {
-            MessageSocket.Received<Response> received = exchange(connection, request, sendFds);
-            if (received.message().hasError()) {
-                MessageSocket.closeAll(received.fds());
-                throwIfError(received.message());
-            }
-            return received;
-        } catch (IOException e) {
-            throw unreachable(request, e);
+            return callOn(connection, request, sendFds);
         } finally {
             FileDescriptors.closeQuietly(connection);
         }
@@ -209,8 +202,12 @@ public final class ShimClient {
      * {@link #callWithFds(Request.Builder)} otherwise.
      */
     MessageSocket.Received<Response> callOn(int connection, Request.Builder request) {
+        return callOn(connection, request, new int[0]);
+    }
+
+    private MessageSocket.Received<Response> callOn(int connection, Request.Builder request, int[] sendFds) {
         try {
-            MessageSocket.Received<Response> received = exchange(connection, request, new int[0]);
+            MessageSocket.Received<Response> received = exchange(connection, request, sendFds);
             if (received.message().hasError()) {
                 MessageSocket.closeAll(received.fds());
                 throwIfError(received.message());
