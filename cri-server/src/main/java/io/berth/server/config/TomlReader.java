@@ -1,6 +1,5 @@
 package io.berth.server.config;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -8,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads a TOML 1.0 document into plain values: a table is a {@code Map<String, Object>} in the order written, an
@@ -39,15 +37,7 @@ final class TomlReader {
         }
     }
 
-    private static final Pattern INTEGER = Pattern.compile("[+-]?(0|[1-9](_?[0-9])*)");
-    private static final Pattern FLOAT = Pattern.compile(
-            "[+-]?(0|[1-9](_?[0-9])*)(\\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?");
-    private static final Pattern DATE_TIME = Pattern.compile(
-            "([0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?"
-                    + "|[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)");
-
-    private final String text;
-    private int pos;
+    private final TomlCursor in;
     private final Map<String, Object> root = new LinkedHashMap<>();
     /** Tables given a [header] of their own: a second header for one is an error. */
     private final Set<Object> headed = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -57,7 +47,7 @@ final class TomlReader {
     private final Set<Object> tableArrays = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private TomlReader(String text) {
-        this.text = text;
+        this.in = new TomlCursor(text);
     }
 
     static Map<String, Object> read(String text) throws SyntaxException {
@@ -69,25 +59,27 @@ final class TomlReader {
     private void document() throws SyntaxException {
         Map<String, Object> table = root;
         while (true) {
-            skipBlankLinesAndComments();
-            if (pos >= text.length()) {
+            in.skipBlankLinesAndComments();
+            if (in.atEnd()) {
                 return;
             }
-            if (peek() == '[') {
+            if (in.peek() == '[') {
                 table = header();
             } else {
                 keyValue(table);
             }
-            endOfLine();
+            in.endOfLine();
         }
     }
 
     private Map<String, Object> header() throws SyntaxException {
-        boolean array = text.startsWith("[[", pos);
-        pos += array ? 2 : 1;
-        List<String> key = key();
-        if (!(array ? consume("]]") : consume("]"))) {
-            throw error("the table header [" + String.join(".", key) + " is not closed with " + (array ? "]]" : "]"));
+        boolean array = in.consume("[[");
+        if (!array) {
+            in.consume("[");
+        }
+        List<String> key = in.key();
+        if (!(array ? in.consume("]]") : in.consume("]"))) {
+            throw in.error("the table header [" + String.join(".", key) + " is not closed with " + (array ? "]]" : "]"));
         }
         Map<String, Object> parent = descend(root, key.subList(0, key.size() - 1), key);
         String last = key.get(key.size() - 1);
@@ -101,7 +93,7 @@ final class TomlReader {
             } else if (existing instanceof List<?> && tableArrays.contains(existing)) {
                 elements = asList(existing);
             } else {
-                throw error("key '" + String.join(".", key) + "' is already defined as something other than an"
+                throw in.error("key '" + String.join(".", key) + "' is already defined as something other than an"
                         + " array of tables");
             }
             Map<String, Object> element = new LinkedHashMap<>();
@@ -117,7 +109,7 @@ final class TomlReader {
         if (existing instanceof Map<?, ?> && !sealed.contains(existing) && headed.add(existing)) {
             return asTable(existing);
         }
-        throw error("table [" + String.join(".", key) + "] is defined twice");
+        throw in.error("table [" + String.join(".", key) + "] is defined twice");
     }
 
     /** Walks {@code path} from {@code table}, making the tables it names that do not exist yet. */
@@ -135,7 +127,7 @@ final class TomlReader {
             } else if (next instanceof Map<?, ?> && !sealed.contains(next)) {
                 at = asTable(next);
             } else {
-                throw error("key '" + String.join(".", whole) + "' extends '" + segment
+                throw in.error("key '" + String.join(".", whole) + "' extends '" + segment
                         + "', which is already a value");
             }
         }
@@ -143,60 +135,32 @@ final class TomlReader {
     }
 
     private void keyValue(Map<String, Object> table) throws SyntaxException {
-        List<String> key = key();
-        skipSpaces();
-        if (!consume("=")) {
-            throw error("expected '=' after the key '" + String.join(".", key) + "'");
+        List<String> key = in.key();
+        in.skipSpaces();
+        if (!in.consume("=")) {
+            throw in.error("expected '=' after the key '" + String.join(".", key) + "'");
         }
-        skipSpaces();
+        in.skipSpaces();
         Object value = value();
         Map<String, Object> parent = descend(table, key.subList(0, key.size() - 1), key);
         if (parent.putIfAbsent(key.get(key.size() - 1), value) != null) {
-            throw error("key '" + String.join(".", key) + "' is defined twice");
-        }
-    }
-
-    private List<String> key() throws SyntaxException {
-        List<String> segments = new ArrayList<>();
-        while (true) {
-            skipSpaces();
-            char c = peek();
-            if (c == '"') {
-                segments.add(basicString());
-            } else if (c == '\'') {
-                segments.add(literalString());
-            } else {
-                int start = pos;
-                while (pos < text.length() && isBareKeyChar(text.charAt(pos))) {
-                    pos++;
-                }
-                if (pos == start) {
-                    throw error(pos >= text.length() || c == '\n' ? "expected a key" : "expected a key, found '"
-                            + c + "'");
-                }
-                segments.add(text.substring(start, pos));
-            }
-            skipSpaces();
-            if (peek() != '.') {
-                return segments;
-            }
-            pos++;
+            throw in.error("key '" + String.join(".", key) + "' is defined twice");
         }
     }
 
     private Object value() throws SyntaxException {
-        char c = peek();
-        if (text.startsWith("\"\"\"", pos)) {
-            return multiLineString('"');
+        char c = in.peek();
+        if (in.startsWith("\"\"\"")) {
+            return in.multiLineString('"');
         }
-        if (text.startsWith("'''", pos)) {
-            return multiLineString('\'');
+        if (in.startsWith("'''")) {
+            return in.multiLineString('\'');
         }
         if (c == '"') {
-            return basicString();
+            return in.basicString();
         }
         if (c == '\'') {
-            return literalString();
+            return in.literalString();
         }
         if (c == '[') {
             return array();
@@ -204,47 +168,47 @@ final class TomlReader {
         if (c == '{') {
             return inlineTable();
         }
-        return scalar();
+        return in.scalar();
     }
 
     private List<Object> array() throws SyntaxException {
-        pos++;
+        in.consume("[");
         List<Object> values = new ArrayList<>();
         while (true) {
-            skipBlankLinesAndComments();
-            if (consume("]")) {
+            in.skipBlankLinesAndComments();
+            if (in.consume("]")) {
                 sealed.add(values);
                 return values;
             }
             values.add(value());
-            skipBlankLinesAndComments();
-            if (!consume(",")) {
-                if (consume("]")) {
+            in.skipBlankLinesAndComments();
+            if (!in.consume(",")) {
+                if (in.consume("]")) {
                     sealed.add(values);
                     return values;
                 }
-                throw error("expected ',' or ']' in an array");
+                throw in.error("expected ',' or ']' in an array");
             }
         }
     }
 
     private Map<String, Object> inlineTable() throws SyntaxException {
-        pos++;
+        in.consume("{");
         Map<String, Object> table = new LinkedHashMap<>();
-        skipSpaces();
-        if (consume("}")) {
+        in.skipSpaces();
+        if (in.consume("}")) {
             sealed.add(table);
             return table;
         }
         while (true) {
             keyValue(table);
-            skipSpaces();
-            if (consume("}")) {
+            in.skipSpaces();
+            if (in.consume("}")) {
                 sealTree(table);
                 return table;
             }
-            if (!consume(",")) {
-                throw error("expected ',' or '}' in an inline table");
+            if (!in.consume(",")) {
+                throw in.error("expected ',' or '}' in an inline table");
             }
         }
     }
@@ -257,262 +221,6 @@ final class TomlReader {
                 sealTree(asTable(inner));
             }
         }
-    }
-
-    /** A number, boolean or date: the text up to the next delimiter. */
-    private Object scalar() throws SyntaxException {
-        int start = pos;
-        while (pos < text.length() && " \t\r\n,]}#".indexOf(text.charAt(pos)) < 0) {
-            pos++;
-        }
-        // A date and a time may be separated by one space.
-        if (pos + 1 < text.length() && text.charAt(pos) == ' ' && Character.isDigit(text.charAt(pos + 1))
-                && DATE_TIME.matcher(text.substring(start, pos)).matches()) {
-            pos++;
-            while (pos < text.length() && " \t\r\n,]}#".indexOf(text.charAt(pos)) < 0) {
-                pos++;
-            }
-        }
-        String token = text.substring(start, pos);
-        if (token.isEmpty()) {
-            throw error(pos >= text.length() || peek() == '\n' || peek() == '\r' ? "expected a value"
-                    : "expected a value, found '" + peek() + "'");
-        }
-        if (!Character.isLetterOrDigit(token.charAt(0)) && token.charAt(0) != '+' && token.charAt(0) != '-') {
-            pos = start;
-            throw error("expected a value, found '" + token.charAt(0) + "'");
-        }
-        switch (token) {
-            case "true":
-                return Boolean.TRUE;
-            case "false":
-                return Boolean.FALSE;
-            case "inf", "+inf":
-                return Double.POSITIVE_INFINITY;
-            case "-inf":
-                return Double.NEGATIVE_INFINITY;
-            case "nan", "+nan", "-nan":
-                return Double.NaN;
-            default:
-                break;
-        }
-        if (token.length() > 2 && token.charAt(0) == '0' && "xob".indexOf(token.charAt(1)) >= 0) {
-            return radixInteger(token);
-        }
-        if (INTEGER.matcher(token).matches()) {
-            BigInteger big = new BigInteger(token.replace("_", ""));
-            return big.bitLength() < 64 ? (Object) big.longValue() : big;
-        }
-        if (FLOAT.matcher(token).matches()) {
-            return Double.parseDouble(token.replace("_", ""));
-        }
-        if (DATE_TIME.matcher(token).matches()) {
-            return new DateTime(token);
-        }
-        throw error("'" + token + "' is not a TOML value (strings need quotes)");
-    }
-
-    private Object radixInteger(String token) throws SyntaxException {
-        int radix = switch (token.charAt(1)) {
-            case 'x' -> 16;
-            case 'o' -> 8;
-            default -> 2;
-        };
-        String digits = token.substring(2);
-        if (digits.startsWith("_") || digits.endsWith("_") || digits.contains("__")) {
-            throw error("'" + token + "' is not a valid integer");
-        }
-        try {
-            BigInteger big = new BigInteger(digits.replace("_", ""), radix);
-            return big.bitLength() < 64 ? (Object) big.longValue() : big;
-        } catch (NumberFormatException e) {
-            throw error("'" + token + "' is not a valid integer");
-        }
-    }
-
-    private String basicString() throws SyntaxException {
-        pos++;
-        StringBuilder value = new StringBuilder();
-        while (true) {
-            if (pos >= text.length() || peek() == '\n' || peek() == '\r') {
-                throw error("a string is not closed on its line");
-            }
-            char c = text.charAt(pos++);
-            if (c == '"') {
-                return value.toString();
-            }
-            if (c == '\\') {
-                escape(value);
-            } else if (c < 0x20 && c != '\t' || c == 0x7f) {
-                throw error("a string holds the control character U+" + String.format("%04X", (int) c)
-                        + "; write it as an escape");
-            } else {
-                value.append(c);
-            }
-        }
-    }
-
-    private void escape(StringBuilder value) throws SyntaxException {
-        char e = peek();
-        pos++;
-        switch (e) {
-            case 'b' -> value.append('\b');
-            case 't' -> value.append('\t');
-            case 'n' -> value.append('\n');
-            case 'f' -> value.append('\f');
-            case 'r' -> value.append('\r');
-            case '"' -> value.append('"');
-            case '\\' -> value.append('\\');
-            case 'u', 'U' -> {
-                int digits = e == 'u' ? 4 : 8;
-                if (pos + digits > text.length()) {
-                    throw error("\\" + e + " needs " + digits + " hex digits");
-                }
-                String hex = text.substring(pos, pos + digits);
-                int codePoint;
-                try {
-                    codePoint = Integer.parseUnsignedInt(hex, 16);
-                } catch (NumberFormatException ex) {
-                    throw error("\\" + e + hex + " is not a valid escape");
-                }
-                if (!Character.isValidCodePoint(codePoint) || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
-                    throw error("\\" + e + hex + " is not a Unicode scalar value");
-                }
-                value.appendCodePoint(codePoint);
-                pos += digits;
-            }
-            default -> throw error("\\" + e + " is not a valid escape");
-        }
-    }
-
-    private String literalString() throws SyntaxException {
-        int end = pos + 1;
-        while (end < text.length() && text.charAt(end) != '\'' && text.charAt(end) != '\n') {
-            end++;
-        }
-        if (end >= text.length() || text.charAt(end) != '\'') {
-            throw error("a string is not closed on its line");
-        }
-        String value = text.substring(pos + 1, end);
-        pos = end + 1;
-        return value;
-    }
-
-    private String multiLineString(char quote) throws SyntaxException {
-        String delimiter = String.valueOf(quote).repeat(3);
-        int opened = pos;
-        pos += 3;
-        // A newline right after the opening delimiter is not part of the string.
-        if (text.startsWith("\r\n", pos)) {
-            pos += 2;
-        } else if (peek() == '\n') {
-            pos++;
-        }
-        StringBuilder value = new StringBuilder();
-        while (pos < text.length()) {
-            if (text.startsWith(delimiter, pos)) {
-                pos += 3;
-                // Up to two more quotes right before the closing delimiter belong to the string.
-                for (int extra = 0; extra < 2 && peek() == quote; extra++) {
-                    value.append(quote);
-                    pos++;
-                }
-                return value.toString();
-            }
-            char c = text.charAt(pos++);
-            if (quote == '"' && c == '\\') {
-                if (lineEndingBackslash()) {
-                    continue;
-                }
-                escape(value);
-            } else {
-                value.append(c);
-            }
-        }
-        pos = opened;
-        throw error("a multi-line string is not closed");
-    }
-
-    /** After a backslash: at the end of a line, it and all whitespace up to the next text are dropped. */
-    private boolean lineEndingBackslash() {
-        int p = pos;
-        while (p < text.length() && (text.charAt(p) == ' ' || text.charAt(p) == '\t')) {
-            p++;
-        }
-        if (p >= text.length() || (text.charAt(p) != '\n' && !text.startsWith("\r\n", p))) {
-            return false;
-        }
-        while (p < text.length() && Character.isWhitespace(text.charAt(p))) {
-            p++;
-        }
-        pos = p;
-        return true;
-    }
-
-    /** After a key/value or header: only spaces and a comment may follow on the line. */
-    private void endOfLine() throws SyntaxException {
-        skipSpaces();
-        if (peek() == '#') {
-            skipComment();
-        }
-        if (pos >= text.length()) {
-            return;
-        }
-        if (consume("\n") || consume("\r\n")) {
-            return;
-        }
-        throw error("unexpected '" + peek() + "' after a value; one key = value per line");
-    }
-
-    private void skipBlankLinesAndComments() {
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c == '#') {
-                skipComment();
-            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-                pos++;
-            } else {
-                return;
-            }
-        }
-    }
-
-    private void skipComment() {
-        while (pos < text.length() && text.charAt(pos) != '\n') {
-            pos++;
-        }
-    }
-
-    private void skipSpaces() {
-        while (pos < text.length() && (text.charAt(pos) == ' ' || text.charAt(pos) == '\t')) {
-            pos++;
-        }
-    }
-
-    private boolean consume(String s) {
-        if (text.startsWith(s, pos)) {
-            pos += s.length();
-            return true;
-        }
-        return false;
-    }
-
-    private char peek() {
-        return pos < text.length() ? text.charAt(pos) : '\0';
-    }
-
-    private static boolean isBareKeyChar(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    }
-
-    private SyntaxException error(String message) {
-        int line = 1;
-        for (int i = 0; i < Math.min(pos, text.length()); i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return new SyntaxException(line, message);
     }
 
     @SuppressWarnings("unchecked")
