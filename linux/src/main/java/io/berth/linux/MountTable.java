@@ -30,8 +30,11 @@ public final class MountTable {
         // Compared as text first: a node with many pods has hundreds of mounts, and making a Path of each was
         // most of this call's time at every berthd start.
         for (String point : mountPointFields()) {
-            if (point.startsWith(prefix) && Path.of(point).startsWith(base)) {
-                under.add(Path.of(point));
+            if (point.startsWith(prefix)) {
+                Path p = Path.of(point);
+                if (p.startsWith(base)) {
+                    under.add(p);
+                }
             }
         }
         under.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
@@ -68,8 +71,8 @@ public final class MountTable {
     }
 
     public static boolean isMountPoint(Path dir) {
-        Path abs = dir.toAbsolutePath().normalize();
-        return mountPoints().contains(abs);
+        // Mount points are written absolute and normalised, so text compares as paths do.
+        return mountPointFields().contains(dir.toAbsolutePath().normalize().toString());
     }
 
     /** The kernel writes space, tab, newline and backslash in paths as three-digit octal escapes. */

@@ -26,5 +26,7 @@ class MountTableTest {
         assertThat(under.get(under.size() - 1)).isEqualTo(Path.of("/proc"));
         assertThat(MountTable.mountPointsUnder(Path.of("/pro"))).isEmpty();
         assertThat(MountTable.mountPoints()).contains(Path.of("/"), Path.of("/proc"));
+        assertThat(MountTable.isMountPoint(Path.of("/proc/../proc"))).isTrue();
+        assertThat(MountTable.isMountPoint(Path.of("/proc/self"))).isFalse();
     }
 }
