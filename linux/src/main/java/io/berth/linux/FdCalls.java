@@ -76,6 +76,10 @@ final class FdCalls {
     static native long write(int fd, Pointer buf, long count) throws LastErrorException;
 
     static final short POLLOUT = 0x004;
+    static final short POLLERR = 0x008;
+    static final short POLLHUP = 0x010;
+    static final short POLLNVAL = 0x020;
+    static final short POLLRDHUP = 0x2000;
 
     /** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as one long. */
     static native int poll(long[] fds, long nfds, int timeoutMillis) throws LastErrorException;

@@ -272,6 +272,28 @@ public final class UnixSockets {
     }
 
     /**
+     * Whether the peer of a connected socket has closed or shut down its end, or reset it, asked without waiting
+     * and without reading: a socket whose other process died (kill -9 included) answers true.
+     */
+    public static boolean peerClosed(int fd) throws ErrnoException {
+        // Little-endian x86_64: fd in the low int, the events asked for in the next short, revents in the top one.
+        long[] pollfd = {(fd & 0xffffffffL) | ((long) FdCalls.POLLRDHUP << 32)};
+        while (true) {
+            try {
+                if (FdCalls.poll(pollfd, 1, 0) == 0) {
+                    return false;
+                }
+                int revents = (int) (pollfd[0] >>> 48) & 0xffff;
+                return (revents & (FdCalls.POLLRDHUP | FdCalls.POLLHUP | FdCalls.POLLERR | FdCalls.POLLNVAL)) != 0;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != ErrnoException.EINTR) {
+                    throw new ErrnoException("poll(" + fd + ")", e.getErrorCode());
+                }
+            }
+        }
+    }
+
+    /**
      * Shuts both directions of a connected socket: a thread blocked reading or writing it returns at once
      * (end of stream, EPIPE), which closing the descriptor would not do. Not a socket, or not connected:
      * nothing to wake, ignored.

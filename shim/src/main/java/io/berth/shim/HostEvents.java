@@ -1,6 +1,8 @@
 package io.berth.shim;
 
+import io.berth.linux.ErrnoException;
 import io.berth.linux.FileDescriptors;
+import io.berth.linux.UnixSockets;
 import io.berth.shim.api.Event;
 import io.berth.shim.protocol.MessageSocket;
 import java.io.IOException;
@@ -15,16 +17,35 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class HostEvents {
     /** More than one berthd at a time is a mistake, but a bound is needed whatever connects. */
-    private static final int MAX_SUBSCRIBERS = 8;
+    static final int MAX_SUBSCRIBERS = 8;
 
     /** A subscribed connection; sends to it are one at a time, so events never interleave. */
-    private record Subscriber(int connection) {}
+    private static final class Subscriber {
+        final int connection;
+        /** Guarded by this: once false the descriptor is closed, and its number may belong to another file. */
+        boolean open = true;
+
+        Subscriber(int connection) {
+            this.connection = connection;
+        }
+    }
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
-    /** Adds the connection; false (and it is left to the caller to close) when there are too many. */
+    /**
+     * Adds the connection; false (and it is left to the caller to close) when there are too many. A berthd
+     * killed with -9 never unsubscribes, and its connection was seen closed only when an exit was sent to it: a
+     * node whose berthd was restarted that way several times with no container exiting in between had its
+     * places all taken by the dead, and the next berthd heard no exit at all. So those whose berthd is gone are
+     * dropped first.
+     */
     boolean subscribe(int connection) throws IOException {
         synchronized (subscribers) {
+            for (Subscriber subscriber : subscribers) {
+                if (gone(subscriber)) {
+                    drop(subscriber);
+                }
+            }
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
                 return false;
             }
@@ -37,13 +58,34 @@ final class HostEvents {
     void publish(Event event) {
         for (Subscriber subscriber : subscribers) {
             synchronized (subscriber) {
-                try {
-                    MessageSocket.send(subscriber.connection(), event, new int[0]);
-                } catch (IOException e) {
-                    if (subscribers.remove(subscriber)) {
-                        FileDescriptors.closeQuietly(subscriber.connection());
-                    }
+                if (!subscriber.open) {
+                    continue;
                 }
+                try {
+                    MessageSocket.send(subscriber.connection, event, new int[0]);
+                } catch (IOException e) {
+                    drop(subscriber);
+                }
+            }
+        }
+    }
+
+    private static boolean gone(Subscriber subscriber) {
+        synchronized (subscriber) {
+            try {
+                return subscriber.open && UnixSockets.peerClosed(subscriber.connection);
+            } catch (ErrnoException e) {
+                return true;
+            }
+        }
+    }
+
+    private void drop(Subscriber subscriber) {
+        synchronized (subscriber) {
+            if (subscriber.open) {
+                subscriber.open = false;
+                subscribers.remove(subscriber);
+                FileDescriptors.closeQuietly(subscriber.connection);
             }
         }
     }

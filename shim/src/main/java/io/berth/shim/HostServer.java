@@ -85,8 +85,9 @@ final class HostServer {
         switch (request.getOpCase()) {
             case EVENTS:
                 if (!events.subscribe(connection)) {
+                    // Closed after the answer: the subscriber's stream ends, rather than waiting on for events.
                     send(connection, error(Error.Code.UNAVAILABLE, "too many event subscribers"));
-                    return false;
+                    FileDescriptors.closeQuietly(connection);
                 }
                 return true;
             case UPGRADE:

@@ -142,6 +142,24 @@ class ShimHostTest {
     }
 
     @Test
+    void berthdHearsExitsAfterMoreRestartsThanTheHostHoldsSubscriptionsWithNoExitBetween() throws Exception {
+        fixture = new ShimFixture(dir, ShimGrouping.NODE);
+        TestContainer c = fixture.container("c", "sh", "-c", "exec sleep 1000");
+        c.run();
+        int host = fixture.hostPid(ShimGrouping.NODE_GROUP);
+        // Each berthd leaves without unsubscribing, as one killed with -9 does; nothing exits in between.
+        for (int i = 0; i <= 2 * HostEvents.MAX_SUBSCRIBERS; i++) {
+            fixture.stopBerthd();
+            fixture.startBerthd();
+        }
+        assertThat(fixture.hostPid(ShimGrouping.NODE_GROUP)).isEqualTo(host);
+
+        c.track(ShimClient.connect(c.runDir)).kill(Posix.SIGKILL, false);
+
+        assertThat(fixture.awaitReportedExit(c.runDir).getExitCode()).isEqualTo(137);
+    }
+
+    @Test
     void anUpgradeInPlaceKeepsThePidsTheContainersAndEveryLineOfTheirOutput() throws Exception {
         fixture = new ShimFixture(dir, ShimGrouping.NODE);
         TestContainer c = fixture.container("c", "sh", "-c", COUNTER);

@@ -129,6 +129,11 @@ final class HostHandle {
                 MessageSocket.Received<Event> event;
                 while ((event = MessageSocket.receive(connection, Event.parser())) != null) {
                     MessageSocket.closeAll(event.fds());
+                    if (event.message().getRunDir().isEmpty()) {
+                        // Not an exit: the host refused the subscription (its answer read as an event), and
+                        // closes the stream after it.
+                        continue;
+                    }
                     onExit.accept(event.message());
                 }
             } catch (IOException | RuntimeException e) {

@@ -133,6 +133,28 @@ class RecoveryE2eTest {
         assertThat(cri.output(created)).containsExactly("started-after-restart");
     }
 
+    /**
+     * The node's shim host outlives each berthd, and a berthd killed with -9 never unsubscribes from its exits.
+     * Nine restarts with nothing exiting in between once filled the host's eight places with dead subscribers:
+     * the tenth berthd heard no exit, and StopContainer timed out with the container long dead.
+     */
+    @Test
+    void afterNineKillDashNineRestartsInARowAStopIsStillHeard() throws Exception {
+        String pod = cri.runPod("restarted");
+        String container = cri.run(pod, cri.container("sleeper", "sleep", "300"));
+        long pid = cri.pid(container);
+
+        for (int i = 0; i < 9; i++) {
+            berthd.kill9();
+            berthd.restart();
+        }
+        assertThat(cri.pid(container)).isEqualTo(pid);
+
+        cri.stop(container, 0);
+        assertThat(cri.status(container).getExitCode()).isEqualTo(137);
+        assertThat(cri.status(container).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    }
+
     @Test
     void aShimHostKilledWhileBerthdIsDownTurnsItsContainersExitedWithAReasonAndKillsThem() throws Exception {
         String pod = cri.runPod("orphaned");
