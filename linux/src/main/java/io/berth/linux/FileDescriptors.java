@@ -229,13 +229,26 @@ public final class FileDescriptors {
     }
 
     private static void awaitWritable(int fd) throws ErrnoException {
-        // Little-endian x86_64: fd in the low int, events in the next short.
-        long[] pollfd = {(fd & 0xffffffffL) | ((long) FdCalls.POLLOUT << 32)};
-        try {
-            FdCalls.poll(pollfd, 1, -1);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != ErrnoException.EINTR) {
-                throw new ErrnoException("poll(" + fd + ")", e.getErrorCode());
+        poll(fd, FdCalls.POLLOUT, -1);
+    }
+
+    /**
+     * One {@code poll(2)} of one descriptor for {@code events}, EINTR retried: the events that came (revents), 0
+     * when {@code timeoutMillis} passed first (-1 waits for ever).
+     */
+    static int poll(int fd, short events, int timeoutMillis) throws ErrnoException {
+        // Little-endian x86_64: fd in the low int, the events asked for in the next short, revents in the top one.
+        long[] pollfd = {(fd & 0xffffffffL) | ((long) (events & 0xffff) << 32)};
+        while (true) {
+            try {
+                if (FdCalls.poll(pollfd, 1, timeoutMillis) == 0) {
+                    return 0;
+                }
+                return (int) (pollfd[0] >>> 48) & 0xffff;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != ErrnoException.EINTR) {
+                    throw new ErrnoException("poll(" + fd + ")", e.getErrorCode());
+                }
             }
         }
     }

@@ -276,21 +276,8 @@ public final class UnixSockets {
      * and without reading: a socket whose other process died (kill -9 included) answers true.
      */
     public static boolean peerClosed(int fd) throws ErrnoException {
-        // Little-endian x86_64: fd in the low int, the events asked for in the next short, revents in the top one.
-        long[] pollfd = {(fd & 0xffffffffL) | ((long) FdCalls.POLLRDHUP << 32)};
-        while (true) {
-            try {
-                if (FdCalls.poll(pollfd, 1, 0) == 0) {
-                    return false;
-                }
-                int revents = (int) (pollfd[0] >>> 48) & 0xffff;
-                return (revents & (FdCalls.POLLRDHUP | FdCalls.POLLHUP | FdCalls.POLLERR | FdCalls.POLLNVAL)) != 0;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != ErrnoException.EINTR) {
-                    throw new ErrnoException("poll(" + fd + ")", e.getErrorCode());
-                }
-            }
-        }
+        int revents = FileDescriptors.poll(fd, FdCalls.POLLRDHUP, 0);
+        return (revents & (FdCalls.POLLRDHUP | FdCalls.POLLHUP | FdCalls.POLLERR | FdCalls.POLLNVAL)) != 0;
     }
 
     /**
